@@ -1,0 +1,202 @@
+//! Choosing how to run a script: which interpreter, or the file itself, or a binary on PATH.
+//!
+//! Runs in the CLI, where the user stands. PM2 picks the interpreter from the extension;
+//! rpm does the same for the common scripting languages and otherwise executes the file
+//! directly when it is executable, or looks the name up on `PATH`
+//! (`rpm start redis-server -- --port 7000`).
+
+use std::ffi::OsStr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Why a script cannot be run.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ScriptError {
+    #[error("script `{script}` not found (looked in {cwd} and on PATH)")]
+    NotFound { script: String, cwd: PathBuf },
+    #[error("script `{}` is a directory, not a file", path.display())]
+    IsDirectory { path: PathBuf },
+    #[error("script `{}` is not executable and rpm knows no interpreter for it: pass --interpreter or run `chmod +x {}`", path.display(), path.display())]
+    NotExecutable { path: PathBuf },
+    #[error("interpreter `{interpreter}` for `{}` not found on PATH: install it or pass --interpreter", script.display())]
+    InterpreterNotFound { interpreter: String, script: PathBuf },
+}
+
+/// A script resolved to what the daemon executes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Absolute path of the script or executable.
+    pub script: PathBuf,
+    /// Absolute path of the interpreter, `None` to execute `script` itself.
+    pub interpreter: Option<PathBuf>,
+}
+
+/// The interpreter PM2 (and rpm) use for a file extension, by command name.
+pub fn interpreter_for_extension(ext: &str) -> Option<&'static str> {
+    match ext {
+        "js" | "cjs" | "mjs" => Some("node"),
+        "py" => Some("python3"),
+        "sh" => Some("bash"),
+        "rb" => Some("ruby"),
+        "php" => Some("php"),
+        "pl" => Some("perl"),
+        _ => None,
+    }
+}
+
+/// Resolves `script` as given by the user, relative to `cwd`, with an optional explicit
+/// `interpreter` (a name on PATH or a path; `none` forces direct execution, as in PM2).
+pub fn resolve_script(
+    script: &str,
+    interpreter: Option<&str>,
+    cwd: &Path,
+    path_var: Option<&OsStr>,
+) -> Result<Resolved, ScriptError> {
+    let candidate = cwd.join(script);
+    let script_path = if candidate.exists() {
+        candidate
+    } else if !script.contains('/') {
+        match find_on_path(script, path_var) {
+            Some(found) => found,
+            None => {
+                return Err(ScriptError::NotFound {
+                    script: script.to_string(),
+                    cwd: cwd.to_path_buf(),
+                })
+            }
+        }
+    } else {
+        return Err(ScriptError::NotFound {
+            script: script.to_string(),
+            cwd: cwd.to_path_buf(),
+        });
+    };
+    let script_path = normalize(&script_path);
+    if script_path.is_dir() {
+        return Err(ScriptError::IsDirectory { path: script_path });
+    }
+    let explicit = interpreter.filter(|i| !i.is_empty() && *i != "none");
+    let chosen = match explicit {
+        Some(name) => Some(name.to_string()),
+        None if interpreter == Some("none") => None,
+        None => script_path
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(interpreter_for_extension)
+            .map(|name| {
+                // `.sh` prefers bash but falls back to sh, as a fresh machine may lack bash.
+                if name == "bash" && find_on_path("bash", path_var).is_none() {
+                    "sh".to_string()
+                } else {
+                    name.to_string()
+                }
+            }),
+    };
+    match chosen {
+        Some(name) => {
+            let found = if name.contains('/') {
+                Some(cwd.join(&name)).filter(|p| is_executable(p))
+            } else {
+                find_on_path(&name, path_var)
+            };
+            match found {
+                Some(path) => Ok(Resolved {
+                    script: script_path,
+                    interpreter: Some(normalize(&path)),
+                }),
+                None => Err(ScriptError::InterpreterNotFound {
+                    interpreter: name,
+                    script: script_path,
+                }),
+            }
+        }
+        None if is_executable(&script_path) => Ok(Resolved {
+            script: script_path,
+            interpreter: None,
+        }),
+        None => Err(ScriptError::NotExecutable { path: script_path }),
+    }
+}
+
+/// The first executable file called `name` in the directories of `path_var`.
+pub fn find_on_path(name: &str, path_var: Option<&OsStr>) -> Option<PathBuf> {
+    let path_var = path_var?;
+    std::env::split_paths(path_var)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Makes a path absolute and removes `.` and `..` components lexically, without resolving
+/// symlinks (the user's layout stays as they wrote it).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_map_to_pm2_interpreters() {
+        let rows = [
+            ("js", Some("node")),
+            ("mjs", Some("node")),
+            ("cjs", Some("node")),
+            ("py", Some("python3")),
+            ("sh", Some("bash")),
+            ("rb", Some("ruby")),
+            ("php", Some("php")),
+            ("pl", Some("perl")),
+            ("txt", None),
+            ("", None),
+        ];
+        for (ext, want) in rows {
+            assert_eq!(interpreter_for_extension(ext), want, "extension {ext:?}");
+        }
+    }
+
+    #[test]
+    fn normalize_removes_dots() {
+        assert_eq!(
+            normalize(Path::new("/a/./b/../c")),
+            PathBuf::from("/a/c")
+        );
+    }
+
+    #[test]
+    fn missing_script_is_reported_with_where_we_looked() {
+        let err = resolve_script("nope-not-here.py", None, Path::new("/tmp"), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "script `nope-not-here.py` not found (looked in /tmp and on PATH)"
+        );
+    }
+
+    #[test]
+    fn binaries_on_path_run_directly() {
+        let path = std::env::var_os("PATH");
+        let got = resolve_script("sh", None, Path::new("/nonexistent-dir"), path.as_deref())
+            .expect("sh is on PATH");
+        assert!(got.script.ends_with("sh"));
+        assert_eq!(got.interpreter, None);
+    }
+}

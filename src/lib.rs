@@ -1,0 +1,7 @@
+//! rpm: a process manager for any language, with PM2's verbs and systemd's rigour.
+//!
+//! One binary is both the CLI and the supervisor daemon. This library exposes the pieces
+//! so the binary stays thin and other Rust programs can drive rpm through `rpm::Client`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod config;
