@@ -4,4 +4,12 @@
 //! so the binary stays thin and other Rust programs can drive rpm through `rpm::Client`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod atomic_write;
+pub mod cli;
 pub mod config;
+pub mod daemon;
+pub mod ipc;
+pub mod logs;
+pub mod paths;
+
+pub use ipc::Client;

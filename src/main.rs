@@ -1,2 +1,13 @@
 //! The `rpm` binary: parse the command line, run it, map errors to exit codes.
-fn main() {}
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+fn main() {
+    match rpm::cli::run() {
+        Ok(()) => {}
+        Err(e) if e.is_broken_pipe() => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The command line, as clap definitions: PM2's verbs, aliases and start options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// rpm: a process manager for any language.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rpm",
+    version,
+    about = "A process manager for any language: PM2's verbs, systemd's rigour"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace.
+    Start(StartArgs),
+    /// Stop apps (id, name, namespace, `all`, or an ecosystem file).
+    Stop(TargetArgs),
+    /// Restart apps.
+    Restart(TargetArgs),
+    /// Reload apps (a restart until cluster mode brings zero-downtime reload).
+    Reload(TargetArgs),
+    /// Stop and forget apps.
+    #[command(alias = "del")]
+    Delete(TargetArgs),
+    /// Show the process table.
+    #[command(visible_aliases = ["ls", "status", "l"])]
+    List,
+    /// Print the process list as JSON.
+    Jlist,
+    /// Print the process list as indented JSON.
+    Prettylist,
+    /// Show every detail of an app.
+    #[command(visible_aliases = ["show", "info"])]
+    Describe { target: String },
+    /// Show the environment an instance receives.
+    Env { id: u32 },
+    /// Zero the restart counters.
+    Reset(TargetArgs),
+    /// Send a signal to apps.
+    #[command(alias = "sendSignal")]
+    Signal {
+        signal: String,
+        targets: Vec<String>,
+    },
+    /// Check that the daemon answers (starting it if needed).
+    Ping,
+    /// Stop every app, then the daemon.
+    Kill,
+    /// Replace the running daemon with this binary; apps keep running.
+    Update,
+    /// Save the process list to RPM_HOME/dump.json.
+    #[command(alias = "dump")]
+    Save,
+    /// Empty log files.
+    Flush { targets: Vec<String> },
+    /// Reopen log files (after an external logrotate).
+    #[command(name = "reload-logs", alias = "reloadLogs")]
+    ReloadLogs,
+    /// Run the supervisor daemon (the CLI starts it on demand).
+    Daemon {
+        /// Stay in the foreground, logging to stderr.
+        #[arg(long)]
+        foreground: bool,
+        #[arg(long, hide = true)]
+        reexec: bool,
+    },
+}
+
+/// Targets of stop, restart, delete, reset.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Ids, app names, namespaces, `all`.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+}
+
+/// `rpm start` options (PM2's names).
+#[derive(Debug, Args, Clone, Default)]
+pub struct StartArgs {
+    /// Script, ecosystem file, or id/name/namespace of stopped apps.
+    pub target: String,
+    /// Arguments passed to the app (after `--`).
+    #[arg(last = true)]
+    pub app_args: Vec<String>,
+    /// App name (default: the script's file name without extension).
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// Namespace.
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Interpreter (default: chosen from the extension; `none` runs the file directly).
+    #[arg(long)]
+    pub interpreter: Option<String>,
+    /// Arguments for the interpreter.
+    #[arg(long, allow_hyphen_values = true)]
+    pub interpreter_args: Option<String>,
+    /// Working directory of the app.
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// Instances to run: a number, `max` or -1 (one per core). Fork mode runs them side by side.
+    #[arg(short = 'i', long, allow_hyphen_values = true)]
+    pub instances: Option<String>,
+    /// Fork mode (the default).
+    #[arg(short = 'x', long = "execute-command")]
+    pub fork: bool,
+    /// Do not restart the app when it exits.
+    #[arg(long)]
+    pub no_autorestart: bool,
+    /// Unstable restarts (exits before min_uptime) before the app is errored.
+    #[arg(long)]
+    pub max_restarts: Option<u32>,
+    /// Time an app must stay up to count as started (ms or 5s, 1m).
+    #[arg(long)]
+    pub min_uptime: Option<String>,
+    /// Delay before restarting a crashed app (ms or 5s).
+    #[arg(long)]
+    pub restart_delay: Option<String>,
+    /// Exponential backoff restart delay, initial value (ms or 5s).
+    #[arg(long)]
+    pub exp_backoff_restart_delay: Option<String>,
+    /// Exit codes that leave the app stopped (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub stop_exit_codes: Vec<i32>,
+    /// Time between the stop signal and SIGKILL (ms or 5s).
+    #[arg(long)]
+    pub kill_timeout: Option<String>,
+    /// Signal that asks the app to stop (default SIGINT).
+    #[arg(long)]
+    pub kill_signal: Option<String>,
+    /// Stdout log file.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Stderr log file.
+    #[arg(short = 'e', long = "error")]
+    pub error: Option<PathBuf>,
+    /// Combined log file.
+    #[arg(short = 'l', long = "log")]
+    pub log: Option<PathBuf>,
+    /// One log file for all instances.
+    #[arg(long)]
+    pub merge_logs: bool,
+    /// Prefix log lines with a timestamp in this format.
+    #[arg(long)]
+    pub log_date_format: Option<String>,
+    /// Prefix log lines with a timestamp.
+    #[arg(long)]
+    pub time: bool,
+    /// Ecosystem file: overlay env_<profile> on env.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Ecosystem file: only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+}

@@ -1,0 +1,117 @@
+//! The CLI: parses the command line where the user stands, resolves scripts and files into
+//! `AppSpec`s, and talks to the daemon through `rpm::Client`.
+//!
+//! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
+//! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
+//! describe, env), `table` (the process table).
+
+pub mod args;
+mod control;
+mod show;
+mod start;
+mod table;
+
+use std::io;
+
+use clap::Parser;
+use thiserror::Error;
+
+use crate::ipc::ClientError;
+use crate::paths::HomeError;
+use args::{Cli, Command};
+
+/// A CLI failure, with the exit status DESIGN 1.1 gives it.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Bad usage or an invalid file: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The operation failed: exit 1.
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Home(#[from] HomeError),
+    #[error(transparent)]
+    Daemon(#[from] crate::daemon::DaemonError),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Client(e) => e.exit_code(),
+            _ => 1,
+        }
+    }
+
+    /// Writing to a closed pipe (`rpm jlist | head`) is a normal end, not an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Parses the process's arguments and runs the command.
+pub fn run() -> Result<(), CliError> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return Ok(());
+            }
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid usage")
+                .trim_start_matches("error: ");
+            return Err(CliError::Usage(format!("{first} (see `rpm --help`)")));
+        }
+    };
+    dispatch(cli.command)
+}
+
+fn dispatch(command: Command) -> Result<(), CliError> {
+    let client = crate::ipc::Client::from_env()?;
+    match command {
+        Command::Start(args) => start::start(&client, args),
+        Command::Stop(t) => control::stop(&client, t.targets),
+        Command::Restart(t) | Command::Reload(t) => control::restart(&client, t.targets),
+        Command::Delete(t) => control::delete(&client, t.targets),
+        Command::Reset(t) => control::reset(&client, t.targets),
+        Command::Signal { signal, targets } => control::signal(&client, signal, targets),
+        Command::List => show::list(&client),
+        Command::Jlist => show::jlist(&client, false),
+        Command::Prettylist => show::jlist(&client, true),
+        Command::Describe { target } => show::describe(&client, target),
+        Command::Env { id } => show::env(&client, id),
+        Command::Ping => control::ping(&client),
+        Command::Kill => control::kill(&client),
+        Command::Update => control::update(&client),
+        Command::Save => control::save(&client),
+        Command::Flush { targets } => control::flush(&client, targets),
+        Command::ReloadLogs => control::reload_logs(&client),
+        Command::Daemon { foreground, reexec } => {
+            let mode = if reexec {
+                crate::daemon::Mode::Reexec
+            } else if foreground {
+                crate::daemon::Mode::Foreground
+            } else {
+                crate::daemon::Mode::Background
+            };
+            crate::daemon::run(client.home().clone(), mode)?;
+            Ok(())
+        }
+    }
+}
+
+/// Whether stdout is a terminal that wants colour (`NO_COLOR` respected).
+pub(crate) fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+}

@@ -1,0 +1,166 @@
+//! `rpm list`, `jlist`, `prettylist`, `describe`, `env`: what the daemon knows, printed.
+
+use std::io::Write;
+
+use super::{table, use_color, CliError};
+use crate::ipc::client::unexpected;
+use crate::ipc::{Client, ProcessInfo, Request, Response};
+
+pub fn list(client: &Client) -> Result<(), CliError> {
+    let rows = client.list()?;
+    print_table(&rows)
+}
+
+fn print_table(rows: &[ProcessInfo]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(table::render(rows, use_color()).as_bytes())?;
+    Ok(())
+}
+
+pub fn jlist(client: &Client, pretty: bool) -> Result<(), CliError> {
+    let rows = client.list()?;
+    let text = if pretty {
+        serde_json::to_string_pretty(&rows)
+    } else {
+        serde_json::to_string(&rows)
+    }
+    .map_err(|e| CliError::Failed(format!("cannot encode the list: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// After a command that changed apps, PM2 shows the whole table.
+pub fn print_after(client: &Client, response: Response) -> Result<(), CliError> {
+    match response {
+        Response::Processes { .. } | Response::Ok { .. } => print_table(&client.list()?),
+        other => Err(unexpected(&other).into()),
+    }
+}
+
+pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
+    let details = match client.request_or_start(Request::Describe {
+        targets: vec![target],
+    })? {
+        Response::Described { details } => details,
+        other => return Err(unexpected(&other).into()),
+    };
+    let mut out = std::io::stdout().lock();
+    for d in details {
+        let p = &d.process;
+        let s = &d.spec;
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let rows: Vec<(&str, String)> = vec![
+            ("status", p.status.clone()),
+            ("name", p.name.clone()),
+            ("namespace", p.namespace.clone()),
+            ("id", p.id.to_string()),
+            ("instance", p.instance.to_string()),
+            (
+                "pid",
+                p.pid.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            ),
+            ("exec mode", p.exec_mode.clone()),
+            ("script", p.script.display().to_string()),
+            ("args", shell_words(&p.args)),
+            (
+                "interpreter",
+                p.interpreter
+                    .as_ref()
+                    .map(|i| i.display().to_string())
+                    .unwrap_or_else(|| "none (executed directly)".into()),
+            ),
+            ("interpreter args", shell_words(&s.interpreter_args)),
+            ("cwd", p.cwd.display().to_string()),
+            ("restarts", p.restarts.to_string()),
+            ("unstable restarts", p.unstable_restarts.to_string()),
+            (
+                "uptime",
+                p.uptime_ms
+                    .map(table::human_duration)
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            (
+                "last exit code",
+                p.exit_code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            ("last exit signal", opt(&p.exit_signal)),
+            ("cpu", format!("{}%", p.cpu)),
+            ("memory", table::human_bytes(p.memory)),
+            ("out log", p.out_file.display().to_string()),
+            ("error log", p.error_file.display().to_string()),
+            (
+                "combined log",
+                d.log_file
+                    .as_ref()
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            ("log problem", opt(&d.log_error)),
+            ("autorestart", s.autorestart.to_string()),
+            ("max restarts", s.max_restarts.to_string()),
+            ("min uptime", format!("{} ms", s.min_uptime)),
+            ("restart delay", format!("{} ms", s.restart_delay)),
+            (
+                "exp backoff restart delay",
+                s.exp_backoff_restart_delay
+                    .map(|v| format!("{v} ms"))
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            ("stop exit codes", format!("{:?}", s.stop_exit_codes)),
+            ("kill signal", s.kill_signal.clone()),
+            ("kill timeout", format!("{} ms", s.kill_timeout)),
+            ("treekill", s.treekill.to_string()),
+            ("adopted from an earlier daemon", d.adopted.to_string()),
+            (
+                "ecosystem file",
+                s.source_file
+                    .as_ref()
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+        ];
+        let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        writeln!(out, "Describing {} (id {})", p.name, p.id)?;
+        for (key, value) in rows {
+            writeln!(out, "  {key:<width$}  {value}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn shell_words(words: &[String]) -> String {
+    if words.is_empty() {
+        return "-".into();
+    }
+    words
+        .iter()
+        .map(|w| {
+            if w.is_empty()
+                || w.chars()
+                    .any(|c| c.is_whitespace() || "'\"\\$`".contains(c))
+            {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn env(client: &Client, id: u32) -> Result<(), CliError> {
+    let env = match client.request_or_start(Request::Env { id })? {
+        Response::Env { env } => env,
+        other => return Err(unexpected(&other).into()),
+    };
+    let mut out = std::io::stdout().lock();
+    for (key, value) in env {
+        writeln!(out, "{key}: {value}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! The events the supervisor thread consumes, from every other thread.
+
+use std::sync::mpsc::Sender;
+
+use crate::ipc::{Request, Response};
+
+/// One thing that happened; the supervisor applies them one at a time.
+#[derive(Debug)]
+pub enum Event {
+    /// A client's request and where to send the answer.
+    Request {
+        request: Request,
+        reply: Sender<Response>,
+    },
+    /// A child was reaped (the signal thread).
+    Exited {
+        pid: i32,
+        code: Option<i32>,
+        signal: Option<String>,
+    },
+    /// An adopted process that is not our child ended (its pidfd became readable).
+    Vanished { pid: i32 },
+    /// A signal to the daemon itself (SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT).
+    Signal(i32),
+    /// The log pump could not write an instance's log, or can again (`None`).
+    LogError { id: u32, message: Option<String> },
+}

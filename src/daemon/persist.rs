@@ -1,0 +1,137 @@
+//! `state.json`: the live process list, written so a new daemon can adopt the apps.
+//!
+//! The supervisor hands each new snapshot to a writer thread, which keeps only the newest
+//! and replaces the file atomically (temp file, fsync, rename, fsync directory), so the
+//! supervisor loop never waits on the disk. `flush` writes synchronously before a planned
+//! exec (`rpm update`).
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::{Intent, Status};
+use crate::atomic_write::write_atomic;
+use crate::config::AppSpec;
+
+/// Format version of `state.json`.
+pub const STATE_VERSION: u32 = 1;
+
+/// Everything a new daemon needs to adopt the apps of an old one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedState {
+    pub version: u32,
+    pub daemon_version: String,
+    pub next_id: u32,
+    pub apps: Vec<SavedApp>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedApp {
+    pub spec: AppSpec,
+    pub instances: Vec<SavedInstance>,
+}
+
+/// One instance; `pid` with `proc_start` identifies its process beyond pid reuse.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedInstance {
+    pub id: u32,
+    pub instance: u32,
+    pub status: Status,
+    pub pid: Option<i32>,
+    pub proc_start: Option<u64>,
+    pub started_at: Option<u64>,
+    pub created_at: u64,
+    pub restarts: u32,
+    pub unstable_restarts: u32,
+    pub exit_code: Option<i32>,
+    pub exit_signal: Option<String>,
+    #[serde(default)]
+    pub intent: Option<Intent>,
+    #[serde(default)]
+    pub backoff_ms: Option<u64>,
+}
+
+enum Job {
+    Write(Vec<u8>),
+    Flush(Sender<()>),
+}
+
+/// Handle on the writer thread.
+pub struct Persister {
+    jobs: Sender<Job>,
+}
+
+impl Persister {
+    pub fn spawn(path: PathBuf) -> std::io::Result<Persister> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("state-writer".into())
+            .stack_size(64 * 1024)
+            .spawn(move || run(path, rx))?;
+        Ok(Persister { jobs: tx })
+    }
+
+    /// Queues a snapshot; older queued ones are skipped.
+    pub fn save(&self, data: Vec<u8>) {
+        let _ = self.jobs.send(Job::Write(data));
+    }
+
+    /// Waits until everything queued is on disk.
+    pub fn flush(&self, timeout: Duration) {
+        let (done, wait) = mpsc::channel();
+        if self.jobs.send(Job::Flush(done)).is_ok() {
+            let _ = wait.recv_timeout(timeout);
+        }
+    }
+}
+
+fn run(path: PathBuf, jobs: Receiver<Job>) {
+    while let Ok(job) = jobs.recv() {
+        let mut latest = None;
+        let mut waiting = Vec::new();
+        let mut next = Some(job);
+        while let Some(job) = next {
+            match job {
+                Job::Write(data) => latest = Some(data),
+                Job::Flush(done) => waiting.push(done),
+            }
+            next = jobs.try_recv().ok();
+        }
+        if let Some(data) = latest {
+            if let Err(e) = write_atomic(&path, &data, 0o600) {
+                log::error!("cannot write {}: {e}", path.display());
+            }
+        }
+        for done in waiting {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Reads `state.json`; a missing file is an empty state, a damaged one is reported and
+/// set aside so the daemon can still start.
+pub fn load(path: &std::path::Path) -> Option<SavedState> {
+    let data = match std::fs::read(path) {
+        Ok(data) => data,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            log::error!("cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    match serde_json::from_slice::<SavedState>(&data) {
+        Ok(state) => Some(state),
+        Err(e) => {
+            let aside = path.with_extension("json.damaged");
+            log::error!(
+                "{} is damaged ({e}); kept as {} and starting with no apps",
+                path.display(),
+                aside.display()
+            );
+            let _ = std::fs::rename(path, aside);
+            None
+        }
+    }
+}

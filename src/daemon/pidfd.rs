@@ -1,0 +1,115 @@
+//! The pidfd thread: notices at once when an adopted process that is not our child ends.
+//!
+//! A daemon that replaced a dead one cannot `waitpid` the apps it adopted (they were
+//! reparented elsewhere), so it holds a pidfd for each and waits on all of them with one
+//! epoll. A pidfd becomes readable when its process exits; the thread then reports
+//! `Event::Vanished` and forgets it. Nothing here polls on a timer.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+
+use super::event::Event;
+
+/// Opens a pidfd for `pid`.
+pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+enum Command {
+    Watch(i32, OwnedFd),
+    Forget(i32),
+}
+
+/// Handle on the pidfd thread.
+pub struct PidWatcher {
+    commands: Sender<Command>,
+    wake: std::sync::Arc<EventFd>,
+}
+
+impl PidWatcher {
+    pub fn spawn(events: Sender<Event>) -> io::Result<PidWatcher> {
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
+        let wake = std::sync::Arc::new(
+            EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+                .map_err(io::Error::from)?,
+        );
+        epoll
+            .add(wake.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, u64::MAX))
+            .map_err(io::Error::from)?;
+        let (tx, rx) = mpsc::channel();
+        let thread_wake = wake.clone();
+        std::thread::Builder::new()
+            .name("pidfds".into())
+            .stack_size(64 * 1024)
+            .spawn(move || run(epoll, &thread_wake, rx, events))?;
+        Ok(PidWatcher { commands: tx, wake })
+    }
+
+    /// Watches `pid`; an `Event::Vanished` follows its exit (at once if already gone).
+    pub fn watch(&self, pid: i32) -> io::Result<()> {
+        let fd = pidfd_open(pid)?;
+        let _ = self.commands.send(Command::Watch(pid, fd));
+        let _ = self.wake.write(1);
+        Ok(())
+    }
+
+    /// Stops watching `pid`.
+    pub fn forget(&self, pid: i32) {
+        let _ = self.commands.send(Command::Forget(pid));
+        let _ = self.wake.write(1);
+    }
+}
+
+fn run(epoll: Epoll, wake: &EventFd, commands: Receiver<Command>, events: Sender<Event>) {
+    let mut watched: HashMap<i32, OwnedFd> = HashMap::new();
+    let mut ready = [EpollEvent::empty(); 32];
+    loop {
+        let n = match epoll.wait(&mut ready, EpollTimeout::NONE) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+        };
+        for event in &ready[..n] {
+            let key = event.data();
+            if key == u64::MAX {
+                let _ = wake.read();
+                while let Ok(command) = commands.try_recv() {
+                    match command {
+                        Command::Watch(pid, fd) => {
+                            let added =
+                                epoll.add(&fd, EpollEvent::new(EpollFlags::EPOLLIN, pid as u64));
+                            if added.is_ok() {
+                                watched.insert(pid, fd);
+                            }
+                        }
+                        Command::Forget(pid) => {
+                            if let Some(fd) = watched.remove(&pid) {
+                                let _ = epoll.delete(&fd);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let pid = key as i32;
+            if let Some(fd) = watched.remove(&pid) {
+                let _ = epoll.delete(&fd);
+                let _ = fd.as_raw_fd();
+                if events.send(Event::Vanished { pid }).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! The log pump: one thread that moves every instance's output from its FIFOs to its files.
+//!
+//! One epoll waits on all output FIFOs. A readable FIFO is read in large chunks; the
+//! chunk is framed into lines (a partial last line waits for the rest), formatted
+//! (timestamps, JSON) into one buffer and appended to each target file with one write, so
+//! a line is never split or interleaved. Writing synchronously is the back-pressure: an app
+//! that writes faster than the disk fills its pipe and waits, and loses nothing. When a
+//! write fails (full disk), the formatted bytes are kept, the FIFO is left unread (the app
+//! waits) and the write is retried every second until it succeeds.
+//!
+//! The supervisor drives it with `PumpCommand`s; the pump only reports log errors back.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+
+use super::event::Event;
+use crate::logs::{format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
+
+/// Read size per system call.
+const CHUNK: usize = 64 * 1024;
+/// Reads per FIFO per wake-up before serving the others (fairness).
+const READS_PER_TURN: usize = 16;
+/// Retry period of a failed write.
+const RETRY: Duration = Duration::from_secs(1);
+const WAKE_KEY: u64 = u64::MAX;
+
+/// Where one instance's output goes.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub format: LineFormat,
+    pub out_file: PathBuf,
+    pub error_file: PathBuf,
+    /// Both streams also go here (`log_file`).
+    pub log_file: Option<PathBuf>,
+    pub rotation: Rotation,
+}
+
+/// Instructions from the supervisor.
+pub enum PumpCommand {
+    /// Start (or keep) pumping an instance's FIFOs to its files.
+    Attach {
+        id: u32,
+        out: File,
+        err: File,
+        outputs: Outputs,
+    },
+    /// Change where an instance's output goes.
+    Retarget { id: u32, outputs: Outputs },
+    /// The main process exited: drain what it wrote, then write its partial last line.
+    Exited { id: u32 },
+    /// Drain and forget the instance (it is deleted).
+    Detach { id: u32 },
+    /// Reopen every file (after an external rotation).
+    Reopen,
+    /// Empty the files of these instances.
+    Truncate { ids: Vec<u32> },
+    /// Drain everything and stop; answers on `done`.
+    Shutdown { done: Sender<()> },
+}
+
+/// Handle on the pump thread.
+#[derive(Clone)]
+pub struct Pump {
+    commands: Sender<PumpCommand>,
+    wake: Arc<EventFd>,
+}
+
+impl Pump {
+    pub fn spawn(events: Sender<Event>) -> io::Result<Pump> {
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
+        let wake = Arc::new(
+            EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+                .map_err(io::Error::from)?,
+        );
+        epoll
+            .add(wake.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, WAKE_KEY))
+            .map_err(io::Error::from)?;
+        let (tx, rx) = mpsc::channel();
+        let thread_wake = wake.clone();
+        std::thread::Builder::new()
+            .name("log-pump".into())
+            .stack_size(128 * 1024)
+            .spawn(move || {
+                let mut state = PumpState {
+                    epoll,
+                    streams: HashMap::new(),
+                    files: HashMap::new(),
+                    events,
+                    buf: vec![0; CHUNK],
+                    out: Vec::with_capacity(CHUNK * 2),
+                };
+                state.run(&thread_wake, rx);
+            })?;
+        Ok(Pump { commands: tx, wake })
+    }
+
+    pub fn send(&self, command: PumpCommand) {
+        let _ = self.commands.send(command);
+        let _ = self.wake.write(1);
+    }
+
+    /// Drains every FIFO and stops the thread, waiting at most `timeout`.
+    pub fn shutdown(&self, timeout: Duration) {
+        let (done, wait) = mpsc::channel();
+        self.send(PumpCommand::Shutdown { done });
+        let _ = wait.recv_timeout(timeout);
+    }
+}
+
+struct StreamState {
+    id: u32,
+    stream: Stream,
+    reader: File,
+    framer: LineFramer,
+    /// Formatted bytes a failed write still owes.
+    pending: Vec<u8>,
+    in_epoll: bool,
+}
+
+struct Target {
+    outputs: Outputs,
+    error: Option<String>,
+}
+
+struct PumpState {
+    epoll: Epoll,
+    streams: HashMap<RawFd, StreamState>,
+    /// Per instance: where its lines go.
+    files: HashMap<PathBuf, LogFile>,
+    events: Sender<Event>,
+    buf: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl PumpState {
+    fn run(&mut self, wake: &EventFd, commands: Receiver<PumpCommand>) {
+        let mut targets: HashMap<u32, Target> = HashMap::new();
+        let mut ready = [EpollEvent::empty(); 64];
+        loop {
+            let retrying = self.streams.values().any(|s| !s.pending.is_empty());
+            let timeout = if retrying {
+                EpollTimeout::try_from(RETRY).unwrap_or(EpollTimeout::NONE)
+            } else {
+                EpollTimeout::NONE
+            };
+            let n = match self.epoll.wait(&mut ready, timeout) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    log::error!("log pump: epoll failed: {e}");
+                    return;
+                }
+            };
+            for event in &ready[..n] {
+                if event.data() == WAKE_KEY {
+                    let _ = wake.read();
+                    while let Ok(command) = commands.try_recv() {
+                        if !self.command(command, &mut targets) {
+                            return;
+                        }
+                    }
+                } else {
+                    self.pump(event.data() as RawFd, &mut targets, false);
+                }
+            }
+            if retrying {
+                let stuck: Vec<RawFd> = self
+                    .streams
+                    .iter()
+                    .filter(|(_, s)| !s.pending.is_empty())
+                    .map(|(fd, _)| *fd)
+                    .collect();
+                for fd in stuck {
+                    self.pump(fd, &mut targets, false);
+                }
+            }
+        }
+    }
+
+    /// Applies one command; `false` ends the thread.
+    fn command(&mut self, command: PumpCommand, targets: &mut HashMap<u32, Target>) -> bool {
+        match command {
+            PumpCommand::Attach {
+                id,
+                out,
+                err,
+                outputs,
+            } => {
+                self.detach(id, targets);
+                targets.insert(
+                    id,
+                    Target {
+                        outputs,
+                        error: None,
+                    },
+                );
+                for (reader, stream) in [(out, Stream::Out), (err, Stream::Err)] {
+                    let fd = reader.as_raw_fd();
+                    let added = self.epoll.add(
+                        reader.as_fd(),
+                        EpollEvent::new(EpollFlags::EPOLLIN, fd as u64),
+                    );
+                    if let Err(e) = added {
+                        log::error!("log pump: cannot watch output of instance {id}: {e}");
+                    }
+                    self.streams.insert(
+                        fd,
+                        StreamState {
+                            id,
+                            stream,
+                            reader,
+                            framer: LineFramer::new(),
+                            pending: Vec::new(),
+                            in_epoll: true,
+                        },
+                    );
+                }
+                // Output that waited in the FIFO (an adopted app) is drained now.
+                for fd in self.fds_of(id) {
+                    self.pump(fd, targets, false);
+                }
+            }
+            PumpCommand::Retarget { id, outputs } => {
+                for fd in self.fds_of(id) {
+                    self.pump(fd, targets, false);
+                }
+                if let Some(target) = targets.get_mut(&id) {
+                    target.outputs = outputs;
+                }
+            }
+            PumpCommand::Exited { id } => {
+                for fd in self.fds_of(id) {
+                    self.pump(fd, targets, true);
+                }
+            }
+            PumpCommand::Detach { id } => self.detach(id, targets),
+            PumpCommand::Reopen => {
+                for (path, file) in self.files.iter_mut() {
+                    if let Err(e) = file.reopen() {
+                        log::warn!("cannot reopen {}: {e}", path.display());
+                    }
+                }
+            }
+            PumpCommand::Truncate { ids } => {
+                for id in ids {
+                    let Some(target) = targets.get(&id) else {
+                        continue;
+                    };
+                    let paths = target_paths(&target.outputs);
+                    for path in paths {
+                        if let Some(file) = self.files.get_mut(&path) {
+                            if let Err(e) = file.truncate() {
+                                log::warn!("cannot empty {}: {e}", path.display());
+                            }
+                        } else if let Err(e) = truncate_path(&path) {
+                            log::warn!("cannot empty {}: {e}", path.display());
+                        }
+                    }
+                }
+            }
+            PumpCommand::Shutdown { done } => {
+                let fds: Vec<RawFd> = self.streams.keys().copied().collect();
+                for fd in fds {
+                    self.pump(fd, targets, false);
+                }
+                let _ = done.send(());
+                return false;
+            }
+        }
+        true
+    }
+
+    fn fds_of(&self, id: u32) -> Vec<RawFd> {
+        let mut fds: Vec<(Stream, RawFd)> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| s.id == id)
+            .map(|(fd, s)| (s.stream, *fd))
+            .collect();
+        fds.sort_by_key(|(stream, _)| *stream == Stream::Err);
+        fds.into_iter().map(|(_, fd)| fd).collect()
+    }
+
+    fn detach(&mut self, id: u32, targets: &mut HashMap<u32, Target>) {
+        for fd in self.fds_of(id) {
+            self.pump(fd, targets, true);
+            if let Some(state) = self.streams.remove(&fd) {
+                if state.in_epoll {
+                    let _ = self.epoll.delete(state.reader.as_fd());
+                }
+            }
+        }
+        if let Some(target) = targets.remove(&id) {
+            // Close files no other instance writes to.
+            for path in target_paths(&target.outputs) {
+                let shared = targets
+                    .values()
+                    .any(|t| target_paths(&t.outputs).contains(&path));
+                if !shared {
+                    self.files.remove(&path);
+                }
+            }
+        }
+    }
+
+    /// Reads what is waiting on `fd` and writes it out; `finish` also writes a partial
+    /// last line (the writer exited).
+    fn pump(&mut self, fd: RawFd, targets: &mut HashMap<u32, Target>, finish: bool) {
+        let Some(state) = self.streams.get_mut(&fd) else {
+            return;
+        };
+        let Some(target) = targets.get_mut(&state.id) else {
+            return;
+        };
+        // First pay what a failed write still owes, keeping the order of lines.
+        if !state.pending.is_empty() {
+            let pending = std::mem::take(&mut state.pending);
+            if let Err(message) =
+                write_targets(&mut self.files, &target.outputs, state.stream, &pending)
+            {
+                state.pending = pending;
+                report(&self.events, state.id, target, Some(message));
+                if state.in_epoll {
+                    let _ = self.epoll.delete(state.reader.as_fd());
+                    state.in_epoll = false;
+                }
+                return;
+            }
+            report(&self.events, state.id, target, None);
+            if !state.in_epoll {
+                let added = self.epoll.add(
+                    state.reader.as_fd(),
+                    EpollEvent::new(EpollFlags::EPOLLIN, fd as u64),
+                );
+                state.in_epoll = added.is_ok();
+            }
+        }
+        for _ in 0..READS_PER_TURN {
+            let n = match state.reader.read(&mut self.buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break, // WouldBlock: drained.
+            };
+            let now = SystemTime::now();
+            self.out.clear();
+            let out = &mut self.out;
+            let format = &target.outputs.format;
+            let stream = state.stream;
+            state.framer.push(&self.buf[..n], |line| {
+                format_lines(out, &[line], format, stream, now)
+            });
+            if !self.out.is_empty() {
+                if let Err(message) =
+                    write_targets(&mut self.files, &target.outputs, stream, &self.out)
+                {
+                    state.pending = std::mem::take(&mut self.out);
+                    report(&self.events, state.id, target, Some(message));
+                    if state.in_epoll {
+                        let _ = self.epoll.delete(state.reader.as_fd());
+                        state.in_epoll = false;
+                    }
+                    return;
+                }
+                report(&self.events, state.id, target, None);
+            }
+            if n < self.buf.len() {
+                break;
+            }
+        }
+        if finish {
+            let now = SystemTime::now();
+            self.out.clear();
+            let out = &mut self.out;
+            let format = &target.outputs.format;
+            let stream = state.stream;
+            state
+                .framer
+                .finish(|line| format_lines(out, &[line], format, stream, now));
+            if !self.out.is_empty() {
+                if let Err(message) =
+                    write_targets(&mut self.files, &target.outputs, stream, &self.out)
+                {
+                    state.pending = std::mem::take(&mut self.out);
+                    report(&self.events, state.id, target, Some(message));
+                }
+            }
+        }
+    }
+}
+
+/// The files one instance writes to.
+fn target_paths(outputs: &Outputs) -> Vec<PathBuf> {
+    let mut paths = vec![outputs.out_file.clone(), outputs.error_file.clone()];
+    if let Some(log) = &outputs.log_file {
+        paths.push(log.clone());
+    }
+    paths
+}
+
+/// Appends formatted lines of `stream` to its file and to the combined file.
+fn write_targets(
+    files: &mut HashMap<PathBuf, LogFile>,
+    outputs: &Outputs,
+    stream: Stream,
+    data: &[u8],
+) -> Result<(), String> {
+    let primary = match stream {
+        Stream::Out => &outputs.out_file,
+        Stream::Err => &outputs.error_file,
+    };
+    for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
+        if !files.contains_key(path) {
+            let file = LogFile::open(path, outputs.rotation.clone()).map_err(|e| e.to_string())?;
+            files.insert(path.clone(), file);
+        }
+        if let Some(file) = files.get_mut(path) {
+            file.write(data).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn truncate_path(path: &std::path::Path) -> io::Result<()> {
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(file) => file.set_len(0),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Tells the supervisor when an instance's log error appears or clears.
+fn report(events: &Sender<Event>, id: u32, target: &mut Target, error: Option<String>) {
+    if target.error == error {
+        return;
+    }
+    if let Some(message) = &error {
+        log::error!("instance {id}: cannot write its log: {message}");
+    } else {
+        log::info!("instance {id}: writing its log again");
+    }
+    target.error = error.clone();
+    let _ = events.send(Event::LogError { id, message: error });
+}

@@ -1,0 +1,200 @@
+//! Starting one instance's process: command line, environment, process group, output FIFOs.
+//!
+//! Runs on the supervisor thread. Each instance's stdout and stderr are FIFOs in
+//! `RPM_HOME/pipes`, opened by the child read-write: the child is then always a reader of
+//! its own pipe, so it never gets SIGPIPE or EPIPE, even while no daemon runs; its output
+//! waits in the pipe (back-pressure when full) until a daemon reopens the FIFO by path and
+//! drains it. Between fork and exec only `setsid` runs (async-signal-safe); std resets the
+//! signal mask and SIGPIPE, and every other descriptor is close-on-exec.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use thiserror::Error;
+
+use crate::config::AppSpec;
+use crate::paths::Home;
+
+/// Held while a process is being spawned; see `spawn_instance` and the reaper.
+pub static SPAWN_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Size asked for each output pipe: room for output while a daemon is replaced.
+const PIPE_SIZE: libc::c_int = 256 * 1024;
+
+/// Why a process could not be started.
+#[derive(Debug, Error)]
+pub enum SpawnError {
+    #[error("cannot create the output pipe {}: {source}", path.display())]
+    Pipe { path: PathBuf, source: io::Error },
+    #[error("cannot run {}: {source}", program.display())]
+    Exec { program: PathBuf, source: io::Error },
+}
+
+/// Who an instance is, for its environment.
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceRef {
+    pub id: u32,
+    pub index: u32,
+}
+
+/// Creates the instance's FIFO for `stream` (`out` / `err`) if missing.
+pub fn ensure_fifo(path: &Path) -> Result<(), SpawnError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_fifo() => return Ok(()),
+        Ok(_) => {
+            // Something else sits at the FIFO's path (never ours): replace it.
+            std::fs::remove_file(path).map_err(|source| SpawnError::Pipe {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        Err(_) => {}
+    }
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).map_err(|e| {
+        SpawnError::Pipe {
+            path: path.to_path_buf(),
+            source: io::Error::from(e),
+        }
+    })
+}
+
+/// Opens a FIFO read-write and non-blocking: the daemon's end, which never sees EOF.
+pub fn open_fifo_reader(path: &Path) -> Result<File, SpawnError> {
+    ensure_fifo(path)?;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|source| SpawnError::Pipe {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    grow_pipe(&file);
+    Ok(file)
+}
+
+/// Asks for a larger pipe buffer; the kernel may refuse (user limits), which is harmless.
+fn grow_pipe(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETPIPE_SZ on a descriptor we own; failure only leaves the default size.
+    unsafe {
+        libc::fcntl(file.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE);
+    }
+}
+
+/// The child's end of a FIFO: read-write, so the child is a reader of its own output.
+fn open_fifo_writer(path: &Path) -> Result<File, SpawnError> {
+    ensure_fifo(path)?;
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|source| SpawnError::Pipe {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// The environment a child receives (DESIGN 1.4): its spec's, then rpm's variables.
+pub fn child_env(spec: &AppSpec, who: InstanceRef) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = spec
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut set = |key: &str, value: String| {
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value));
+    };
+    if let Some(var) = &spec.increment_var {
+        let base = spec
+            .env
+            .get(var)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        set(var, (base + i64::from(who.index)).to_string());
+    }
+    set("RPM_ID", who.id.to_string());
+    set("RPM_NAME", spec.name.clone());
+    set("RPM_INSTANCE", who.index.to_string());
+    set("pm_id", who.id.to_string());
+    set("name", spec.name.clone());
+    set(&spec.instance_var, who.index.to_string());
+    env
+}
+
+/// Starts one process of `spec`; returns its pid (also its process group id).
+pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i32, SpawnError> {
+    let stdout = open_fifo_writer(&home.pipe(who.id, "out"))?;
+    let stderr = open_fifo_writer(&home.pipe(who.id, "err"))?;
+    let (program, mut args): (PathBuf, Vec<String>) = match &spec.interpreter {
+        Some(interpreter) => {
+            let mut args = spec.interpreter_args.clone();
+            args.push(spec.script.to_string_lossy().into_owned());
+            (interpreter.clone(), args)
+        }
+        None => (spec.script.clone(), Vec::new()),
+    };
+    args.extend(spec.args.iter().cloned());
+    let mut command = Command::new(&program);
+    command
+        .args(&args)
+        .current_dir(&spec.cwd)
+        .env_clear()
+        .envs(child_env(spec, who))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(stdout))
+        .stderr(Stdio::from(stderr));
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            nix::unistd::setsid().map_err(io::Error::from)?;
+            Ok(())
+        });
+    }
+    let spawned = {
+        // While std spawns, it may waitpid() a child whose exec failed; the reaper must
+        // not collect that child first (std would panic), so it waits for this lock.
+        let _guard = SPAWN_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        command.spawn()
+    };
+    let child = spawned.map_err(|source| SpawnError::Exec {
+        program: program.clone(),
+        source,
+    })?;
+    // The reaper thread collects the exit status with waitpid; the handle is not needed.
+    let pid = child.id() as i32;
+    drop(child);
+    Ok(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_env_adds_rpm_and_pm2_variables_and_increments() {
+        let mut spec = AppSpec::new("api", "/bin/true".into(), "/".into());
+        spec.env.insert("PORT".into(), "8000".into());
+        spec.env.insert("KEEP".into(), "yes".into());
+        spec.increment_var = Some("PORT".into());
+        let env = child_env(&spec, InstanceRef { id: 7, index: 2 });
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("PORT"), Some("8002"));
+        assert_eq!(get("KEEP"), Some("yes"));
+        assert_eq!(get("RPM_ID"), Some("7"));
+        assert_eq!(get("RPM_NAME"), Some("api"));
+        assert_eq!(get("RPM_INSTANCE"), Some("2"));
+        assert_eq!(get("pm_id"), Some("7"));
+        assert_eq!(get("name"), Some("api"));
+        assert_eq!(get("NODE_APP_INSTANCE"), Some("2"));
+    }
+}

@@ -1,0 +1,8 @@
+//! The CLI–daemon channel: protocol types, the daemon's socket server, and the client.
+
+pub mod client;
+pub mod protocol;
+pub(crate) mod server;
+
+pub use client::{Client, ClientError};
+pub use protocol::{Details, ErrorKind, ProcessInfo, Request, Response, StartMode};
