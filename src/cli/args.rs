@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace.
-    Start(StartArgs),
+    Start(Box<StartArgs>),
     /// Stop apps (id, name, namespace, `all`, or an ecosystem file).
     Stop(TargetArgs),
     /// Restart apps.

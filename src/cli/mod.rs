@@ -79,7 +79,7 @@ pub fn run() -> Result<(), CliError> {
 fn dispatch(command: Command) -> Result<(), CliError> {
     let client = crate::ipc::Client::from_env()?;
     match command {
-        Command::Start(args) => start::start(&client, args),
+        Command::Start(args) => start::start(&client, *args),
         Command::Stop(t) => control::stop(&client, t.targets),
         Command::Restart(t) | Command::Reload(t) => control::restart(&client, t.targets),
         Command::Delete(t) => control::delete(&client, t.targets),

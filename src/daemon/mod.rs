@@ -70,6 +70,7 @@ pub enum Mode {
 
 /// Runs the daemon until a planned stop.
 pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
+    close_inherited_fds_on_exec();
     home.ensure()?;
     let mut ready_pipe = None;
     if mode == Mode::Background {
@@ -206,6 +207,37 @@ fn take_lock(home: &Home, mode: Mode) -> Result<File, DaemonError> {
         });
     }
     Ok(file)
+}
+
+/// Marks every descriptor the daemon inherited (beyond stdio) close-on-exec, so whatever
+/// the starting process leaked (a jobserver pipe, a terminal) never reaches an app.
+fn close_inherited_fds_on_exec() {
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets flags on our descriptors.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if done == 0 {
+        return;
+    }
+    let fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+                .filter(|fd| *fd > 2)
+                .collect()
+        })
+        .unwrap_or_default();
+    for fd in fds {
+        // SAFETY: fcntl on a descriptor number; a stale one just fails with EBADF.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
 }
 
 fn set_cloexec(file: &File, on: bool) {

@@ -1,0 +1,163 @@
+//! Apps outlive the daemon: SIGKILL and `rpm update` keep every pid and every line.
+
+use crate::harness::{alive, fixture, wait_until, RpmHome, DEADLINE};
+
+/// Reads `line N` numbers from a log and checks they are 1..=N with none missing or doubled.
+fn assert_complete_sequence(path: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(path).expect("read log");
+    let numbers: Vec<usize> = text
+        .lines()
+        .map(|l| {
+            l.strip_prefix("line ")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("unexpected line {l:?}"))
+        })
+        .collect();
+    let expected: Vec<usize> = (1..=numbers.len()).collect();
+    assert_eq!(numbers, expected, "lines lost, doubled or reordered");
+    numbers.len()
+}
+
+fn pids(home: &RpmHome) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = home
+        .jlist()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or("").to_string(),
+                p["pid"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_sigkilled_daemon_is_replaced_and_adopts_its_apps_with_their_output() {
+    let home = RpmHome::new();
+    let counter = fixture("counter.sh");
+    home.ok(&[
+        "start",
+        counter.to_str().expect("path"),
+        "--name",
+        "counter",
+    ]);
+    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    let before = pids(&home);
+    let log = home.join("logs/counter-out.log");
+    wait_until(DEADLINE, "some output", || {
+        let n = std::fs::read_to_string(&log)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if n > 20 {
+            Ok(())
+        } else {
+            Err(format!("{n} lines"))
+        }
+    });
+    let daemon = home.daemon_pid().expect("daemon pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(daemon, libc::SIGKILL) };
+    wait_until(DEADLINE, "the daemon to die", || {
+        if alive(daemon) {
+            Err("alive".into())
+        } else {
+            Ok(())
+        }
+    });
+    // While no daemon runs, the apps keep running and writing.
+    for (_, pid) in &before {
+        assert!(alive(*pid as i32), "app {pid} died with the daemon");
+    }
+    let after = pids(&home);
+    assert_eq!(before, after, "same apps, same pids, none duplicated");
+    assert_ne!(home.daemon_pid(), Some(daemon), "a new daemon answers");
+    let rows = home.jlist();
+    assert!(
+        rows.iter()
+            .all(|p| p["status"] == "online" && p["restarts"] == 0),
+        "{rows:?}"
+    );
+    // Output written while no daemon ran arrives, complete and in order.
+    let written = wait_until(DEADLINE, "output after adoption", || {
+        let n = std::fs::read_to_string(&log)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if n > 60 {
+            Ok(n)
+        } else {
+            Err(format!("{n} lines"))
+        }
+    });
+    home.ok(&["stop", "counter"]);
+    let n = assert_complete_sequence(&log);
+    assert!(n >= written);
+}
+
+#[test]
+fn an_adopted_app_that_exits_is_noticed_and_restarted() {
+    let home = RpmHome::new();
+    let script = fixture("crash.sh");
+    home.ok(&[
+        "start",
+        script.to_str().expect("path"),
+        "--name",
+        "late",
+        "--",
+        "1",
+        "1.5",
+    ]);
+    let pid = home.wait_app("late", "online", |p| p["status"] == "online")["pid"]
+        .as_i64()
+        .expect("pid");
+    let daemon = home.daemon_pid().expect("daemon pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(daemon, libc::SIGKILL) };
+    wait_until(DEADLINE, "the daemon to die", || {
+        if alive(daemon) {
+            Err("alive".into())
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!(
+        home.app("late")["pid"].as_i64(),
+        Some(pid),
+        "adopted, not restarted"
+    );
+    let row = home.wait_app("late", "restarted after its exit", |p| {
+        p["restarts"].as_u64() >= Some(1)
+            && p["pid"].as_i64() != Some(pid)
+            && p["status"] == "online"
+    });
+    assert!(row["pid"].as_i64().is_some());
+}
+
+#[test]
+fn update_replaces_the_daemon_and_keeps_every_app() {
+    let home = RpmHome::new();
+    let counter = fixture("counter.sh");
+    home.ok(&[
+        "start",
+        counter.to_str().expect("path"),
+        "--name",
+        "counter",
+    ]);
+    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    let before = pids(&home);
+    let out = home.ok(&["update"]);
+    assert!(out.contains("apps kept running"), "{out}");
+    assert_eq!(pids(&home), before);
+    assert!(home.jlist().iter().all(|p| p["restarts"] == 0));
+    // Still our children: an exit is seen with its status.
+    let nap = home.app("nap")["pid"].as_i64().expect("pid") as i32;
+    // SAFETY: kill(2) on an app this test started.
+    unsafe { libc::kill(nap, libc::SIGTERM) };
+    let row = home.wait_app("nap", "restart after SIGTERM", |p| {
+        p["restarts"].as_u64() >= Some(1)
+    });
+    assert_eq!(row["exit_signal"], "SIGTERM");
+    home.ok(&["stop", "counter"]);
+    assert_complete_sequence(&home.join("logs/counter-out.log"));
+}

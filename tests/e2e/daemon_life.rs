@@ -1,0 +1,212 @@
+//! The daemon itself: one per RPM_HOME, private files, signals, version checks, the child's view.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+
+use crate::harness::{alive, fixture, wait_until, RpmHome, DEADLINE};
+
+#[test]
+fn two_concurrent_first_commands_start_exactly_one_daemon() {
+    let home = RpmHome::new();
+    // Six first commands at once, none finding a daemon.
+    let spawned: Vec<_> = (0..6)
+        .map(|_| {
+            home.command(&["jlist"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for mut child in spawned {
+        assert!(child.wait().expect("wait").success());
+    }
+    let pid = home.daemon_pid().expect("daemon pid");
+    let daemons: Vec<i32> = std::fs::read_dir("/proc")
+        .expect("proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()))
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/environ"))
+                .map(|env| {
+                    let marker = format!("RPM_HOME={}", home.path().display());
+                    env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes())
+                })
+                .unwrap_or(false)
+                && std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .map(|c| c.trim() == "rpm daemon")
+                    .unwrap_or(false)
+        })
+        .collect();
+    assert_eq!(daemons, vec![pid]);
+}
+
+#[test]
+fn rpm_home_and_socket_are_private() {
+    let home = RpmHome::new();
+    home.ok(&["ping"]);
+    let mode = |p: &str| {
+        std::fs::metadata(home.join(p))
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(""), 0o700);
+    assert_eq!(mode("rpm.sock"), 0o600);
+    for entry in walk(home.path()) {
+        let m = std::fs::symlink_metadata(&entry)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(
+            m & 0o022,
+            0,
+            "{} is group- or world-writable",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
+#[test]
+fn a_stale_socket_and_pid_file_are_replaced() {
+    let home = RpmHome::new();
+    std::fs::create_dir_all(home.path()).expect("dir");
+    let _stale =
+        std::os::unix::net::UnixListener::bind(home.join("rpm.sock")).expect("bind a stale socket");
+    drop(_stale);
+    std::fs::write(home.join("daemon.pid"), "999999\n").expect("stale pid");
+    let out = home.ok(&["ping"]);
+    assert!(out.starts_with("pong"), "{out}");
+    assert_ne!(home.daemon_pid(), Some(999_999));
+}
+
+#[test]
+fn a_live_daemon_is_never_displaced() {
+    let home = RpmHome::new();
+    home.ok(&["ping"]);
+    let first = home.daemon_pid().expect("pid");
+    let err = home.fails(&["daemon", "--foreground"], 1);
+    assert!(err.contains("another rpm daemon already runs"), "{err}");
+    assert_eq!(home.daemon_pid(), Some(first));
+    assert!(alive(first));
+}
+
+#[test]
+fn sigterm_stops_every_app_gracefully_then_the_daemon() {
+    let home = RpmHome::new();
+    let signal_file = home.join("signal");
+    let script = fixture("graceful.sh");
+    let mut cmd = home.command(&["start", script.to_str().expect("path"), "--name", "g"]);
+    cmd.env("SIGNAL_FILE", &signal_file);
+    assert!(cmd.output().expect("start").status.success());
+    let app = home.wait_app("g", "online", |p| p["status"] == "online")["pid"]
+        .as_i64()
+        .expect("pid") as i32;
+    let daemon = home.daemon_pid().expect("pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(daemon, libc::SIGHUP) };
+    assert!(
+        home.ok(&["ping"]).starts_with("pong"),
+        "SIGHUP changes nothing"
+    );
+    assert_eq!(home.daemon_pid(), Some(daemon));
+    // SAFETY: as above.
+    unsafe { libc::kill(daemon, libc::SIGTERM) };
+    wait_until(DEADLINE, "daemon and app to exit", || {
+        if alive(daemon) || alive(app) {
+            Err(format!("daemon {} app {}", alive(daemon), alive(app)))
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!(
+        std::fs::read_to_string(&signal_file)
+            .expect("signal")
+            .trim(),
+        "INT"
+    );
+    assert!(!home.join("rpm.sock").exists());
+    // A planned stop forgets the apps: the next daemon starts empty.
+    assert!(home.jlist().is_empty());
+}
+
+#[test]
+fn a_cli_of_another_version_is_told_so() {
+    let home = RpmHome::new();
+    home.ok(&["ping"]);
+    let mut stream = UnixStream::connect(home.join("rpm.sock")).expect("connect");
+    stream
+        .write_all(b"{\"version\":\"0.0.1\",\"request\":{\"cmd\":\"list\"}}\n")
+        .expect("write");
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).expect("read");
+    let answer: serde_json::Value = serde_json::from_str(&line).expect("json");
+    assert_eq!(answer["type"], "error");
+    assert_eq!(answer["kind"], "version_mismatch");
+    let message = answer["message"].as_str().expect("message");
+    assert!(
+        message.contains("this CLI is rpm 0.0.1") && message.contains("rpm update"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_child_gets_its_environment_its_own_group_and_only_the_standard_descriptors() {
+    let home = RpmHome::new();
+    let mut cmd = home.command(&["start", "sleep", "--name", "probe", "--", "1000"]);
+    cmd.env("FROM_CALLER", "yes");
+    assert!(cmd.output().expect("start").status.success());
+    let row = home.wait_app("probe", "online", |p| p["status"] == "online");
+    let pid = row["pid"].as_i64().expect("pid") as i32;
+    let id = row["id"].as_u64().expect("id").to_string();
+    let env = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+    let vars: Vec<String> = env
+        .split(|b| *b == 0)
+        .map(|kv| String::from_utf8_lossy(kv).into_owned())
+        .collect();
+    for want in [
+        "FROM_CALLER=yes".to_string(),
+        format!("RPM_ID={id}"),
+        "RPM_NAME=probe".into(),
+        "RPM_INSTANCE=0".into(),
+        format!("pm_id={id}"),
+        "name=probe".into(),
+        "NODE_APP_INSTANCE=0".into(),
+    ] {
+        assert!(vars.contains(&want), "missing {want} in {vars:?}");
+    }
+    let mut fds: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fds")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    fds.sort();
+    assert_eq!(fds, vec!["0", "1", "2"]);
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{pid}/fd/0")).expect("stdin"),
+        std::path::PathBuf::from("/dev/null")
+    );
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .expect("fields")
+        .split_whitespace()
+        .collect();
+    assert_eq!(fields[2], pid.to_string(), "its own process group");
+    let shown = home.ok(&["env", &id]);
+    assert!(shown.contains("RPM_NAME: probe"), "{shown}");
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `rpm` binary, a private RPM_HOME, real child processes.
+
+mod harness;
+
+mod adoption;
+mod bad_input;
+mod daemon_life;
+mod keepalive;
+mod stopping;
