@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
 use super::policy::{Input, Instance, Intent, Policy, Status};
 use super::proctree;
-use super::supervisor::{outputs_for, unix_ms, App, Slot, Supervisor};
+use super::supervisor::{kill_tree, outputs_for, unix_ms, App, Slot, Supervisor};
 use crate::ipc::protocol::VERSION;
 
 impl Supervisor {
@@ -54,9 +54,12 @@ impl Supervisor {
     }
 
     /// Queues the current tables for `state.json`.
-    pub(crate) fn persist(&self) {
+    pub(crate) fn persist(&mut self) {
         match serde_json::to_vec(&self.snapshot()) {
-            Ok(data) => self.persister.save(data),
+            Ok(data) => {
+                self.persist_seq += 1;
+                self.persister.save(self.persist_seq, data);
+            }
             Err(e) => log::error!("cannot encode the state: {e}"),
         }
     }
@@ -64,8 +67,10 @@ impl Supervisor {
     /// Takes over the apps an earlier daemon left.
     pub(crate) fn adopt(&mut self, saved: SavedState) {
         self.next_id = saved.next_id;
-        let now = Instant::now();
-        let wall_now = unix_ms(SystemTime::now());
+        // Main processes of this home, recorded or not: a daemon killed between a spawn
+        // and its state write leaves a process that state.json does not name yet.
+        let home_marker = self.home.root().to_string_lossy().into_owned();
+        let mut leaders = proctree::instance_leaders(&home_marker);
         let mut to_apply: Vec<(u32, Input)> = Vec::new();
         for saved_app in saved.apps {
             let name = saved_app.spec.name.clone();
@@ -80,88 +85,10 @@ impl Supervisor {
             for s in saved_app.instances {
                 self.next_id = self.next_id.max(s.id + 1);
                 let outputs = outputs_for(&self.home, &saved_app.spec, s.id, s.instance);
-                let mut inst = Instance::new();
-                inst.status = s.status;
-                inst.restarts = s.restarts;
-                inst.unstable_restarts = s.unstable_restarts;
-                inst.exit_code = s.exit_code;
-                inst.exit_signal = s.exit_signal.clone();
-                inst.backoff_ms = s.backoff_ms;
-                let mut slot = Slot {
-                    id: s.id,
-                    app: name.clone(),
-                    index: s.instance,
-                    inst,
-                    proc_start: None,
-                    started_at_ms: s.started_at,
-                    created_at_ms: s.created_at,
-                    adopted: false,
-                    child: false,
-                    last_error: None,
-                    log_error: None,
-                    out_file: outputs.out_file.clone(),
-                    error_file: outputs.error_file.clone(),
-                    cpu_sample: None,
-                };
-                match (s.status, s.pid, s.proc_start) {
-                    (status, Some(pid), Some(start)) if status.has_process() => {
-                        slot.inst.pid = Some(pid);
-                        slot.inst.status = Status::Online;
-                        slot.adopted = true;
-                        let age = wall_now.saturating_sub(s.started_at.unwrap_or(wall_now));
-                        slot.inst.started =
-                            now.checked_sub(Duration::from_millis(age)).or(Some(now));
-                        if proctree::is_same_process(pid, start) {
-                            slot.proc_start = Some(start);
-                            slot.child = proctree::stat(pid).is_some_and(|st| st.ppid == self.me);
-                            if !slot.child {
-                                if let Err(e) = self.pids.watch(pid) {
-                                    log::warn!("{name} (id {}): cannot watch pid {pid}: {e}", s.id);
-                                }
-                            }
-                            log::info!("{name} (id {}): adopted pid {pid}", s.id);
-                            match s.intent {
-                                Some(Intent::Stop) if status == Status::Stopping => {
-                                    to_apply.push((s.id, Input::Stop))
-                                }
-                                Some(Intent::Restart) if status == Status::Stopping => {
-                                    to_apply.push((s.id, Input::Restart))
-                                }
-                                Some(Intent::Delete) if status == Status::Stopping => {
-                                    to_apply.push((s.id, Input::Delete))
-                                }
-                                _ => {}
-                            }
-                        } else {
-                            log::info!("{name} (id {}): pid {pid} ended while no daemon ran", s.id);
-                            // Its process is gone: the policy treats it as a crash.
-                            let input = match s.intent {
-                                Some(_) if status == Status::Stopping => Input::Exited {
-                                    code: None,
-                                    signal: None,
-                                },
-                                _ => Input::Exited {
-                                    code: None,
-                                    signal: None,
-                                },
-                            };
-                            slot.inst.status = if status == Status::Stopping {
-                                Status::Stopping
-                            } else {
-                                Status::Online
-                            };
-                            slot.inst.intent = s.intent;
-                            to_apply.push((s.id, input));
-                        }
-                    }
-                    (Status::Launching | Status::WaitingRestart, _, _) => {
-                        slot.inst.status = Status::Stopped;
-                        to_apply.push((s.id, Input::Start));
-                    }
-                    (status, _, _) if status.has_process() => {
-                        slot.inst.status = Status::Stopped;
-                    }
-                    _ => {}
+                let mut slot = restored_slot(&name, &s, &outputs);
+                let found = leaders.remove(&s.id).unwrap_or_default();
+                if let Some(input) = self.take_back(&mut slot, &s, found) {
+                    to_apply.push((s.id, input));
                 }
                 self.attach_output(s.id, outputs);
                 if let Some(app) = self.apps.get_mut(&name) {
@@ -170,9 +97,130 @@ impl Supervisor {
                 self.slots.insert(s.id, slot);
             }
         }
+        // Processes of instances that no longer exist at all.
+        for pids in leaders.into_values() {
+            for pid in pids {
+                log::warn!("stopping pid {pid}: it belongs to no instance rpm knows");
+                kill_tree(pid, true);
+            }
+        }
         for (id, input) in to_apply {
             self.apply(id, input);
         }
         self.dirty = true;
+    }
+
+    /// Decides what an instance's process is now; returns the input that settles it.
+    /// `found` lists the live main processes carrying this instance's id.
+    fn take_back(&mut self, slot: &mut Slot, s: &SavedInstance, found: Vec<i32>) -> Option<Input> {
+        let recorded = match (s.pid, s.proc_start) {
+            (Some(pid), Some(start))
+                if s.status.has_process() && proctree::is_same_process(pid, start) =>
+            {
+                Some((pid, start))
+            }
+            _ => None,
+        };
+        // The live process: the recorded one, else the newest unrecorded one.
+        let live = recorded.or_else(|| {
+            found
+                .iter()
+                .filter_map(|p| proctree::stat(*p).map(|st| (*p, st.start_ticks)))
+                .max_by_key(|(_, start)| *start)
+        });
+        for pid in found.iter().filter(|p| Some(**p) != live.map(|(l, _)| l)) {
+            log::warn!(
+                "{} (id {}): stopping duplicate process {pid}",
+                slot.app,
+                slot.id
+            );
+            kill_tree(*pid, true);
+        }
+        if let Some((pid, start)) = live {
+            slot.inst.pid = Some(pid);
+            slot.inst.status = Status::Online;
+            slot.adopted = true;
+            slot.proc_start = Some(start);
+            let wall_now = unix_ms(SystemTime::now());
+            let started_ms = if recorded.is_some() {
+                s.started_at.unwrap_or(wall_now)
+            } else {
+                proctree::started_unix_ms(start, wall_now)
+            };
+            slot.started_at_ms = Some(started_ms);
+            let age = Duration::from_millis(wall_now.saturating_sub(started_ms));
+            slot.inst.started = Instant::now().checked_sub(age).or(Some(Instant::now()));
+            slot.child = proctree::stat(pid).is_some_and(|st| st.ppid == self.me);
+            if !slot.child {
+                if let Err(e) = self.pids.watch(pid) {
+                    log::warn!("{} (id {}): cannot watch pid {pid}: {e}", slot.app, slot.id);
+                }
+            }
+            log::info!("{} (id {}): adopted pid {pid}", slot.app, slot.id);
+            return match (s.status, s.intent) {
+                (Status::Stopping, Some(Intent::Stop)) => Some(Input::Stop),
+                (Status::Stopping, Some(Intent::Restart)) => Some(Input::Restart),
+                (Status::Stopping, Some(Intent::Delete)) => Some(Input::Delete),
+                _ => None,
+            };
+        }
+        match s.status {
+            status if status.has_process() && s.pid.is_some() && status != Status::Launching => {
+                log::info!(
+                    "{} (id {}): its process ended while no daemon ran",
+                    slot.app,
+                    slot.id
+                );
+                // Gone while no daemon ran: the policy sees a crash of unknown status.
+                slot.inst.pid = s.pid;
+                slot.inst.status = status;
+                slot.inst.intent = s.intent;
+                slot.adopted = true;
+                let age = Duration::from_millis(
+                    unix_ms(SystemTime::now()).saturating_sub(s.started_at.unwrap_or(0)),
+                );
+                slot.inst.started = Instant::now().checked_sub(age).or(Some(Instant::now()));
+                Some(Input::Exited {
+                    code: None,
+                    signal: None,
+                })
+            }
+            Status::Launching | Status::WaitingRestart => {
+                slot.inst.status = Status::Stopped;
+                Some(Input::Start)
+            }
+            status if status.has_process() => {
+                slot.inst.status = Status::Stopped;
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An instance as saved, with no process yet.
+fn restored_slot(app: &str, s: &SavedInstance, outputs: &super::pump::Outputs) -> Slot {
+    let mut inst = Instance::new();
+    inst.status = s.status;
+    inst.restarts = s.restarts;
+    inst.unstable_restarts = s.unstable_restarts;
+    inst.exit_code = s.exit_code;
+    inst.exit_signal = s.exit_signal.clone();
+    inst.backoff_ms = s.backoff_ms;
+    Slot {
+        id: s.id,
+        app: app.to_string(),
+        index: s.instance,
+        inst,
+        proc_start: None,
+        started_at_ms: s.started_at,
+        created_at_ms: s.created_at,
+        adopted: false,
+        child: false,
+        last_error: None,
+        log_error: None,
+        out_file: outputs.out_file.clone(),
+        error_file: outputs.error_file.clone(),
+        cpu_sample: None,
     }
 }

@@ -22,6 +22,8 @@ pub enum Event {
     Vanished { pid: i32 },
     /// A signal to the daemon itself (SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT).
     Signal(i32),
+    /// State snapshot number `seq` (and every earlier one) is on disk.
+    Persisted { seq: u64 },
     /// The log pump could not write an instance's log, or can again (`None`).
     LogError { id: u32, message: Option<String> },
 }

@@ -160,6 +160,7 @@ impl Supervisor {
             reply: Some(reply.clone()),
             deleted: Vec::new(),
             then: Then::Reply,
+            durable_at: None,
         });
         Ok(None)
     }
@@ -179,6 +180,7 @@ impl Supervisor {
             reply: Some(reply.clone()),
             deleted,
             then: Then::Reply,
+            durable_at: None,
         });
         Ok(None)
     }
@@ -273,6 +275,7 @@ impl Supervisor {
             reply: Some(reply.clone()),
             deleted: Vec::new(),
             then: Then::Reply,
+            durable_at: None,
         });
         Ok(None)
     }
@@ -393,6 +396,7 @@ impl Supervisor {
                 id,
                 index: slot.index,
             },
+            &self.home,
         );
         Ok(Some(Response::Env {
             env: env.into_iter().collect(),

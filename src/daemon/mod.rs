@@ -124,7 +124,7 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
     signals::spawn(events_tx.clone())?;
     let pump = pump::Pump::spawn(events_tx.clone())?;
     let pids = pidfd::PidWatcher::spawn(events_tx.clone())?;
-    let persister = persist::Persister::spawn(home.state_file())?;
+    let persister = persist::Persister::spawn(home.state_file(), events_tx.clone())?;
     let mut sup = Supervisor::new(home.clone(), pump.clone(), pids, persister);
     if let Some(saved) = persist::load(&home.state_file()) {
         sup.adopt(saved);

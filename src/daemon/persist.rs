@@ -2,8 +2,10 @@
 //!
 //! The supervisor hands each new snapshot to a writer thread, which keeps only the newest
 //! and replaces the file atomically (temp file, fsync, rename, fsync directory), so the
-//! supervisor loop never waits on the disk. `flush` writes synchronously before a planned
-//! exec (`rpm update`).
+//! supervisor loop never waits on the disk. Each snapshot carries a sequence number; once
+//! it is on disk the thread reports `Event::Persisted`, and the supervisor answers a
+//! request that changed apps only then, so a CLI that saw "started" can rely on a daemon
+//! crash not losing the app. `flush` writes synchronously before `rpm update` execs.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::event::Event;
 use super::policy::{Intent, Status};
 use crate::atomic_write::write_atomic;
 use crate::config::AppSpec;
@@ -54,7 +57,7 @@ pub struct SavedInstance {
 }
 
 enum Job {
-    Write(Vec<u8>),
+    Write(u64, Vec<u8>),
     Flush(Sender<()>),
 }
 
@@ -64,18 +67,18 @@ pub struct Persister {
 }
 
 impl Persister {
-    pub fn spawn(path: PathBuf) -> std::io::Result<Persister> {
+    pub fn spawn(path: PathBuf, events: Sender<Event>) -> std::io::Result<Persister> {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("state-writer".into())
             .stack_size(64 * 1024)
-            .spawn(move || run(path, rx))?;
+            .spawn(move || run(path, rx, events))?;
         Ok(Persister { jobs: tx })
     }
 
-    /// Queues a snapshot; older queued ones are skipped.
-    pub fn save(&self, data: Vec<u8>) {
-        let _ = self.jobs.send(Job::Write(data));
+    /// Queues snapshot number `seq`; older queued ones are skipped.
+    pub fn save(&self, seq: u64, data: Vec<u8>) {
+        let _ = self.jobs.send(Job::Write(seq, data));
     }
 
     /// Waits until everything queued is on disk.
@@ -87,22 +90,25 @@ impl Persister {
     }
 }
 
-fn run(path: PathBuf, jobs: Receiver<Job>) {
+fn run(path: PathBuf, jobs: Receiver<Job>, events: Sender<Event>) {
     while let Ok(job) = jobs.recv() {
         let mut latest = None;
         let mut waiting = Vec::new();
         let mut next = Some(job);
         while let Some(job) = next {
             match job {
-                Job::Write(data) => latest = Some(data),
+                Job::Write(seq, data) => latest = Some((seq, data)),
                 Job::Flush(done) => waiting.push(done),
             }
             next = jobs.try_recv().ok();
         }
-        if let Some(data) = latest {
+        if let Some((seq, data)) = latest {
             if let Err(e) = write_atomic(&path, &data, 0o600) {
                 log::error!("cannot write {}: {e}", path.display());
             }
+            // Reported even after a failure (logged above): answers must not hang on a
+            // full disk; the apps themselves keep running either way.
+            let _ = events.send(Event::Persisted { seq });
         }
         for done in waiting {
             let _ = done.send(());

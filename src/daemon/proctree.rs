@@ -95,6 +95,48 @@ pub fn environ_var(pid: i32, name: &str) -> Option<String> {
         .map(|entry| String::from_utf8_lossy(&entry[prefix.len()..]).into_owned())
 }
 
+/// Main processes (process-group leaders) that a daemon of `rpm_home` started, by
+/// instance id: their environment carries `RPM_HOME=<rpm_home>` and `RPM_ID=<id>`.
+pub fn instance_leaders(rpm_home: &str) -> std::collections::HashMap<u32, Vec<i32>> {
+    let mut found: std::collections::HashMap<u32, Vec<i32>> = std::collections::HashMap::new();
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return found;
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if uid(pid) != Some(me) {
+            continue;
+        }
+        let Some(st) = stat(pid) else { continue };
+        if st.pgid != pid || st.state == 'Z' {
+            continue;
+        }
+        if environ_var(pid, "RPM_HOME").as_deref() != Some(rpm_home) {
+            continue;
+        }
+        if let Some(id) = environ_var(pid, "RPM_ID").and_then(|v| v.parse::<u32>().ok()) {
+            found.entry(id).or_default().push(pid);
+        }
+    }
+    found
+}
+
+/// Unix time in ms when a process started, from its start ticks.
+pub fn started_unix_ms(start_ticks: u64, now_unix_ms: u64) -> u64 {
+    let Some(up) = uptime_seconds() else {
+        return now_unix_ms;
+    };
+    let age_ms = (up - start_ticks as f64 / ticks_per_second() as f64).max(0.0) * 1000.0;
+    now_unix_ms.saturating_sub(age_ms as u64)
+}
+
 /// The owner uid of a process.
 pub fn uid(pid: i32) -> Option<u32> {
     use std::os::unix::fs::MetadataExt;

@@ -102,7 +102,7 @@ fn open_fifo_writer(path: &Path) -> Result<File, SpawnError> {
 }
 
 /// The environment a child receives (DESIGN 1.4): its spec's, then rpm's variables.
-pub fn child_env(spec: &AppSpec, who: InstanceRef) -> Vec<(String, String)> {
+pub fn child_env(spec: &AppSpec, who: InstanceRef, home: &Home) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = spec
         .env
         .iter()
@@ -120,6 +120,9 @@ pub fn child_env(spec: &AppSpec, who: InstanceRef) -> Vec<(String, String)> {
             .unwrap_or(0);
         set(var, (base + i64::from(who.index)).to_string());
     }
+    // RPM_HOME with RPM_ID marks the process as this daemon's instance, so a daemon
+    // that starts after a crash finds processes its predecessor had no time to record.
+    set("RPM_HOME", home.root().to_string_lossy().into_owned());
     set("RPM_ID", who.id.to_string());
     set("RPM_NAME", spec.name.clone());
     set("RPM_INSTANCE", who.index.to_string());
@@ -147,7 +150,7 @@ pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i
         .args(&args)
         .current_dir(&spec.cwd)
         .env_clear()
-        .envs(child_env(spec, who))
+        .envs(child_env(spec, who, home))
         .stdin(Stdio::null())
         .stdout(Stdio::from(stdout))
         .stderr(Stdio::from(stderr));
@@ -186,11 +189,16 @@ mod tests {
         spec.env.insert("PORT".into(), "8000".into());
         spec.env.insert("KEEP".into(), "yes".into());
         spec.increment_var = Some("PORT".into());
-        let env = child_env(&spec, InstanceRef { id: 7, index: 2 });
+        let env = child_env(
+            &spec,
+            InstanceRef { id: 7, index: 2 },
+            &Home::at("/srv/rpm"),
+        );
         let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("PORT"), Some("8002"));
         assert_eq!(get("KEEP"), Some("yes"));
         assert_eq!(get("RPM_ID"), Some("7"));
+        assert_eq!(get("RPM_HOME"), Some("/srv/rpm"));
         assert_eq!(get("RPM_NAME"), Some("api"));
         assert_eq!(get("RPM_INSTANCE"), Some("2"));
         assert_eq!(get("pm_id"), Some("7"));

@@ -61,6 +61,8 @@ pub(crate) struct Waiter {
     /// Rows of instances that will be gone (delete), captured beforehand.
     pub deleted: Vec<ProcessInfo>,
     pub then: Then,
+    /// Once settled: the state snapshot that must be on disk before answering.
+    pub durable_at: Option<u64>,
 }
 
 pub(crate) enum Then {
@@ -89,6 +91,9 @@ pub struct Supervisor {
     pub(crate) exit: Option<Exit>,
     pub(crate) quitting: bool,
     pub(crate) dirty: bool,
+    /// Number of the last snapshot handed to the writer, and of the last one on disk.
+    pub(crate) persist_seq: u64,
+    pub(crate) durable_seq: u64,
     pub(crate) me: i32,
 }
 
@@ -112,6 +117,8 @@ impl Supervisor {
             exit: None,
             quitting: false,
             dirty: false,
+            persist_seq: 0,
+            durable_seq: 0,
             me: std::process::id() as i32,
         }
     }
@@ -164,6 +171,7 @@ impl Supervisor {
                 }
             }
             Event::Signal(signal) => self.daemon_signal(signal),
+            Event::Persisted { seq } => self.durable_seq = self.durable_seq.max(seq),
             Event::LogError { id, message } => {
                 if let Some(slot) = self.slots.get_mut(&id) {
                     slot.log_error = message;
@@ -200,6 +208,7 @@ impl Supervisor {
             reply,
             deleted: Vec::new(),
             then: Then::Quit,
+            durable_at: None,
         });
     }
 
@@ -425,6 +434,15 @@ impl Supervisor {
                     .is_none_or(|s| !matches!(s.inst.status, Status::Launching | Status::Stopping))
             });
             if !settled {
+                i += 1;
+                continue;
+            }
+            // Answer only once the state that shows the change is on disk (the snapshot
+            // queued at the end of this turn when something changed).
+            let needed = *self.waiters[i]
+                .durable_at
+                .get_or_insert(self.persist_seq + u64::from(self.dirty));
+            if matches!(self.waiters[i].then, Then::Reply) && self.durable_seq < needed {
                 i += 1;
                 continue;
             }

@@ -161,3 +161,39 @@ fn update_replaces_the_daemon_and_keeps_every_app() {
     home.ok(&["stop", "counter"]);
     assert_complete_sequence(&home.join("logs/counter-out.log"));
 }
+
+#[test]
+fn a_process_the_dead_daemon_had_not_recorded_yet_is_adopted_not_started_twice() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    let pid = home.wait_app("nap", "online", |p| p["status"] == "online")["pid"]
+        .as_i64()
+        .expect("pid");
+    let daemon = home.daemon_pid().expect("daemon pid");
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(daemon, libc::SIGKILL) };
+    wait_until(DEADLINE, "the daemon to die", || {
+        if alive(daemon) {
+            Err("alive".into())
+        } else {
+            Ok(())
+        }
+    });
+    // As if the daemon died between spawning and recording: launching, no pid.
+    let path = home.join("state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("json");
+    let instance = &mut state["apps"][0]["instances"][0];
+    instance["status"] = "launching".into();
+    instance["pid"] = serde_json::Value::Null;
+    instance["proc_start"] = serde_json::Value::Null;
+    std::fs::write(&path, serde_json::to_vec(&state).expect("encode")).expect("write state");
+    let row = home.wait_app("nap", "online", |p| p["status"] == "online");
+    assert_eq!(
+        row["pid"].as_i64(),
+        Some(pid),
+        "the running process is adopted"
+    );
+    assert_eq!(row["restarts"], 0);
+    assert!(alive(pid as i32));
+}
