@@ -1,7 +1,33 @@
 //! Ecosystem configuration: the resolved `AppSpec` the daemon runs, and (in the CLI)
 //! everything that turns a user's command line or ecosystem file into `AppSpec`s.
 
+mod attributes;
+mod cron;
+mod dotenv;
+mod error;
 pub mod interpreter;
+mod js;
+mod lenient_json;
+mod load;
+mod node;
+mod order;
+mod report;
+mod resolve;
+mod schema;
+mod shell_words;
+mod signal;
 pub mod spec;
+mod suggest;
+mod toml_format;
+mod units;
+mod validate;
+mod values;
+mod yaml;
 
+pub use error::{ConfigError, Problem, ProblemKind};
+pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
+pub use order::start_order;
+pub use schema::schema_json;
 pub use spec::{AppSpec, ExecMode, LogType};
+pub use units::{parse_duration_ms, parse_size};
+pub use validate::validate_app_name;
