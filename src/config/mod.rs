@@ -9,15 +9,20 @@ pub mod interpreter;
 mod js;
 mod lenient_json;
 mod load;
+#[cfg(test)]
+mod load_tests;
 mod node;
 mod order;
 mod report;
 mod resolve;
+mod sample;
 mod schema;
 mod shell_words;
 mod signal;
 pub mod spec;
 mod suggest;
+#[cfg(test)]
+mod test_support;
 mod toml_format;
 mod units;
 mod validate;
@@ -27,6 +32,7 @@ mod yaml;
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
 pub use order::start_order;
+pub use sample::{sample, SampleFormat};
 pub use schema::schema_json;
 pub use spec::{AppSpec, ExecMode, LogType};
 pub use units::{parse_duration_ms, parse_size};
