@@ -5,6 +5,8 @@ mod attributes;
 mod cron;
 mod dotenv;
 mod error;
+#[cfg(test)]
+mod error_tests;
 pub mod interpreter;
 mod js;
 mod lenient_json;
