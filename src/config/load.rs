@@ -109,6 +109,20 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
     })
 }
 
+/// Finds and checks the apps of an already parsed tree (no resolution), for tests that
+/// feed arbitrary trees through validation.
+#[cfg(test)]
+pub(crate) fn check_tree(root: &Node, file: &str) {
+    let mut report = Report::new(file);
+    let (apps, _) = find_apps(root, &mut report);
+    let raws: Vec<RawApp> = apps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| validate_app(n, i + 1, true, &mut report))
+        .collect();
+    check_across_apps(&raws, &LoadOptions::default(), &mut report);
+}
+
 /// Parses the file into the spanned tree, by extension.
 fn read_tree(path: &Path, absolute: &Path, opts: &LoadOptions) -> Result<Node, (Pos, ProblemKind)> {
     let name = path.to_string_lossy();

@@ -7,6 +7,10 @@ mod dotenv;
 mod error;
 #[cfg(test)]
 mod error_tests;
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod interpreter;
 mod js;
 mod lenient_json;
