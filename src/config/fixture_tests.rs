@@ -64,6 +64,7 @@ fn every_attribute_fixture_resolves_as_written() {
     );
     let env = |k: &str| app.env.get(k).map(String::as_str);
     assert_eq!(env("NODE_ENV"), Some("production"));
+    assert_eq!(env("PORT"), Some("3000"), "`port` sets PORT, as in PM2");
     assert_eq!(
         (env("RETRIES"), env("DEBUG"), env("EMPTY")),
         (Some("3"), Some("false"), Some(""))

@@ -179,6 +179,21 @@ fn find_apps<'n>(
                     .map(|(_, v)| v)
             };
             let deploy = get("deploy").map(Node::to_json);
+            if get("apps").is_some() {
+                for (key, _) in entries
+                    .iter()
+                    .filter(|(k, _)| k.name != "apps" && k.name != "deploy")
+                {
+                    let suggestion = nearest(&key.name, ["apps", "deploy"]).map(str::to_string);
+                    let text = ProblemKind::UnknownAttribute {
+                        attribute: key.name.clone(),
+                        suggestion,
+                    };
+                    let message =
+                        format!("top level: {text} (ignored; only `apps` and `deploy` are read)");
+                    report.warn(&format!("top {}", key.name), key.pos, None, &message);
+                }
+            }
             match get("apps") {
                 Some(Node {
                     value: Value::List(items),

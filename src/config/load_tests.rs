@@ -235,12 +235,13 @@ fn warnings_are_reported_once_and_deploy_is_kept() {
     let (_dir, o) = project(
         "{apps: [{name: 'a', script: 'a.sh', vizion: false, colour: 1, node_args: '--x'},
                  {name: 'b', script: 'b.sh', vizion: true, colour: 2}],
-          deploy: {production: {user: 'me', ref: 'origin/main'}}}",
+          deploy: {production: {user: 'me', ref: 'origin/main'}}, dploy: 1}",
     );
     let loaded = load_file(Path::new("eco.json"), &o).expect("loads");
     assert_eq!(
         loaded.warnings,
         vec![
+            "warning: eco.json:3:67: top level: unknown attribute `dploy` (did you mean `deploy`?) (ignored; only `apps` and `deploy` are read)",
             "warning: eco.json:1:37: app \"a\": `vizion` has no effect in rpm (PM2 only (versioning metadata)); remove it",
             "warning: eco.json:1:52: app \"a\": unknown attribute `colour` (ignored)",
             "warning: eco.json:1:63: app \"a\": `node_args` has no effect: this app does not run on node; use `interpreter_args`",

@@ -129,6 +129,8 @@ fn apply_policy(raw: &RawApp, spec: &mut AppSpec) {
     spec.increment_var = raw.str("increment_var").map(str::to_string);
     if let Some(Parsed::Port(p)) = raw.get("port") {
         spec.port = Some(*p);
+        // PM2's shortcut: `port` also sets PORT, over `env`.
+        spec.env.insert("PORT".to_string(), p.to_string());
     }
     spec.uid = raw.str("uid").map(str::to_string);
     spec.gid = raw.str("gid").map(str::to_string);

@@ -155,7 +155,7 @@ mod tests {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == schema_json(),
-            "{} is stale: regenerate it with `rpm schema > schemas/ecosystem.schema.json` (or RPM_WRITE_SCHEMA=1 cargo test --lib config::schema)",
+            "{} is stale: regenerate it with `RPM_WRITE_SCHEMA=1 cargo test --lib config::schema`",
             path.display()
         );
     }
