@@ -9,7 +9,7 @@ const MONTHS: &[&str] = &[
 const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 /// Checks a cron expression; the error says which field is wrong.
-pub(crate) fn validate_cron(expr: &str) -> Result<(), String> {
+pub fn validate_cron(expr: &str) -> Result<(), String> {
     let fields: Vec<&str> = expr.split_whitespace().collect();
     let names: &[(&str, u32, u32, &[&str])] = match fields.len() {
         5 => &[

@@ -1,5 +1,14 @@
 //! Ecosystem configuration: the resolved `AppSpec` the daemon runs, and (in the CLI)
 //! everything that turns a user's command line or ecosystem file into `AppSpec`s.
+//!
+//! `load_file` is the pipeline: the file is parsed by extension (`lenient_json`, `yaml`,
+//! `toml_format`, `js` through `node`) into one spanned tree (`node`), the apps are found
+//! in any top-level shape PM2 accepts (`load`), each app is checked against the one
+//! attribute table (`attributes`, `values`, `validate`), names, profiles, `--only` and
+//! `depends_on` are checked across apps, and the selected apps are resolved where the
+//! user stands (`resolve`, `dotenv`, `interpreter`). Every problem is collected
+//! (`report`) and returned together as a `ConfigError`. `schema_json` is generated from
+//! the same table. Nothing here runs in the daemon except the `AppSpec` type itself.
 
 mod attributes;
 mod cron;
@@ -35,11 +44,13 @@ mod validate;
 mod values;
 mod yaml;
 
+pub use cron::validate_cron;
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
 pub use order::start_order;
 pub use sample::{sample, SampleFormat};
 pub use schema::schema_json;
+pub use signal::parse_signal;
 pub use spec::{AppSpec, ExecMode, LogType};
 pub use units::{parse_duration_ms, parse_size};
 pub use validate::validate_app_name;

@@ -36,7 +36,7 @@ const SIGNALS: &[&str] = &[
 ];
 
 /// The canonical `SIGNAME` for `s` (`"term"`, `"SIGTERM"` → `"SIGTERM"`).
-pub(crate) fn parse_signal(s: &str) -> Result<String, String> {
+pub fn parse_signal(s: &str) -> Result<String, String> {
     let upper = s.trim().to_ascii_uppercase();
     let name = if upper.starts_with("SIG") {
         upper
