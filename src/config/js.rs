@@ -12,7 +12,9 @@
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use super::error::ProblemKind;
 use super::interpreter::find_on_path;
@@ -67,7 +69,7 @@ pub(crate) fn evaluate(
 ) -> Result<Node, ProblemKind> {
     let path_var = caller_env.get("PATH").map(OsStr::new);
     let node = find_on_path("node", path_var).ok_or(ProblemKind::NodeMissing)?;
-    let output = Command::new(node)
+    let child = Command::new(node)
         .arg("-e")
         .arg(LOADER)
         .env_clear()
@@ -75,10 +77,13 @@ pub(crate) fn evaluate(
         .env("RPM_ECOSYSTEM_FILE", path)
         .current_dir(caller_cwd)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| ProblemKind::NodeFailed {
             message: e.to_string(),
         })?;
+    let output = wait_bounded(child)?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(ProblemKind::NodeFailed {
@@ -93,6 +98,38 @@ pub(crate) fn evaluate(
     })?;
     forget_positions(&mut node);
     Ok(node)
+}
+
+/// How long a file may take to evaluate: one that starts a server never finishes.
+const EVAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits for `child` (reading its output on a helper thread), killing it past the timeout.
+fn wait_bounded(child: Child) -> Result<Output, ProblemKind> {
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(EVAL_TIMEOUT) {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(e)) => Err(ProblemKind::NodeFailed {
+            message: e.to_string(),
+        }),
+        Err(_) => {
+            if let Ok(pid) = i32::try_from(pid) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            Err(ProblemKind::NodeFailed {
+                message: format!(
+                    "evaluation did not finish within {} s (does the file start something instead of exporting data?)",
+                    EVAL_TIMEOUT.as_secs()
+                ),
+            })
+        }
+    }
 }
 
 /// Positions in node's output are not positions in the user's file.
