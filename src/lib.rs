@@ -11,5 +11,6 @@ pub mod daemon;
 pub mod ipc;
 pub mod logs;
 pub mod paths;
+pub mod signal_names;
 
 pub use ipc::Client;

@@ -6,7 +6,7 @@ fn main() {
         Ok(()) => {}
         Err(e) if e.is_broken_pipe() => {}
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", e.render());
             std::process::exit(e.exit_code());
         }
     }

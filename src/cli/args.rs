@@ -20,6 +20,25 @@ pub struct Cli {
 pub enum Command {
     /// Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace.
     Start(Box<StartArgs>),
+    /// PM2's `startOrRestart`: start a file's apps, restarting those already running.
+    #[command(name = "startOrRestart", alias = "startOrReload")]
+    StartOrRestart(Box<StartArgs>),
+    /// Make what runs match an ecosystem file: start new apps, restart changed ones.
+    Apply(ApplyArgs),
+    /// Check an ecosystem file and print its apps as rpm resolves them.
+    Validate {
+        file: String,
+        /// Overlay env_<profile> on env.
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Write a commented sample ecosystem file (JSON unless --yaml or --toml).
+    Init {
+        #[arg(long, conflicts_with = "toml")]
+        yaml: bool,
+        #[arg(long)]
+        toml: bool,
+    },
     /// Stop apps (id, name, namespace, `all`, or an ecosystem file).
     Stop(TargetArgs),
     /// Restart apps.
@@ -76,9 +95,31 @@ pub enum Command {
 /// Targets of stop, restart, delete, reset.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// Ids, app names, namespaces, `all`.
+    /// Ids, app names, namespaces, `all`, or ecosystem files (their apps).
     #[arg(required = true)]
     pub targets: Vec<String>,
+    /// With an ecosystem file: only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+/// `rpm apply` options.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The ecosystem file.
+    pub file: String,
+    /// Overlay env_<profile> on env.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Delete apps that came from this file and are no longer in it.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the plan without doing it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `rpm start` options (PM2's names).
@@ -158,4 +199,7 @@ pub struct StartArgs {
     /// Ecosystem file: only these apps (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Ecosystem file: unknown attributes are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
 }

@@ -7,9 +7,18 @@ use super::{show, CliError};
 use crate::ipc::client::unexpected;
 use crate::ipc::{Client, ClientError, Request, Response};
 
+/// Stops targets one after another, in the order given (a file's dependents come first).
 pub fn stop(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    let response = client.request_or_start(Request::Stop { targets })?;
-    show::print_after(client, response)
+    let mut last = None;
+    for target in targets {
+        last = Some(client.request_or_start(Request::Stop {
+            targets: vec![target],
+        })?);
+    }
+    match last {
+        Some(response) => show::print_after(client, response),
+        None => Ok(()),
+    }
 }
 
 pub fn restart(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
@@ -17,9 +26,18 @@ pub fn restart(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
     show::print_after(client, response)
 }
 
+/// Deletes targets one after another, in the order given.
 pub fn delete(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    let response = client.request_or_start(Request::Delete { targets })?;
-    show::print_after(client, response)
+    let mut last = None;
+    for target in targets {
+        last = Some(client.request_or_start(Request::Delete {
+            targets: vec![target],
+        })?);
+    }
+    match last {
+        Some(response) => show::print_after(client, response),
+        None => Ok(()),
+    }
 }
 
 pub fn reset(client: &Client, targets: Vec<String>) -> Result<(), CliError> {

@@ -7,6 +7,7 @@
 
 pub mod args;
 mod control;
+mod files;
 mod show;
 mod start;
 mod table;
@@ -29,6 +30,9 @@ pub enum CliError {
     /// The operation failed: exit 1.
     #[error("{0}")]
     Failed(String),
+    /// An invalid ecosystem file: exit 2; its text already starts each line with `error:`.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Client(#[from] ClientError),
     #[error(transparent)]
@@ -42,9 +46,17 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Usage(_) => 2,
+            CliError::Usage(_) | CliError::Config(_) => 2,
             CliError::Client(e) => e.exit_code(),
             _ => 1,
+        }
+    }
+
+    /// The message as printed on stderr: `error: ` first, once.
+    pub fn render(&self) -> String {
+        match self {
+            CliError::Config(e) => e.to_string(),
+            other => format!("error: {other}"),
         }
     }
 
@@ -79,10 +91,19 @@ pub fn run() -> Result<(), CliError> {
 fn dispatch(command: Command) -> Result<(), CliError> {
     let client = crate::ipc::Client::from_env()?;
     match command {
-        Command::Start(args) => start::start(&client, *args),
-        Command::Stop(t) => control::stop(&client, t.targets),
-        Command::Restart(t) | Command::Reload(t) => control::restart(&client, t.targets),
-        Command::Delete(t) => control::delete(&client, t.targets),
+        Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
+        Command::Apply(args) => files::apply(&client, &args),
+        Command::Validate { file, env } => files::validate(&file, env.as_deref()),
+        Command::Init { yaml, toml } => files::init(if yaml {
+            crate::config::SampleFormat::Yaml
+        } else if toml {
+            crate::config::SampleFormat::Toml
+        } else {
+            crate::config::SampleFormat::Json
+        }),
+        Command::Stop(t) => control::stop(&client, expand(t, true)?),
+        Command::Restart(t) | Command::Reload(t) => control::restart(&client, expand(t, false)?),
+        Command::Delete(t) => control::delete(&client, expand(t, true)?),
         Command::Reset(t) => control::reset(&client, t.targets),
         Command::Signal { signal, targets } => control::signal(&client, signal, targets),
         Command::List => show::list(&client),
@@ -108,6 +129,19 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// Replaces ecosystem-file targets by the names of their apps.
+fn expand(args: args::TargetArgs, stopping: bool) -> Result<Vec<String>, CliError> {
+    let mut out = Vec::new();
+    for target in args.targets {
+        if crate::config::is_ecosystem_file(&target) {
+            out.extend(files::targets(&target, &args.only, stopping)?);
+        } else {
+            out.push(target);
+        }
+    }
+    Ok(out)
 }
 
 /// Whether stdout is a terminal that wants colour (`NO_COLOR` respected).

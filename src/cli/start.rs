@@ -29,6 +29,9 @@ pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
             return show::print_after(client, response);
         }
     }
+    if config::is_ecosystem_file(&args.target) {
+        return super::files::start(client, &args, &cwd);
+    }
     let spec = spec_from_args(&args, &cwd)?;
     let response = client.request_or_start(Request::Start {
         apps: vec![spec],
@@ -68,14 +71,23 @@ pub fn spec_from_args(args: &StartArgs, cwd: &Path) -> Result<AppSpec, CliError>
     if let Some(ia) = &args.interpreter_args {
         spec.interpreter_args = ia.split_whitespace().map(str::to_string).collect();
     }
+    spec.env = std::env::vars().collect::<BTreeMap<_, _>>();
+    apply_overrides(&mut spec, args, cwd)?;
+    Ok(spec)
+}
+
+/// Applies the start flags the user gave to a spec (from a script or a file: flags win
+/// over the file's attributes).
+pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
     if let Some(ns) = &args.namespace {
         spec.namespace = ns.clone();
     }
-    spec.env = std::env::vars().collect::<BTreeMap<_, _>>();
     if let Some(n) = &args.instances {
         spec.instances = parse_instances(n)?;
     }
-    spec.autorestart = !args.no_autorestart;
+    if args.no_autorestart {
+        spec.autorestart = false;
+    }
     if let Some(n) = args.max_restarts {
         spec.max_restarts = n;
     }
@@ -96,20 +108,34 @@ pub fn spec_from_args(args: &StartArgs, cwd: &Path) -> Result<AppSpec, CliError>
     if let Some(v) = ms("kill-timeout", &args.kill_timeout)? {
         spec.kill_timeout = v;
     }
-    spec.stop_exit_codes = args.stop_exit_codes.clone();
+    if !args.stop_exit_codes.is_empty() {
+        spec.stop_exit_codes = args.stop_exit_codes.clone();
+    }
     if let Some(sig) = &args.kill_signal {
-        let parsed = crate::daemon::signal_names::parse(sig)
+        let parsed = crate::signal_names::parse(sig)
             .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
         spec.kill_signal = parsed.as_str().to_string();
     }
-    let log_path = |p: &Option<PathBuf>| p.as_ref().map(|p| normalize(&cwd.join(p)));
-    spec.out_file = log_path(&args.output);
-    spec.error_file = log_path(&args.error);
-    spec.log_file = log_path(&args.log);
-    spec.merge_logs = args.merge_logs;
-    spec.log_date_format = args.log_date_format.clone();
-    spec.time = args.time;
-    Ok(spec)
+    let log_path = |p: &PathBuf| normalize(&cwd.join(p));
+    if let Some(p) = &args.output {
+        spec.out_file = Some(log_path(p));
+    }
+    if let Some(p) = &args.error {
+        spec.error_file = Some(log_path(p));
+    }
+    if let Some(p) = &args.log {
+        spec.log_file = Some(log_path(p));
+    }
+    if args.merge_logs {
+        spec.merge_logs = true;
+    }
+    if let Some(f) = &args.log_date_format {
+        spec.log_date_format = Some(f.clone());
+    }
+    if args.time {
+        spec.time = true;
+    }
+    Ok(())
 }
 
 /// PM2's default name: the script's file name without its extension.
@@ -126,10 +152,13 @@ fn check_name(name: &str) -> Result<(), CliError> {
 }
 
 fn parse_instances(value: &str) -> Result<u32, CliError> {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1);
     match value {
-        "max" | "-1" | "0" => Ok(std::thread::available_parallelism()
-            .map(|n| n.get() as u32)
-            .unwrap_or(1)),
+        // PM2: `max` (and 0) is one per core, -1 one per core but one.
+        "max" | "0" => Ok(cpus),
+        "-1" => Ok(cpus.saturating_sub(1).max(1)),
         other => other.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
             CliError::Usage(format!(
                 "-i/--instances must be a number, `max` or -1, found `{other}`"

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// Why a script cannot be run.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum ScriptError {
     #[error("script `{script}` not found (looked in {cwd} and on PATH)")]
     NotFound { script: String, cwd: PathBuf },

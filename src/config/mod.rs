@@ -1,18 +1,56 @@
 //! Ecosystem configuration: the resolved `AppSpec` the daemon runs, and (in the CLI)
 //! everything that turns a user's command line or ecosystem file into `AppSpec`s.
+//!
+//! `load_file` is the pipeline: the file is parsed by extension (`lenient_json`, `yaml`,
+//! `toml_format`, `js` through `node`) into one spanned tree (`node`), the apps are found
+//! in any top-level shape PM2 accepts (`load`), each app is checked against the one
+//! attribute table (`attributes`, `values`, `validate`), names, profiles, `--only` and
+//! `depends_on` are checked across apps, and the selected apps are resolved where the
+//! user stands (`resolve`, `dotenv`, `interpreter`). Every problem is collected
+//! (`report`) and returned together as a `ConfigError`. `schema_json` is generated from
+//! the same table. Nothing here runs in the daemon except the `AppSpec` type itself.
 
+mod attributes;
+mod cron;
+mod dotenv;
+mod error;
+#[cfg(test)]
+mod error_tests;
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod interpreter;
+mod js;
+mod lenient_json;
+mod load;
+#[cfg(test)]
+mod load_tests;
+mod node;
+mod order;
+mod report;
+mod resolve;
+mod sample;
+mod schema;
+mod shell_words;
+mod signal;
 pub mod spec;
+mod suggest;
+#[cfg(test)]
+mod test_support;
+mod toml_format;
+mod units;
+mod validate;
+mod values;
+mod yaml;
 
+pub use cron::validate_cron;
+pub use error::{ConfigError, Problem, ProblemKind};
+pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
+pub use order::start_order;
+pub use sample::{sample, SampleFormat};
+pub use schema::schema_json;
+pub use signal::parse_signal;
 pub use spec::{AppSpec, ExecMode, LogType};
-
-// TEMPORARY until the config branch lands.
-pub fn validate_app_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.contains('/') || name == ".." || name.chars().any(char::is_control) {
-        return Err("not a valid app name".into());
-    }
-    Ok(())
-}
-pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
-    s.parse().map_err(|_| format!("`{s}` is not a duration"))
-}
+pub use units::{parse_duration_ms, parse_size};
+pub use validate::validate_app_name;

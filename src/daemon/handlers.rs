@@ -7,12 +7,13 @@
 use std::sync::mpsc::Sender;
 
 use super::policy::{Input, Policy, Status};
+use super::spawn;
 use super::supervisor::{outputs_for, App, Exit, Supervisor, Then, Waiter};
-use super::{signal_names, spawn};
 use crate::atomic_write::write_atomic;
 use crate::config::AppSpec;
 use crate::ipc::protocol::VERSION;
 use crate::ipc::{ErrorKind, Request, Response, StartMode};
+use crate::signal_names;
 
 /// A handler's failure: what to tell the user, and how bad it is.
 struct Refusal {

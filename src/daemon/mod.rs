@@ -17,7 +17,6 @@ pub(crate) mod pidfd;
 pub mod policy;
 pub mod proctree;
 pub(crate) mod pump;
-pub mod signal_names;
 pub(crate) mod signals;
 pub mod spawn;
 pub(crate) mod supervisor;

@@ -1,0 +1,250 @@
+//! Ecosystem files on the command line: `start FILE`, file targets of stop/restart/delete,
+//! `apply`, `validate` and `init`.
+//!
+//! The file is loaded here, where the user stands (relative paths, `--env`, `--only`), and
+//! the daemon receives resolved specs. `apply` compares the file with what runs and does
+//! only what differs, as systemd's `daemon-reload` does.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use super::args::{ApplyArgs, StartArgs};
+use super::start::apply_overrides;
+use super::{show, CliError};
+use crate::config::{self, AppSpec, LoadOptions, SampleFormat};
+use crate::ipc::client::unexpected;
+use crate::ipc::{Client, Request, Response, StartMode};
+
+/// Loads a file's apps as the CLI flags select them, printing its warnings.
+pub fn load(
+    path: &str,
+    env: Option<&str>,
+    only: &[String],
+    strict: bool,
+) -> Result<Vec<AppSpec>, CliError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
+    let opts = LoadOptions {
+        env_profile: env.map(str::to_string),
+        only: only.to_vec(),
+        strict,
+        caller_env: std::env::vars().collect(),
+        caller_cwd: cwd,
+    };
+    let loaded = config::load_file(Path::new(path), &opts)?;
+    for warning in &loaded.warnings {
+        eprintln!("{warning}");
+    }
+    let order = config::start_order(&loaded.apps)?;
+    let mut apps: Vec<Option<AppSpec>> = loaded.apps.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|i| apps.get_mut(i).and_then(Option::take))
+        .collect())
+}
+
+/// `rpm start FILE`: starts the file's apps; those already known are restarted with the
+/// file's spec, never duplicated.
+pub fn start(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
+    let mut apps = load(&args.target, args.env.as_deref(), &args.only, args.strict)?;
+    for spec in &mut apps {
+        apply_overrides(spec, args, cwd)?;
+    }
+    let response = client.request_or_start(Request::Start {
+        apps,
+        mode: StartMode::File,
+    })?;
+    show::print_after(client, response)
+}
+
+/// The app names a file target stands for, in the order to act on them (dependents
+/// first when stopping, so nothing loses what it depends on while running).
+pub fn targets(path: &str, only: &[String], stopping: bool) -> Result<Vec<String>, CliError> {
+    let apps = load(path, None, only, false)?;
+    let mut names: Vec<String> = apps.into_iter().map(|a| a.name).collect();
+    if stopping {
+        names.reverse();
+    }
+    Ok(names)
+}
+
+/// `rpm apply FILE`: starts what is missing, restarts what changed, leaves the rest;
+/// `--prune` deletes apps from this file that it no longer declares.
+pub fn apply(client: &Client, args: &ApplyArgs) -> Result<(), CliError> {
+    let apps = load(&args.file, args.env.as_deref(), &args.only, false)?;
+    let declared = declared_env(&args.file, args.env.as_deref(), &args.only)?;
+    let running = running_specs(client)?;
+    let source = std::fs::canonicalize(&args.file).ok();
+    let mut plan: Vec<(String, String)> = Vec::new();
+    let mut to_start = Vec::new();
+    let mut to_restart = Vec::new();
+    for spec in &apps {
+        match running.get(&spec.name) {
+            None => {
+                plan.push(("start".into(), spec.name.clone()));
+                to_start.push(spec.clone());
+            }
+            Some(old) => {
+                let changed = differences(old, spec, declared.get(&spec.name));
+                if changed.is_empty() {
+                    plan.push(("unchanged".into(), spec.name.clone()));
+                } else {
+                    plan.push((
+                        "restart".into(),
+                        format!("{} ({} changed)", spec.name, changed.join(", ")),
+                    ));
+                    to_restart.push(spec.clone());
+                }
+            }
+        }
+    }
+    let mut to_delete = Vec::new();
+    if args.prune {
+        for (name, old) in &running {
+            let from_this_file = old.source_file.is_some()
+                && old
+                    .source_file
+                    .as_ref()
+                    .and_then(|f| std::fs::canonicalize(f).ok())
+                    == source;
+            if from_this_file && !apps.iter().any(|a| &a.name == name) {
+                plan.push(("delete".into(), name.clone()));
+                to_delete.push(name.clone());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for (verb, what) in &plan {
+        writeln!(out, "{verb:<9} {what}")?;
+    }
+    drop(out);
+    if args.dry_run {
+        return Ok(());
+    }
+    if !to_delete.is_empty() {
+        client.request_or_start(Request::Delete { targets: to_delete })?;
+    }
+    let changes: Vec<AppSpec> = apps
+        .into_iter()
+        .filter(|a| to_start.iter().chain(&to_restart).any(|c| c.name == a.name))
+        .collect();
+    if !changes.is_empty() {
+        client.request_or_start(Request::Start {
+            apps: changes,
+            mode: StartMode::File,
+        })?;
+    }
+    Ok(())
+}
+
+/// What `env` a file declares per app (its own layers, without the caller's environment),
+/// so `apply` does not restart an app because the shell it runs from differs.
+fn declared_env(
+    path: &str,
+    env: Option<&str>,
+    only: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, CliError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
+    let mut caller_env = BTreeMap::new();
+    // Enough of the caller's environment to resolve paths and find node.
+    for key in ["HOME", "PATH"] {
+        if let Ok(v) = std::env::var(key) {
+            caller_env.insert(key.to_string(), v);
+        }
+    }
+    let opts = LoadOptions {
+        env_profile: env.map(str::to_string),
+        only: only.to_vec(),
+        strict: false,
+        caller_env: caller_env.clone(),
+        caller_cwd: cwd,
+    };
+    let loaded = config::load_file(Path::new(path), &opts)?;
+    Ok(loaded
+        .apps
+        .into_iter()
+        .map(|a| {
+            let own = a
+                .env
+                .into_iter()
+                .filter(|(k, v)| caller_env.get(k) != Some(v))
+                .collect();
+            (a.name, own)
+        })
+        .collect())
+}
+
+/// The attributes that differ between a running app and the file's version of it; `env`
+/// counts only where the file's own variables differ.
+fn differences(
+    old: &AppSpec,
+    new: &AppSpec,
+    declared: Option<&BTreeMap<String, String>>,
+) -> Vec<&'static str> {
+    let mut changed: Vec<&'static str> = old
+        .changed_attributes(new)
+        .into_iter()
+        .filter(|a| *a != "env")
+        .collect();
+    let env_changed =
+        declared.is_some_and(|vars| vars.iter().any(|(k, v)| old.env.get(k) != Some(v)));
+    if env_changed {
+        changed.push("env");
+        changed.sort_unstable();
+    }
+    changed
+}
+
+/// The spec of every app the daemon runs, by name.
+fn running_specs(client: &Client) -> Result<BTreeMap<String, AppSpec>, CliError> {
+    match client.request_or_start(Request::Describe {
+        targets: vec!["all".into()],
+    })? {
+        Response::Described { details } => Ok(details
+            .into_iter()
+            .map(|d| (d.spec.name.clone(), d.spec))
+            .collect()),
+        other => Err(unexpected(&other).into()),
+    }
+}
+
+/// `rpm validate FILE`: checks the file (unknown attributes are errors) and prints the
+/// apps as resolved.
+pub fn validate(path: &str, env: Option<&str>) -> Result<(), CliError> {
+    let apps = load(path, env, &[], true)?;
+    let mut out = std::io::stdout().lock();
+    for app in &apps {
+        let mut shown = app.clone();
+        // The caller's environment is noise here: show what the file sets.
+        shown
+            .env
+            .retain(|k, v| std::env::var(k).ok().as_ref() != Some(v));
+        let text = serde_json::to_string_pretty(&shown)
+            .map_err(|e| CliError::Failed(format!("cannot print {}: {e}", app.name)))?;
+        writeln!(out, "{text}")?;
+    }
+    writeln!(out, "{path}: {} app(s), valid", apps.len())?;
+    Ok(())
+}
+
+/// `rpm init`: writes a commented sample ecosystem file, never over an existing one.
+pub fn init(format: SampleFormat) -> Result<(), CliError> {
+    let name = format.file_name();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(name);
+    match file {
+        Ok(mut f) => {
+            f.write_all(config::sample(format).as_bytes())?;
+            println!("wrote {name}: edit it, then `rpm start {name}`");
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(CliError::Failed(format!(
+            "{name} already exists: remove it or edit it"
+        ))),
+        Err(e) => Err(CliError::Failed(format!("cannot write {name}: {e}"))),
+    }
+}
