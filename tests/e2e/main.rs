@@ -5,5 +5,6 @@ mod harness;
 mod adoption;
 mod bad_input;
 mod daemon_life;
+mod files;
 mod keepalive;
 mod stopping;
