@@ -21,7 +21,10 @@ pub enum ScriptError {
     #[error("script `{}` is not executable and rpm knows no interpreter for it: pass --interpreter or run `chmod +x {}`", path.display(), path.display())]
     NotExecutable { path: PathBuf },
     #[error("interpreter `{interpreter}` for `{}` not found on PATH: install it or pass --interpreter", script.display())]
-    InterpreterNotFound { interpreter: String, script: PathBuf },
+    InterpreterNotFound {
+        interpreter: String,
+        script: PathBuf,
+    },
 }
 
 /// A script resolved to what the daemon executes.
@@ -176,10 +179,7 @@ mod tests {
 
     #[test]
     fn normalize_removes_dots() {
-        assert_eq!(
-            normalize(Path::new("/a/./b/../c")),
-            PathBuf::from("/a/c")
-        );
+        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
     }
 
     #[test]

@@ -1,0 +1,223 @@
+//! Rotation of log files: naming rotated files, compressing them, keeping `log_retain`.
+//!
+//! `x.log` is renamed to `x__2026-11-25_13-45-12.log` (local time; `_1`, `_2`… appended
+//! when that name is taken), then optionally gzipped to `x__…log.gz`. Compression cannot
+//! lose the file: the `.gz` is written under a temporary name, fsynced, renamed into
+//! place, and only then is the uncompressed file removed. Runs on the log pump thread
+//! (renaming) and on a short-lived compression thread (gzip, pruning); `LogFile` decides
+//! when.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::{DateTime, Local};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::config::AppSpec;
+
+use super::LogError;
+
+/// When and how a log file is rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rotation {
+    /// Rotate before a write would take the file past this many bytes; `None`: never.
+    pub max_size: Option<u64>,
+    /// Rotated files kept (oldest deleted first); `None`: all.
+    pub retain: Option<u32>,
+    /// Gzip rotated files.
+    pub compress: bool,
+}
+
+impl Rotation {
+    /// The policy an app's spec asks for (`log_max_size`, `log_retain`, `log_compress`).
+    pub fn from_spec(spec: &AppSpec) -> Rotation {
+        Rotation {
+            max_size: spec.log_max_size,
+            retain: spec.log_retain,
+            compress: spec.log_compress,
+        }
+    }
+}
+
+/// Layout of the timestamp in rotated names; sorts chronologically as text.
+const NAME_TIME_FORMAT: &str = "%Y-%m-%d_%H-%M-%S";
+const NAME_TIME_LEN: usize = 19;
+
+/// `x.log` → (`x`, `.log`); `x` → (`x`, ``).
+fn split_name(path: &Path) -> (OsString, OsString) {
+    let stem = path.file_stem().unwrap_or_default().to_os_string();
+    let ext = match path.extension() {
+        Some(ext) => {
+            let mut dotted = OsString::from(".");
+            dotted.push(ext);
+            dotted
+        }
+        None => OsString::new(),
+    };
+    (stem, ext)
+}
+
+/// The name `path` gets when rotated at `now` with collision counter `n` (0: none).
+fn rotated_path(path: &Path, now: SystemTime, n: u32) -> PathBuf {
+    let (stem, ext) = split_name(path);
+    let stamp = DateTime::<Local>::from(now).format(NAME_TIME_FORMAT);
+    let mut name = stem;
+    name.push(format!("__{stamp}"));
+    if n > 0 {
+        name.push(format!("_{n}"));
+    }
+    name.push(ext);
+    path.with_file_name(name)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Renames `path` to a free rotated name and returns that name.
+pub(crate) fn rotate_aside(path: &Path, now: SystemTime) -> Result<PathBuf, LogError> {
+    let mut n = 0;
+    let target = loop {
+        let candidate = rotated_path(path, now, n);
+        let taken = fs::symlink_metadata(&candidate).is_ok()
+            || fs::symlink_metadata(with_suffix(&candidate, ".gz")).is_ok();
+        if !taken {
+            break candidate;
+        }
+        n += 1;
+    };
+    fs::rename(path, &target).map_err(|source| LogError::Rotate {
+        path: path.to_path_buf(),
+        to: target.clone(),
+        source,
+    })?;
+    Ok(target)
+}
+
+/// Gzips `rotated` into `rotated.gz`, then removes `rotated`. On failure the
+/// uncompressed file stays and no partial `.gz` is left under the final name.
+pub(crate) fn compress(rotated: &Path) -> Result<PathBuf, LogError> {
+    let gz = with_suffix(rotated, ".gz");
+    let tmp = with_suffix(rotated, ".gz.tmp");
+    let err = |source: io::Error| LogError::Compress {
+        path: rotated.to_path_buf(),
+        source,
+    };
+    let result = (|| -> io::Result<()> {
+        let mut input = File::open(rotated)?;
+        let out = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o640)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        let mut encoder = GzEncoder::new(BufWriter::new(out), Compression::default());
+        io::copy(&mut input, &mut encoder)?;
+        let out = encoder.finish()?.into_inner().map_err(|e| e.into_error())?;
+        out.sync_all()?;
+        fs::rename(&tmp, &gz)?;
+        sync_parent(&gz)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    fs::remove_file(rotated).map_err(err)?;
+    Ok(gz)
+}
+
+fn sync_parent(path: &Path) -> io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => File::open(dir)?.sync_all(),
+        None => File::open(".")?.sync_all(),
+    }
+}
+
+/// A rotated file of one log, by its place in time.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct RotatedKey {
+    stamp: String,
+    counter: u32,
+}
+
+/// Recognises `name` as a rotated file of the log `stem` + `ext`.
+fn parse_rotated(name: &str, stem: &str, ext: &str) -> Option<RotatedKey> {
+    let rest = name.strip_prefix(stem)?.strip_prefix("__")?;
+    let rest = rest.strip_suffix(".gz").unwrap_or(rest);
+    let rest = rest.strip_suffix(ext)?;
+    let (stamp, counter) = match rest.get(NAME_TIME_LEN..)? {
+        "" => (rest, 0),
+        tail => (
+            &rest[..NAME_TIME_LEN],
+            tail.strip_prefix('_')?.parse().ok()?,
+        ),
+    };
+    let shape_ok = stamp.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 | 13 | 16 => b == b'-',
+        10 => b == b'_',
+        _ => b.is_ascii_digit(),
+    });
+    shape_ok.then(|| RotatedKey {
+        stamp: stamp.to_string(),
+        counter,
+    })
+}
+
+/// The rotated files of the log at `live`, oldest first; a key may have two files (the
+/// plain and `.gz` versions, when compression was interrupted).
+fn rotated_files(live: &Path) -> io::Result<Vec<(RotatedKey, PathBuf)>> {
+    let dir = match live.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let (stem, ext) = split_name(live);
+    let (Some(stem), Some(ext)) = (stem.to_str(), ext.to_str()) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for entry in fs::read_dir(&dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if let Some(key) = name.to_str().and_then(|n| parse_rotated(n, stem, ext)) {
+            found.push((key, entry.path()));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Deletes the oldest rotated files of `live` beyond `retain`.
+pub(crate) fn prune(live: &Path, retain: Option<u32>) -> Result<(), LogError> {
+    let Some(retain) = retain else {
+        return Ok(());
+    };
+    let err = |source: io::Error| LogError::Rotate {
+        path: live.to_path_buf(),
+        to: live.parent().map(Path::to_path_buf).unwrap_or_default(),
+        source,
+    };
+    let files = rotated_files(live).map_err(err)?;
+    let mut keys: Vec<&RotatedKey> = files.iter().map(|(k, _)| k).collect();
+    keys.dedup();
+    let excess = keys.len().saturating_sub(retain as usize);
+    let doomed: Vec<RotatedKey> = keys[..excess].iter().map(|k| (*k).clone()).collect();
+    for (key, path) in &files {
+        if doomed.contains(key) {
+            match fs::remove_file(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(err(e)),
+            }
+        }
+    }
+    Ok(())
+}

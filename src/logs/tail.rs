@@ -1,0 +1,448 @@
+//! `rpm logs`: print the last lines of log files, then follow them.
+//!
+//! Runs in the CLI process, on the caller's thread. The last N lines are found by reading
+//! backwards from the end in blocks, so a multi-GB file costs a few reads. Following
+//! keeps each path in view across appends, app restarts (same path), rotation (the file
+//! is renamed and a new one appears: the old one is read to its end first) and flush
+//! (the file shrinks: reading restarts at 0). Wake-ups come from inotify (`notify`) on
+//! the files' directories; a slow backstop timer covers file systems without events.
+//! Output stops quietly when the reader goes away (broken pipe).
+
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime};
+
+use notify::{RecursiveMode, Watcher};
+
+use super::format::push_json_escaped;
+use super::framer::LineFramer;
+use super::timestamp::{push_u64, TimestampFormat};
+use super::{LogError, Stream};
+
+/// One file `rpm logs` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSource {
+    pub id: u32,
+    pub name: String,
+    pub stream: Stream,
+    pub path: PathBuf,
+}
+
+/// How `rpm logs` prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailOptions {
+    /// Last lines shown per file before following.
+    pub lines: usize,
+    /// Keep printing new lines until the reader goes away.
+    pub follow: bool,
+    /// Lines exactly as in the file, without the `<id>|<name> | ` prefix or headers.
+    pub raw: bool,
+    /// Prefix each line with the time it was printed.
+    pub timestamp: Option<TimestampFormat>,
+    /// One JSON object per line.
+    pub json: bool,
+    /// ANSI colours: a colour per app, errors in red.
+    pub color: bool,
+}
+
+/// Bytes read per block, backwards for the last lines and forwards when following.
+const BLOCK: usize = 64 * 1024;
+/// Re-check files this often even without an inotify event (network file systems).
+const BACKSTOP: Duration = Duration::from_secs(2);
+const PALETTE: [&str; 10] = [
+    "\x1b[36m", "\x1b[32m", "\x1b[35m", "\x1b[34m", "\x1b[33m", "\x1b[96m", "\x1b[92m", "\x1b[95m",
+    "\x1b[94m", "\x1b[93m",
+];
+const RED: &str = "\x1b[31m";
+const GREY: &str = "\x1b[90m";
+const RESET: &str = "\x1b[0m";
+
+/// Prints the last `opts.lines` lines of each source, then, with `opts.follow`, new lines
+/// as they are written. Returns when done, or when `out` reports a broken pipe.
+pub fn tail(
+    sources: &[LogSource],
+    opts: &TailOptions,
+    out: &mut dyn Write,
+) -> Result<(), LogError> {
+    match run(sources, opts, out) {
+        Err(Stop::ReaderGone) => Ok(()),
+        Err(Stop::Failed(e)) => Err(e),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Why printing stopped early.
+enum Stop {
+    ReaderGone,
+    Failed(LogError),
+}
+
+impl From<LogError> for Stop {
+    fn from(e: LogError) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
+fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result<(), Stop> {
+    let mut printer = Printer::new(sources, opts);
+    let mut trackers = Vec::with_capacity(sources.len());
+    for (index, source) in sources.iter().enumerate() {
+        let mut tracker = Tracker::new(index, &source.path);
+        tracker.print_last_lines(opts.lines, &mut printer)?;
+        if !opts.follow {
+            if let Some(line) = tracker.framer.finish() {
+                printer.line(index, line);
+            }
+        }
+        printer.flush(out)?;
+        trackers.push(tracker);
+    }
+    if !opts.follow {
+        return Ok(());
+    }
+    let (tx, rx) = mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event| {
+        // The receiver only goes away when `tail` returns.
+        let _ = tx.send(event);
+    })
+    .map_err(|source| LogError::Watch {
+        path: PathBuf::new(),
+        source,
+    })?;
+    let mut watched: Vec<PathBuf> = Vec::new();
+    for source in sources {
+        let dir = parent_dir(&source.path);
+        if watched.contains(&dir) {
+            continue;
+        }
+        match watcher.watch(&dir, RecursiveMode::NonRecursive) {
+            Ok(()) => {}
+            // A directory that does not exist yet is covered by the backstop re-check.
+            Err(e) if matches!(&e.kind, notify::ErrorKind::PathNotFound) => {}
+            Err(e) if matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == io::ErrorKind::NotFound) =>
+                {}
+            Err(source) => return Err(LogError::Watch { path: dir, source }.into()),
+        }
+        watched.push(dir);
+    }
+    loop {
+        for tracker in &mut trackers {
+            tracker.poll(&mut printer)?;
+            printer.flush(out)?;
+        }
+        // Any event in a watched directory, or the backstop, means: look again.
+        match rx.recv_timeout(BACKSTOP) {
+            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        while rx.try_recv().is_ok() {}
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    }
+}
+
+/// Formats lines into one buffer, written to `out` in one go per batch.
+struct Printer<'a> {
+    sources: &'a [LogSource],
+    opts: &'a TailOptions,
+    width: usize,
+    buf: Vec<u8>,
+}
+
+impl<'a> Printer<'a> {
+    fn new(sources: &'a [LogSource], opts: &'a TailOptions) -> Printer<'a> {
+        let width = sources
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        Printer {
+            sources,
+            opts,
+            width,
+            buf: Vec::with_capacity(BLOCK),
+        }
+    }
+
+    fn header(&mut self, index: usize, lines: usize) {
+        if self.opts.raw || self.opts.json {
+            return;
+        }
+        let path = self.sources[index].path.display().to_string();
+        let text = format!("{path} last {lines} lines:");
+        if self.opts.color {
+            self.buf.extend_from_slice(GREY.as_bytes());
+            self.buf.extend_from_slice(text.as_bytes());
+            self.buf.extend_from_slice(RESET.as_bytes());
+        } else {
+            self.buf.extend_from_slice(text.as_bytes());
+        }
+        self.buf.push(b'\n');
+    }
+
+    /// Appends one line (without `\n`) of source `index`.
+    fn line(&mut self, index: usize, line: &[u8]) {
+        let source = &self.sources[index];
+        let opts = self.opts;
+        let buf = &mut self.buf;
+        if opts.json {
+            buf.extend_from_slice(b"{\"message\":\"");
+            push_json_escaped(buf, line);
+            buf.extend_from_slice(b"\",\"stream\":\"");
+            buf.extend_from_slice(source.stream.as_str().as_bytes());
+            buf.extend_from_slice(b"\",\"app\":\"");
+            push_json_escaped(buf, source.name.as_bytes());
+            buf.extend_from_slice(b"\",\"id\":");
+            push_u64(buf, u64::from(source.id), 1);
+            if let Some(ts) = &opts.timestamp {
+                buf.extend_from_slice(b",\"timestamp\":\"");
+                let mut stamp = Vec::new();
+                ts.render(SystemTime::now(), &mut stamp);
+                push_json_escaped(buf, &stamp);
+                buf.push(b'"');
+            }
+            buf.extend_from_slice(b"}\n");
+            return;
+        }
+        if let Some(ts) = &opts.timestamp {
+            if opts.color {
+                buf.extend_from_slice(GREY.as_bytes());
+            }
+            ts.render(SystemTime::now(), buf);
+            if opts.color {
+                buf.extend_from_slice(RESET.as_bytes());
+            }
+            buf.push(b' ');
+        }
+        if !opts.raw {
+            let colour = app_colour(&source.name);
+            if opts.color {
+                buf.extend_from_slice(colour.as_bytes());
+            }
+            push_u64(buf, u64::from(source.id), 1);
+            buf.push(b'|');
+            buf.extend_from_slice(source.name.as_bytes());
+            for _ in source.name.chars().count()..self.width {
+                buf.push(b' ');
+            }
+            buf.extend_from_slice(b" |");
+            if opts.color {
+                buf.extend_from_slice(RESET.as_bytes());
+            }
+            buf.push(b' ');
+        }
+        let red = opts.color && source.stream == Stream::Err;
+        if red {
+            buf.extend_from_slice(RED.as_bytes());
+        }
+        buf.extend_from_slice(line);
+        if red {
+            buf.extend_from_slice(RESET.as_bytes());
+        }
+        buf.push(b'\n');
+    }
+
+    fn flush(&mut self, out: &mut dyn Write) -> Result<(), Stop> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = out.write_all(&self.buf).and_then(|()| out.flush());
+        self.buf.clear();
+        result.map_err(|source| match source.kind() {
+            io::ErrorKind::BrokenPipe => Stop::ReaderGone,
+            _ => Stop::Failed(LogError::Output { source }),
+        })
+    }
+}
+
+/// A stable colour per app name (FNV-1a of the name picks from the palette).
+fn app_colour(name: &str) -> &'static str {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    PALETTE[(hash % PALETTE.len() as u64) as usize]
+}
+
+/// Where reading one path has got to.
+struct Tracker {
+    index: usize,
+    path: PathBuf,
+    file: Option<File>,
+    /// (device, inode) of `file`, to notice a new file at the path.
+    identity: (u64, u64),
+    /// Bytes of `file` consumed.
+    pos: u64,
+    framer: LineFramer,
+    chunk: Vec<u8>,
+}
+
+impl Tracker {
+    fn new(index: usize, path: &Path) -> Tracker {
+        Tracker {
+            index,
+            path: path.to_path_buf(),
+            file: None,
+            identity: (0, 0),
+            pos: 0,
+            framer: LineFramer::new(),
+            chunk: vec![0; BLOCK],
+        }
+    }
+
+    fn read_error(&self, source: io::Error) -> LogError {
+        LogError::Read {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Opens the file (a missing one is not an error: it may appear later) and prints
+    /// its last `lines` lines.
+    fn print_last_lines(
+        &mut self,
+        lines: usize,
+        printer: &mut Printer<'_>,
+    ) -> Result<(), LogError> {
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.read_error(e)),
+        };
+        let meta = file.metadata().map_err(|e| self.read_error(e))?;
+        let len = if meta.is_file() { meta.len() } else { 0 };
+        let start = last_lines_start(&mut file, len, lines).map_err(|e| self.read_error(e))?;
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| self.read_error(e))?;
+        self.identity = (meta.dev(), meta.ino());
+        self.file = Some(file);
+        self.pos = start;
+        printer.header(self.index, lines);
+        self.read_to_end(printer, Some(len))
+    }
+
+    /// Prints whatever was appended since the last look, and follows the path to a new
+    /// file or back to the start of a truncated one.
+    fn poll(&mut self, printer: &mut Printer<'_>) -> Result<(), LogError> {
+        if self.file.is_some() {
+            self.read_to_end(printer, None)?;
+        }
+        let current = match fs::metadata(&self.path) {
+            Ok(meta) => meta,
+            // Between a rotation's rename and the new file: keep the old one.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.read_error(e)),
+        };
+        if self.file.is_some() && (current.dev(), current.ino()) == self.identity {
+            return Ok(());
+        }
+        // A new file is at the path (rotation, or the file appeared). Lines written to
+        // the old one before it was renamed are read first, then the new one from 0.
+        if self.file.is_some() {
+            self.read_to_end(printer, None)?;
+            if let Some(line) = self.framer.finish() {
+                printer.line(self.index, line);
+            }
+        }
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.read_error(e)),
+        };
+        let meta = file.metadata().map_err(|e| self.read_error(e))?;
+        self.identity = (meta.dev(), meta.ino());
+        self.file = Some(file);
+        self.pos = 0;
+        self.read_to_end(printer, None)
+    }
+
+    /// Reads from `pos` to the end (or to `limit`), printing complete lines. A file that
+    /// shrank below `pos` was truncated: start again from 0.
+    fn read_to_end(
+        &mut self,
+        printer: &mut Printer<'_>,
+        limit: Option<u64>,
+    ) -> Result<(), LogError> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let len = file
+            .metadata()
+            .map_err(|source| LogError::Read {
+                path: self.path.clone(),
+                source,
+            })?
+            .len();
+        if len < self.pos {
+            if let Some(line) = self.framer.finish() {
+                printer.line(self.index, line);
+            }
+            file.seek(SeekFrom::Start(0))
+                .map_err(|source| LogError::Read {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            self.pos = 0;
+        }
+        loop {
+            let want = match limit {
+                Some(limit) if self.pos >= limit => break,
+                Some(limit) => BLOCK.min(usize::try_from(limit - self.pos).unwrap_or(BLOCK)),
+                None => BLOCK,
+            };
+            let n = match file.read(&mut self.chunk[..want]) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(LogError::Read {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            };
+            self.pos += n as u64;
+            for line in self.framer.push(&self.chunk[..n]).lines() {
+                printer.line(self.index, line);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Offset where the last `n` lines of the first `len` bytes of `file` start, found by
+/// reading backwards in blocks. A final `\n` ends the last line rather than starting an
+/// empty one.
+fn last_lines_start<R: Read + Seek>(file: &mut R, len: u64, n: usize) -> io::Result<u64> {
+    if n == 0 {
+        return Ok(len);
+    }
+    let mut block = vec![0u8; BLOCK];
+    let mut end = len;
+    let mut seen = 0usize;
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK as u64);
+        let size = (end - start) as usize;
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut block[..size])?;
+        for (i, &b) in block[..size].iter().enumerate().rev() {
+            let offset = start + i as u64;
+            if b != b'\n' || offset + 1 == len {
+                continue;
+            }
+            seen += 1;
+            if seen == n {
+                return Ok(offset + 1);
+            }
+        }
+        end = start;
+    }
+    Ok(0)
+}
