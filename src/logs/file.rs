@@ -213,3 +213,219 @@ fn open_error(path: &Path, source: io::Error) -> LogError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// The live file's rotated files, oldest first, decompressed, then the live file.
+    fn read_all(live: &Path) -> Vec<Vec<u8>> {
+        let mut contents: Vec<Vec<u8>> = rotate::rotated_files_for_tests(live)
+            .into_iter()
+            .map(|path| {
+                let mut data = Vec::new();
+                let mut file = File::open(&path).expect("open rotated file");
+                if path.extension().is_some_and(|e| e == "gz") {
+                    flate2::read::GzDecoder::new(file)
+                        .read_to_end(&mut data)
+                        .expect("valid gzip");
+                } else {
+                    file.read_to_end(&mut data).expect("read rotated file");
+                }
+                data
+            })
+            .collect();
+        contents.push(fs::read(live).expect("read live file"));
+        contents
+    }
+
+    /// Writes lines 0..n in chunks of 1..=7 lines through `file`.
+    fn write_numbered(file: &mut LogFile, n: usize) {
+        let mut i = 0;
+        let mut chunk = 1;
+        while i < n {
+            let mut buf = Vec::new();
+            for _ in 0..chunk {
+                if i < n {
+                    buf.extend_from_slice(
+                        format!("line {i:06} {}\n", "x".repeat(i % 50)).as_bytes(),
+                    );
+                    i += 1;
+                }
+            }
+            file.write(&buf).expect("write lines");
+            chunk = chunk % 7 + 1;
+        }
+    }
+
+    fn assert_all_lines_in_order(files: &[Vec<u8>], n: usize) {
+        let mut expected = 0;
+        for content in files {
+            assert!(
+                content.is_empty() || content.ends_with(b"\n"),
+                "a file ends mid-line"
+            );
+            for line in content.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                let want = format!("line {expected:06} {}", "x".repeat(expected % 50));
+                assert_eq!(String::from_utf8_lossy(line), want);
+                expected += 1;
+            }
+        }
+        assert_eq!(expected, n, "every line is present");
+    }
+
+    #[test]
+    fn rotation_loses_and_splits_no_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("logs/app-out.log");
+        let rotation = Rotation {
+            max_size: Some(4096),
+            retain: None,
+            compress: false,
+        };
+        let mut file = LogFile::open(&path, rotation).expect("opens");
+        write_numbered(&mut file, 5000);
+        file.wait_background().expect("background done");
+        let files = read_all(&path);
+        assert!(files.len() > 20, "rotated many times: {}", files.len());
+        for content in &files {
+            assert!(
+                content.len() <= 4096,
+                "a file passed max_size: {}",
+                content.len()
+            );
+        }
+        assert_all_lines_in_order(&files, 5000);
+    }
+
+    #[test]
+    fn rotation_with_compression_keeps_retain_gzip_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("app-error.log");
+        let rotation = Rotation {
+            max_size: Some(2000),
+            retain: Some(3),
+            compress: true,
+        };
+        let mut file = LogFile::open(&path, rotation).expect("opens");
+        write_numbered(&mut file, 2000);
+        file.wait_background().expect("background done");
+        let rotated = rotate::rotated_files_for_tests(&path);
+        assert_eq!(rotated.len(), 3, "{rotated:?}");
+        assert!(rotated
+            .iter()
+            .all(|p| p.extension().is_some_and(|e| e == "gz")));
+        let leftovers = fs::read_dir(dir.path())
+            .expect("list")
+            .filter(|e| {
+                e.as_ref()
+                    .map(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                    .unwrap_or(false)
+            })
+            .count();
+        assert_eq!(leftovers, 0);
+        // The kept files hold the last lines, contiguous and whole, up to the live file.
+        let files = read_all(&path);
+        let joined: Vec<u8> = files.concat();
+        let text = String::from_utf8(joined).expect("utf8");
+        let numbers: Vec<usize> = text
+            .lines()
+            .map(|l| l[5..11].parse().expect("numbered line"))
+            .collect();
+        assert_eq!(numbers.last(), Some(&1999));
+        assert!(
+            numbers.windows(2).all(|w| w[1] == w[0] + 1),
+            "contiguous: {numbers:?}"
+        );
+    }
+
+    #[test]
+    fn a_write_larger_than_max_size_goes_whole_into_a_fresh_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.log");
+        let rotation = Rotation {
+            max_size: Some(10),
+            retain: None,
+            compress: false,
+        };
+        let mut file = LogFile::open(&path, rotation).expect("opens");
+        file.write(b"small\n").expect("write");
+        let big = format!("{}\n", "b".repeat(100));
+        file.write(big.as_bytes()).expect("write");
+        assert_eq!(fs::read(&path).expect("read"), big.as_bytes());
+        assert_eq!(read_all(&path).len(), 2);
+    }
+
+    #[test]
+    fn new_files_are_not_group_or_world_writable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a/b/new.log");
+        LogFile::open(&path, Rotation::default()).expect("opens");
+        let mode = fs::metadata(&path).expect("stat").mode();
+        assert_eq!(mode & 0o022, 0, "mode {mode:o}");
+        assert_eq!(mode & 0o111, 0, "mode {mode:o}");
+
+        let loose = dir.path().join("loose.log");
+        fs::write(&loose, b"").expect("create");
+        fs::set_permissions(&loose, fs::Permissions::from_mode(0o666)).expect("chmod");
+        LogFile::open(&loose, Rotation::default()).expect("opens");
+        let mode = fs::metadata(&loose).expect("stat").mode();
+        assert_eq!(mode & 0o022, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn a_symlink_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("target.log");
+        fs::write(&target, b"").expect("create target");
+        let link = dir.path().join("link.log");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        match LogFile::open(&link, Rotation::default()) {
+            Err(e @ LogError::SymlinkRefused { .. }) => {
+                assert!(e.to_string().contains("link.log"), "{e}")
+            }
+            other => panic!("expected SymlinkRefused, got {other:?}"),
+        }
+        let dangling = dir.path().join("dangling.log");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).expect("symlink");
+        assert!(matches!(
+            LogFile::open(&dangling, Rotation::default()),
+            Err(LogError::SymlinkRefused { .. })
+        ));
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn dev_null_is_allowed_and_never_rotated() {
+        let rotation = Rotation {
+            max_size: Some(1),
+            retain: Some(1),
+            compress: false,
+        };
+        let mut file = LogFile::open(Path::new("/dev/null"), rotation).expect("opens");
+        file.write(b"a\n").expect("write");
+        file.write(b"b\n").expect("write");
+        file.truncate().expect("truncate is a no-op");
+        assert!(Path::new("/dev/null").exists());
+    }
+
+    #[test]
+    fn reopen_follows_an_external_rotation_and_truncate_empties() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("app.log");
+        let moved = dir.path().join("app.log.1");
+        let mut file = LogFile::open(&path, Rotation::default()).expect("opens");
+        file.write(b"before\n").expect("write");
+        fs::rename(&path, &moved).expect("external rotation");
+        file.reopen().expect("reopens");
+        file.write(b"after\n").expect("write");
+        assert_eq!(fs::read(&moved).expect("read"), b"before\n");
+        assert_eq!(fs::read(&path).expect("read"), b"after\n");
+        file.truncate().expect("truncates");
+        assert_eq!(file.size(), 0);
+        file.write(b"fresh\n").expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"fresh\n");
+        assert_eq!(file.path(), path);
+    }
+}

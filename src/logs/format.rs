@@ -170,7 +170,7 @@ where
     }
 }
 
-/// JavaScript's `Date.toISOString()`: `2026-11-25T13:45:12.123Z`.
+/// JavaScript's `Date.toISOString()`: `2026-11-25T13:25:12.123Z`.
 fn push_iso8601_utc(out: &mut Vec<u8>, now: SystemTime) {
     let t: DateTime<Utc> = now.into();
     push_num(out, t.year().unsigned_abs(), 4);
@@ -230,5 +230,147 @@ pub(crate) fn push_json_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
         if !chunk.invalid().is_empty() {
             out.extend_from_slice("\u{fffd}".as_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::LineFramer;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    /// 2026-11-25T13:25:12.123Z
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_795_613_112_123)
+    }
+
+    fn line_format(timestamp: Option<&str>, json: bool) -> LineFormat {
+        LineFormat {
+            app: "api".into(),
+            id: 7,
+            instance: 2,
+            timestamp: timestamp.map(|f| TimestampFormat::parse(f).expect("valid format")),
+            json,
+        }
+    }
+
+    fn formatted(lines: &[&[u8]], fmt: &LineFormat, stream: Stream) -> Vec<u8> {
+        let mut out = b"previous|".to_vec();
+        format_lines(&mut out, lines, fmt, stream, at());
+        out.split_off(b"previous|".len())
+    }
+
+    /// Timestamp format, lines in, bytes out.
+    type Row<'a> = (Option<&'a str>, &'a [&'a [u8]], &'a [u8]);
+
+    #[test]
+    fn text_shapes_table() {
+        let rows: &[Row] = &[
+            (None, &[b"a", b"b"], b"a\nb\n"),
+            (None, &[b""], b"\n"),
+            (None, &[b"crlf\r"], b"crlf\r\n"),
+            (Some("X"), &[b"a", b"b"], b"1795613112: a\n1795613112: b\n"),
+            (Some("x"), &[b"one"], b"1795613112123: one\n"),
+            (Some("[ts]"), &[b"\xff"], b"ts: \xff\n"),
+        ];
+        for (ts, lines, want) in rows {
+            let got = formatted(lines, &line_format(*ts, false), Stream::Out);
+            assert_eq!(got, *want, "timestamp {ts:?} lines {lines:?}");
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_every_field() {
+        let out = formatted(&[b"hello", b"world"], &line_format(None, true), Stream::Err);
+        let text = String::from_utf8(out).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            vec![
+                r#"{"message":"hello","stream":"err","app":"api","id":7,"instance":2,"timestamp":"2026-11-25T13:25:12.123Z"}"#,
+                r#"{"message":"world","stream":"err","app":"api","id":7,"instance":2,"timestamp":"2026-11-25T13:25:12.123Z"}"#,
+            ]
+        );
+        let with_format = formatted(&[b"m"], &line_format(Some("X"), true), Stream::Out);
+        let value: serde_json::Value = serde_json::from_slice(&with_format).expect("valid JSON");
+        assert_eq!(value["timestamp"], "1795613112");
+        assert_eq!(value["stream"], "out");
+    }
+
+    #[test]
+    fn json_escapes_and_stays_valid_for_any_bytes() {
+        let rows: &[(&[u8], &str)] = &[
+            (b"say \"hi\"", "say \"hi\""),
+            (b"back\\slash", "back\\slash"),
+            (b"tab\there\r", "tab\there\r"),
+            (b"\x00\x01\x1f\x7f", "\u{0}\u{1}\u{1f}\u{7f}"),
+            (b"caf\xc3\xa9 \xe2\x9c\x93", "café ✓"),
+            (b"bad \xff\xfe end", "bad \u{fffd}\u{fffd} end"),
+            (b"cut \xe2\x9c", "cut \u{fffd}"),
+            (b"\x08\x0c", "\u{8}\u{c}"),
+        ];
+        for (input, want) in rows {
+            let out = formatted(&[input], &line_format(Some("[\"q\\]"), true), Stream::Out);
+            assert_eq!(out.last(), Some(&b'\n'));
+            let value: serde_json::Value = serde_json::from_slice(&out)
+                .unwrap_or_else(|e| panic!("input {input:?}: invalid JSON {e}: {out:?}"));
+            assert_eq!(value["message"], *want, "input {input:?}");
+            assert_eq!(value["timestamp"], "\"q\\", "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn json_app_name_is_escaped() {
+        let mut fmt = line_format(None, true);
+        fmt.app = "we\"ird\\".into();
+        let out = formatted(&[b"x"], &fmt, Stream::Out);
+        let value: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(value["app"], "we\"ird\\");
+    }
+
+    #[test]
+    fn framed_raw_chunk_is_copied_whole() {
+        let fmt = line_format(None, false);
+        let mut framer = LineFramer::new();
+        let mut out = Vec::new();
+        for chunk in [&b"par"[..], b"tial\nwhole\nnext", b"\n"] {
+            let framed = framer.push(chunk);
+            format_framed(&mut out, &framed, &fmt, Stream::Out, at());
+        }
+        assert_eq!(out, b"partial\nwhole\nnext\n");
+        let stamped = line_format(Some("X"), false);
+        let mut out = Vec::new();
+        let framed = framer.push(b"a\nb\n");
+        format_framed(&mut out, &framed, &stamped, Stream::Out, at());
+        assert_eq!(out, b"1795613112: a\n1795613112: b\n");
+    }
+
+    #[test]
+    fn from_spec_follows_pm2() {
+        let base = AppSpec::new("web", "/bin/true".into(), "/".into());
+        let mut timed = base.clone();
+        timed.time = true;
+        let mut dated = timed.clone();
+        dated.log_date_format = Some("HH:mm".into());
+        let mut json = base.clone();
+        json.log_type = LogType::Json;
+        let rows: &[(&AppSpec, Option<&str>, bool)] = &[
+            (&base, None, false),
+            (&timed, Some(DEFAULT_TIME_FORMAT), false),
+            (&dated, Some("HH:mm"), false),
+            (&json, None, true),
+        ];
+        for (spec, ts, is_json) in rows {
+            let fmt = LineFormat::from_spec(spec, 4, 1).expect("valid spec");
+            assert_eq!(fmt.timestamp.as_ref().map(|t| t.as_str()), *ts);
+            assert_eq!(fmt.json, *is_json);
+            assert_eq!((fmt.app.as_str(), fmt.id, fmt.instance), ("web", 4, 1));
+        }
+        let mut bad = base;
+        bad.log_date_format = Some("YYYY [".into());
+        assert!(matches!(
+            LineFormat::from_spec(&bad, 0, 0),
+            Err(LogError::InvalidTimestampFormat { .. })
+        ));
     }
 }

@@ -81,9 +81,20 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Renames `path` to a free rotated name and returns that name.
+/// Renames `path` to a free rotated name and returns that name. Within one second the
+/// counter goes past every existing file of that second, even pruned-around ones, so
+/// names always sort in rotation order.
 pub(crate) fn rotate_aside(path: &Path, now: SystemTime) -> Result<PathBuf, LogError> {
-    let mut n = 0;
+    let stamp = DateTime::<Local>::from(now)
+        .format(NAME_TIME_FORMAT)
+        .to_string();
+    let same_second = rotated_files(path)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(key, _)| key.stamp == stamp)
+        .map(|(key, _)| key.counter)
+        .max();
+    let mut n = same_second.map_or(0, |c| c + 1);
     let target = loop {
         let candidate = rotated_path(path, now, n);
         let taken = fs::symlink_metadata(&candidate).is_ok()
@@ -220,4 +231,156 @@ pub(crate) fn prune(live: &Path, retain: Option<u32>) -> Result<(), LogError> {
         }
     }
     Ok(())
+}
+
+/// Rotated files of `live`, oldest first (tests of other modules read them back).
+#[cfg(test)]
+pub(crate) fn rotated_files_for_tests(live: &Path) -> Vec<PathBuf> {
+    rotated_files(live)
+        .expect("list rotated files")
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn rotated_names_are_recognised() {
+        let rows: &[(&str, Option<(&str, u32)>)] = &[
+            (
+                "x__2026-11-25_13-45-12.log",
+                Some(("2026-11-25_13-45-12", 0)),
+            ),
+            (
+                "x__2026-11-25_13-45-12_3.log",
+                Some(("2026-11-25_13-45-12", 3)),
+            ),
+            (
+                "x__2026-11-25_13-45-12.log.gz",
+                Some(("2026-11-25_13-45-12", 0)),
+            ),
+            (
+                "x__2026-11-25_13-45-12_12.log.gz",
+                Some(("2026-11-25_13-45-12", 12)),
+            ),
+            ("x.log", None),
+            ("x__2026-11-25_13-45-12.log.gz.tmp", None),
+            ("x__2026-11-25_13-45.log", None),
+            ("x__2026-11-25T13-45-12.log", None),
+            ("xy__2026-11-25_13-45-12.log", None),
+            ("x__2026-11-25_13-45-12_a.log", None),
+            ("x__2026-11-25_13-45-12.txt", None),
+        ];
+        for (name, want) in rows {
+            let got = parse_rotated(name, "x", ".log");
+            let want = want.map(|(stamp, counter)| RotatedKey {
+                stamp: stamp.into(),
+                counter,
+            });
+            assert_eq!(got, want, "{name}");
+        }
+        assert!(parse_rotated("x__2026-11-25_13-45-12", "x", "").is_some());
+    }
+
+    #[test]
+    fn rotate_aside_adds_a_counter_when_the_name_is_taken() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let live = dir.path().join("app-out.log");
+        let now = SystemTime::now();
+        let mut names = Vec::new();
+        for i in 0..3 {
+            fs::write(&live, format!("{i}\n")).expect("write live file");
+            let rotated = rotate_aside(&live, now).expect("rotates");
+            names.push(
+                rotated
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+        let stamp = DateTime::<Local>::from(now)
+            .format(NAME_TIME_FORMAT)
+            .to_string();
+        assert_eq!(
+            names,
+            vec![
+                format!("app-out__{stamp}.log"),
+                format!("app-out__{stamp}_1.log"),
+                format!("app-out__{stamp}_2.log"),
+            ]
+        );
+        let order: Vec<u32> = rotated_files(&live)
+            .expect("lists")
+            .iter()
+            .map(|(k, _)| k.counter)
+            .collect();
+        assert_eq!(order, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn compress_replaces_the_file_with_valid_gzip() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rotated = dir.path().join("a__2026-01-01_00-00-00.log");
+        let content: Vec<u8> = (0..100_000u32)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
+        fs::write(&rotated, &content).expect("write");
+        let gz = compress(&rotated).expect("compresses");
+        assert!(!rotated.exists());
+        assert!(!with_suffix(&rotated, ".gz.tmp").exists());
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(File::open(&gz).expect("open gz"))
+            .read_to_end(&mut decoded)
+            .expect("valid gzip");
+        assert_eq!(decoded, content);
+    }
+
+    #[test]
+    fn failed_compression_leaves_no_partial_archive() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("gone__2026-01-01_00-00-00.log");
+        assert!(matches!(compress(&missing), Err(LogError::Compress { .. })));
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn prune_keeps_the_newest_and_counts_plain_and_gz_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let live = dir.path().join("w.log");
+        let names = [
+            "w__2026-01-01_00-00-00.log.gz",
+            "w__2026-01-01_00-00-00.log",
+            "w__2026-01-01_00-00-00_1.log.gz",
+            "w__2026-01-02_00-00-00.log.gz",
+            "w__2026-01-03_00-00-00.log",
+            "other__2026-01-01_00-00-00.log",
+            "w.log",
+        ];
+        for name in names {
+            fs::write(dir.path().join(name), b"x\n").expect("write");
+        }
+        prune(&live, Some(2)).expect("prunes");
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            vec![
+                "other__2026-01-01_00-00-00.log",
+                "w.log",
+                "w__2026-01-02_00-00-00.log.gz",
+                "w__2026-01-03_00-00-00.log",
+            ]
+        );
+        prune(&live, None).expect("keeping all is a no-op");
+        prune(&live, Some(0)).expect("prunes all");
+        assert!(!dir.path().join("w__2026-01-03_00-00-00.log").exists());
+    }
 }
