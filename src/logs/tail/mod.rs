@@ -8,19 +8,20 @@
 //! the files' directories; a slow backstop timer covers file systems without events.
 //! Output stops quietly when the reader goes away (broken pipe).
 
-use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::MetadataExt;
+mod printer;
+mod tracker;
+
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
-use super::format::push_json_escaped;
-use super::framer::LineFramer;
-use super::timestamp::{push_u64, TimestampFormat};
+use super::timestamp::TimestampFormat;
 use super::{LogError, Stream};
+use printer::Printer;
+use tracker::Tracker;
 
 /// One file `rpm logs` shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,13 +53,6 @@ pub struct TailOptions {
 const BLOCK: usize = 64 * 1024;
 /// Re-check files this often even without an inotify event (network file systems).
 const BACKSTOP: Duration = Duration::from_secs(2);
-const PALETTE: [&str; 10] = [
-    "\x1b[36m", "\x1b[32m", "\x1b[35m", "\x1b[34m", "\x1b[33m", "\x1b[96m", "\x1b[92m", "\x1b[95m",
-    "\x1b[94m", "\x1b[93m",
-];
-const RED: &str = "\x1b[31m";
-const GREY: &str = "\x1b[90m";
-const RESET: &str = "\x1b[0m";
 
 /// Prints the last `opts.lines` lines of each source, then, with `opts.follow`, new lines
 /// as they are written. Returns when done, or when `out` reports a broken pipe.
@@ -149,309 +143,12 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Formats lines into one buffer, written to `out` in one go per batch.
-struct Printer<'a> {
-    sources: &'a [LogSource],
-    opts: &'a TailOptions,
-    width: usize,
-    buf: Vec<u8>,
-}
-
-impl<'a> Printer<'a> {
-    fn new(sources: &'a [LogSource], opts: &'a TailOptions) -> Printer<'a> {
-        let width = sources
-            .iter()
-            .map(|s| s.name.chars().count())
-            .max()
-            .unwrap_or(0);
-        Printer {
-            sources,
-            opts,
-            width,
-            buf: Vec::with_capacity(BLOCK),
-        }
-    }
-
-    fn header(&mut self, index: usize, lines: usize) {
-        if self.opts.raw || self.opts.json {
-            return;
-        }
-        let path = self.sources[index].path.display().to_string();
-        let text = format!("{path} last {lines} lines:");
-        if self.opts.color {
-            self.buf.extend_from_slice(GREY.as_bytes());
-            self.buf.extend_from_slice(text.as_bytes());
-            self.buf.extend_from_slice(RESET.as_bytes());
-        } else {
-            self.buf.extend_from_slice(text.as_bytes());
-        }
-        self.buf.push(b'\n');
-    }
-
-    /// Appends one line (without `\n`) of source `index`.
-    fn line(&mut self, index: usize, line: &[u8]) {
-        let source = &self.sources[index];
-        let opts = self.opts;
-        let buf = &mut self.buf;
-        if opts.json {
-            buf.extend_from_slice(b"{\"message\":\"");
-            push_json_escaped(buf, line);
-            buf.extend_from_slice(b"\",\"stream\":\"");
-            buf.extend_from_slice(source.stream.as_str().as_bytes());
-            buf.extend_from_slice(b"\",\"app\":\"");
-            push_json_escaped(buf, source.name.as_bytes());
-            buf.extend_from_slice(b"\",\"id\":");
-            push_u64(buf, u64::from(source.id), 1);
-            if let Some(ts) = &opts.timestamp {
-                buf.extend_from_slice(b",\"timestamp\":\"");
-                let mut stamp = Vec::new();
-                ts.render(SystemTime::now(), &mut stamp);
-                push_json_escaped(buf, &stamp);
-                buf.push(b'"');
-            }
-            buf.extend_from_slice(b"}\n");
-            return;
-        }
-        if let Some(ts) = &opts.timestamp {
-            if opts.color {
-                buf.extend_from_slice(GREY.as_bytes());
-            }
-            ts.render(SystemTime::now(), buf);
-            if opts.color {
-                buf.extend_from_slice(RESET.as_bytes());
-            }
-            buf.push(b' ');
-        }
-        if !opts.raw {
-            let colour = app_colour(&source.name);
-            if opts.color {
-                buf.extend_from_slice(colour.as_bytes());
-            }
-            push_u64(buf, u64::from(source.id), 1);
-            buf.push(b'|');
-            buf.extend_from_slice(source.name.as_bytes());
-            for _ in source.name.chars().count()..self.width {
-                buf.push(b' ');
-            }
-            buf.extend_from_slice(b" |");
-            if opts.color {
-                buf.extend_from_slice(RESET.as_bytes());
-            }
-            buf.push(b' ');
-        }
-        let red = opts.color && source.stream == Stream::Err;
-        if red {
-            buf.extend_from_slice(RED.as_bytes());
-        }
-        buf.extend_from_slice(line);
-        if red {
-            buf.extend_from_slice(RESET.as_bytes());
-        }
-        buf.push(b'\n');
-    }
-
-    fn flush(&mut self, out: &mut dyn Write) -> Result<(), Stop> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let result = out.write_all(&self.buf).and_then(|()| out.flush());
-        self.buf.clear();
-        result.map_err(|source| match source.kind() {
-            io::ErrorKind::BrokenPipe => Stop::ReaderGone,
-            _ => Stop::Failed(LogError::Output { source }),
-        })
-    }
-}
-
-/// A stable colour per app name (FNV-1a of the name picks from the palette).
-fn app_colour(name: &str) -> &'static str {
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    PALETTE[(hash % PALETTE.len() as u64) as usize]
-}
-
-/// Where reading one path has got to.
-struct Tracker {
-    index: usize,
-    path: PathBuf,
-    file: Option<File>,
-    /// (device, inode) of `file`, to notice a new file at the path.
-    identity: (u64, u64),
-    /// Bytes of `file` consumed.
-    pos: u64,
-    framer: LineFramer,
-    chunk: Vec<u8>,
-}
-
-impl Tracker {
-    fn new(index: usize, path: &Path) -> Tracker {
-        Tracker {
-            index,
-            path: path.to_path_buf(),
-            file: None,
-            identity: (0, 0),
-            pos: 0,
-            framer: LineFramer::new(),
-            chunk: vec![0; BLOCK],
-        }
-    }
-
-    fn read_error(&self, source: io::Error) -> LogError {
-        LogError::Read {
-            path: self.path.clone(),
-            source,
-        }
-    }
-
-    /// Opens the file (a missing one is not an error: it may appear later) and prints
-    /// its last `lines` lines.
-    fn print_last_lines(
-        &mut self,
-        lines: usize,
-        printer: &mut Printer<'_>,
-    ) -> Result<(), LogError> {
-        let mut file = match File::open(&self.path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(self.read_error(e)),
-        };
-        let meta = file.metadata().map_err(|e| self.read_error(e))?;
-        let len = if meta.is_file() { meta.len() } else { 0 };
-        let start = last_lines_start(&mut file, len, lines).map_err(|e| self.read_error(e))?;
-        file.seek(SeekFrom::Start(start))
-            .map_err(|e| self.read_error(e))?;
-        self.identity = (meta.dev(), meta.ino());
-        self.file = Some(file);
-        self.pos = start;
-        printer.header(self.index, lines);
-        self.read_to_end(printer, Some(len))
-    }
-
-    /// Prints whatever was appended since the last look, and follows the path to a new
-    /// file or back to the start of a truncated one.
-    fn poll(&mut self, printer: &mut Printer<'_>) -> Result<(), LogError> {
-        if self.file.is_some() {
-            self.read_to_end(printer, None)?;
-        }
-        let current = match fs::metadata(&self.path) {
-            Ok(meta) => meta,
-            // Between a rotation's rename and the new file: keep the old one.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(self.read_error(e)),
-        };
-        if self.file.is_some() && (current.dev(), current.ino()) == self.identity {
-            return Ok(());
-        }
-        // A new file is at the path (rotation, or the file appeared). Lines written to
-        // the old one before it was renamed are read first, then the new one from 0.
-        if self.file.is_some() {
-            self.read_to_end(printer, None)?;
-            if let Some(line) = self.framer.finish() {
-                printer.line(self.index, line);
-            }
-        }
-        let file = match File::open(&self.path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(self.read_error(e)),
-        };
-        let meta = file.metadata().map_err(|e| self.read_error(e))?;
-        self.identity = (meta.dev(), meta.ino());
-        self.file = Some(file);
-        self.pos = 0;
-        self.read_to_end(printer, None)
-    }
-
-    /// Reads from `pos` to the end (or to `limit`), printing complete lines. A file that
-    /// shrank below `pos` was truncated: start again from 0.
-    fn read_to_end(
-        &mut self,
-        printer: &mut Printer<'_>,
-        limit: Option<u64>,
-    ) -> Result<(), LogError> {
-        let Some(file) = self.file.as_mut() else {
-            return Ok(());
-        };
-        let len = file
-            .metadata()
-            .map_err(|source| LogError::Read {
-                path: self.path.clone(),
-                source,
-            })?
-            .len();
-        if len < self.pos {
-            if let Some(line) = self.framer.finish() {
-                printer.line(self.index, line);
-            }
-            file.seek(SeekFrom::Start(0))
-                .map_err(|source| LogError::Read {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            self.pos = 0;
-        }
-        loop {
-            let want = match limit {
-                Some(limit) if self.pos >= limit => break,
-                Some(limit) => BLOCK.min(usize::try_from(limit - self.pos).unwrap_or(BLOCK)),
-                None => BLOCK,
-            };
-            let n = match file.read(&mut self.chunk[..want]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(source) => {
-                    return Err(LogError::Read {
-                        path: self.path.clone(),
-                        source,
-                    })
-                }
-            };
-            self.pos += n as u64;
-            for line in self.framer.push(&self.chunk[..n]).lines() {
-                printer.line(self.index, line);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Offset where the last `n` lines of the first `len` bytes of `file` start, found by
-/// reading backwards in blocks. A final `\n` ends the last line rather than starting an
-/// empty one.
-fn last_lines_start<R: Read + Seek>(file: &mut R, len: u64, n: usize) -> io::Result<u64> {
-    if n == 0 {
-        return Ok(len);
-    }
-    let mut block = vec![0u8; BLOCK];
-    let mut end = len;
-    let mut seen = 0usize;
-    while end > 0 {
-        let start = end.saturating_sub(BLOCK as u64);
-        let size = (end - start) as usize;
-        file.seek(SeekFrom::Start(start))?;
-        file.read_exact(&mut block[..size])?;
-        for (i, &b) in block[..size].iter().enumerate().rev() {
-            let offset = start + i as u64;
-            if b != b'\n' || offset + 1 == len {
-                continue;
-            }
-            seen += 1;
-            if seen == n {
-                return Ok(offset + 1);
-            }
-        }
-        end = start;
-    }
-    Ok(0)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::printer::{app_colour, RED, RESET};
     use super::*;
     use crate::logs::{LogFile, Rotation};
-    use std::io::Cursor;
+    use std::fs;
     use std::time::Instant;
 
     fn options() -> TailOptions {
@@ -478,26 +175,6 @@ mod tests {
         let mut out = Vec::new();
         tail(sources, opts, &mut out).expect("tail succeeds");
         String::from_utf8(out).expect("utf8")
-    }
-
-    #[test]
-    fn last_lines_start_table() {
-        let rows: &[(&[u8], usize, u64)] = &[
-            (b"a\nb\nc\n", 2, 2),
-            (b"a\nb\nc\n", 3, 0),
-            (b"a\nb\nc\n", 9, 0),
-            (b"a\nb\nc", 1, 4),
-            (b"a\nb\nc", 2, 2),
-            (b"a\nb\nc\n", 0, 6),
-            (b"", 3, 0),
-            (b"\n\n\n", 1, 2),
-            (b"only\n", 1, 0),
-        ];
-        for (content, n, want) in rows {
-            let mut cursor = Cursor::new(content.to_vec());
-            let got = last_lines_start(&mut cursor, content.len() as u64, *n).expect("reads");
-            assert_eq!(got, *want, "{content:?} last {n}");
-        }
     }
 
     #[test]
@@ -570,15 +247,6 @@ mod tests {
         opts.raw = true;
         opts.timestamp = Some(TimestampFormat::parse("[at]").expect("valid"));
         assert_eq!(tail_to_string(&sources[..1], &opts), "at o2\nat o3\n");
-    }
-
-    #[test]
-    fn app_colours_are_stable_and_varied() {
-        assert_eq!(app_colour("api"), app_colour("api"));
-        let names = ["api", "worker", "web", "cron", "mailer", "queue"];
-        let distinct: std::collections::HashSet<&str> =
-            names.iter().map(|n| app_colour(n)).collect();
-        assert!(distinct.len() >= 3, "{distinct:?}");
     }
 
     /// A writer that hands everything to a channel, and reports a broken pipe once the
