@@ -10,7 +10,7 @@
 //! so even other processes appending to the same file never split a line.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -73,7 +73,35 @@ impl LogFile {
         if formatted.is_empty() {
             return Ok(());
         }
-        let len = formatted.len() as u64;
+        self.rotate_if_needed(formatted.len() as u64);
+        self.file
+            .write_all(formatted)
+            .map_err(|source| LogError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.size = self.size.saturating_add(formatted.len() as u64);
+        Ok(())
+    }
+
+    /// Like [`write`](Self::write) for whole lines held in two buffers (a raw chunk's
+    /// `Framed::head` and `Framed::body`), written with one `writev`: no copy at all.
+    pub fn write_split(&mut self, first: &[u8], second: &[u8]) -> Result<(), LogError> {
+        let len = (first.len() + second.len()) as u64;
+        if len == 0 {
+            return Ok(());
+        }
+        self.rotate_if_needed(len);
+        write_all_pair(&mut self.file, first, second).map_err(|source| LogError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.size = self.size.saturating_add(len);
+        Ok(())
+    }
+
+    /// Rotates before a write of `len` bytes that would take the file past `max_size`.
+    fn rotate_if_needed(&mut self, len: u64) {
         if let Some(max) = self.rotation.max_size {
             let would_pass = self.size > 0 && self.size.saturating_add(len) > max;
             if self.regular && would_pass && self.size >= self.retry_rotation_at {
@@ -83,14 +111,6 @@ impl LogFile {
                 }
             }
         }
-        self.file
-            .write_all(formatted)
-            .map_err(|source| LogError::Write {
-                path: self.path.clone(),
-                source,
-            })?;
-        self.size = self.size.saturating_add(len);
-        Ok(())
     }
 
     /// Renames the file aside now and continues in a fresh file at the same path;
@@ -155,6 +175,25 @@ impl LogFile {
         self.retry_rotation_at = 0;
         Ok(())
     }
+}
+
+/// `write_all` over two buffers with `writev`, resuming after short writes.
+fn write_all_pair(file: &mut File, mut first: &[u8], mut second: &[u8]) -> io::Result<()> {
+    while !first.is_empty() || !second.is_empty() {
+        let written = match file.write_vectored(&[IoSlice::new(first), IoSlice::new(second)]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if written >= first.len() {
+            second = &second[written - first.len()..];
+            first = &[];
+        } else {
+            first = &first[written..];
+        }
+    }
+    Ok(())
 }
 
 /// Opens `path` append-only without following a final symlink; returns the file, its
@@ -355,6 +394,26 @@ mod tests {
         file.write(big.as_bytes()).expect("write");
         assert_eq!(fs::read(&path).expect("read"), big.as_bytes());
         assert_eq!(read_all(&path).len(), 2);
+    }
+
+    #[test]
+    fn write_split_appends_both_parts_and_rotates_before() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("split.log");
+        let rotation = Rotation {
+            max_size: Some(12),
+            retain: None,
+            compress: false,
+        };
+        let mut file = LogFile::open(&path, rotation).expect("opens");
+        file.write_split(b"par", b"tial\n").expect("write");
+        file.write_split(b"", b"").expect("nothing to write");
+        file.write_split(b"", b"x\n").expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"partial\nx\n");
+        file.write_split(b"head\n", b"body\n").expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"head\nbody\n");
+        assert_eq!(file.size(), 10);
+        assert_eq!(read_all(&path).concat(), b"partial\nx\nhead\nbody\n");
     }
 
     #[test]

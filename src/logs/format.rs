@@ -13,6 +13,7 @@
 use std::time::SystemTime;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
+use memchr::memchr;
 
 use super::framer::Framed;
 use super::timestamp::{push_num, push_u64, TimestampFormat, DEFAULT_TIME_FORMAT};
@@ -75,7 +76,8 @@ impl LineFormat {
 }
 
 /// Appends the lines a chunk completed to `out`, formatted. When lines are raw, the
-/// chunk's bytes are copied in one piece.
+/// chunk's bytes are copied in one piece (or skip `out` entirely: write `framed.head`
+/// and `framed.body` with [`LogFile::write_split`](super::LogFile::write_split)).
 pub fn format_framed(
     out: &mut Vec<u8>,
     framed: &Framed<'_>,
@@ -83,11 +85,37 @@ pub fn format_framed(
     stream: Stream,
     now: SystemTime,
 ) {
-    if fmt.is_raw() {
-        out.extend_from_slice(framed.head);
-        out.extend_from_slice(framed.body);
-    } else {
-        format_lines(out, framed.lines(), fmt, stream, now);
+    match (&fmt.timestamp, fmt.json) {
+        (_, true) => format_lines(out, framed.lines(), fmt, stream, now),
+        (Some(ts), false) => prefix_framed(out, framed, ts, now),
+        (None, false) => {
+            out.extend_from_slice(framed.head);
+            out.extend_from_slice(framed.body);
+        }
+    }
+}
+
+/// `<ts>: <line>` for every line of `framed`, copying each line with its `\n` in one go.
+fn prefix_framed(out: &mut Vec<u8>, framed: &Framed<'_>, ts: &TimestampFormat, now: SystemTime) {
+    if framed.is_empty() {
+        return;
+    }
+    let start = out.len();
+    ts.render(now, out);
+    out.extend_from_slice(b": ");
+    let end = out.len();
+    let mut first = true;
+    for part in [framed.head, framed.body] {
+        let mut rest = part;
+        while !rest.is_empty() {
+            let cut = memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            if !first {
+                out.extend_from_within(start..end);
+            }
+            first = false;
+            out.extend_from_slice(&rest[..cut]);
+            rest = &rest[cut..];
+        }
     }
 }
 
