@@ -51,6 +51,9 @@ pub enum LogError {
         path: PathBuf,
         source: notify::Error,
     },
+    /// The inotify instance `rpm logs` follows files with could not be created.
+    #[error("cannot start watching log files: {source} (if the limit is reached, raise fs.inotify.max_user_instances, see inotify(7))")]
+    WatcherInit { source: notify::Error },
     /// Writing `rpm logs` output failed for a reason other than the reader going away.
     #[error("cannot write log output: {source}")]
     Output { source: io::Error },

@@ -94,7 +94,7 @@ fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result
         printer.flush(out)?;
         trackers.push(tracker);
     }
-    if !opts.follow {
+    if !opts.follow || sources.is_empty() {
         return Ok(());
     }
     let (tx, rx) = mpsc::channel();
@@ -102,10 +102,7 @@ fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result
         // The receiver only goes away when `tail` returns.
         let _ = tx.send(event);
     })
-    .map_err(|source| LogError::Watch {
-        path: PathBuf::new(),
-        source,
-    })?;
+    .map_err(|source| LogError::WatcherInit { source })?;
     let mut watched: Vec<PathBuf> = Vec::new();
     for source in sources {
         let dir = parent_dir(&source.path);
@@ -233,6 +230,17 @@ mod tests {
         assert_eq!(values[1]["stream"], "err");
         assert_eq!(values[1]["app"], "worker");
         assert_eq!(values[1]["id"], 12);
+        assert!(values[1].get("timestamp").is_none());
+        opts.timestamp = Some(TimestampFormat::parse("[\"at\"]").expect("valid"));
+        let stamped: serde_json::Value = serde_json::from_str(
+            tail_to_string(&sources[1..2], &opts)
+                .lines()
+                .next()
+                .expect("a line"),
+        )
+        .expect("valid JSON");
+        assert_eq!(stamped["timestamp"], "\"at\"");
+        opts.timestamp = None;
 
         opts.json = false;
         opts.color = true;

@@ -25,6 +25,8 @@ pub(super) struct Printer<'a> {
     opts: &'a TailOptions,
     width: usize,
     buf: Vec<u8>,
+    /// A rendered timestamp before JSON escaping.
+    scratch: Vec<u8>,
 }
 
 impl<'a> Printer<'a> {
@@ -39,6 +41,7 @@ impl<'a> Printer<'a> {
             opts,
             width,
             buf: Vec::with_capacity(BLOCK),
+            scratch: Vec::new(),
         }
     }
 
@@ -74,9 +77,10 @@ impl<'a> Printer<'a> {
             push_u64(buf, u64::from(source.id), 1);
             if let Some(ts) = &opts.timestamp {
                 buf.extend_from_slice(b",\"timestamp\":\"");
-                let mut stamp = Vec::new();
-                ts.render(SystemTime::now(), &mut stamp);
-                push_json_escaped(buf, &stamp);
+                let stamp = &mut self.scratch;
+                stamp.clear();
+                ts.render(SystemTime::now(), stamp);
+                push_json_escaped(buf, stamp);
                 buf.push(b'"');
             }
             buf.extend_from_slice(b"}\n");
