@@ -117,7 +117,7 @@ impl LogFile {
     /// compression and pruning of old files follow on a background thread.
     pub fn rotate(&mut self) -> Result<(), LogError> {
         self.wait_background()?;
-        let rotated = rotate::rotate_aside(&self.path, SystemTime::now())?;
+        rotate::rotate_aside(&self.path, SystemTime::now())?;
         self.reopen()?;
         self.retry_rotation_at = 0;
         let rotation = self.rotation;
@@ -126,7 +126,8 @@ impl LogFile {
             let spawned = std::thread::Builder::new()
                 .name("rpm-log-compress".into())
                 .spawn(move || {
-                    rotate::compress(&rotated)?;
+                    // Also picks up files an interrupted earlier run left uncompressed.
+                    rotate::compress_pending(&live)?;
                     rotate::prune(&live, rotation.retain)
                 });
             match spawned {

@@ -206,6 +206,46 @@ fn rotated_files(live: &Path) -> io::Result<Vec<(RotatedKey, PathBuf)>> {
     Ok(found)
 }
 
+/// Compresses every uncompressed rotated file of `live`: the one just rotated, and any
+/// left by an interrupted run. A plain file whose `.gz` already exists was compressed
+/// (the `.gz` only gets its name once complete and synced), so only the plain one is
+/// removed; stale `.gz.tmp` files are deleted.
+pub(crate) fn compress_pending(live: &Path) -> Result<(), LogError> {
+    let err = |source: io::Error| LogError::Compress {
+        path: live.to_path_buf(),
+        source,
+    };
+    let dir = match live.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let (stem, ext) = split_name(live);
+    if let (Some(stem), Some(ext)) = (stem.to_str(), ext.to_str()) {
+        for entry in fs::read_dir(&dir).map_err(err)? {
+            let entry = entry.map_err(err)?;
+            let name = entry.file_name();
+            let stale_tmp = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".gz.tmp"))
+                .is_some_and(|n| parse_rotated(n, stem, ext).is_some());
+            if stale_tmp {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    for (_, path) in rotated_files(live).map_err(err)? {
+        if path.extension().is_some_and(|e| e == "gz") {
+            continue;
+        }
+        if with_suffix(&path, ".gz").exists() {
+            fs::remove_file(&path).map_err(err)?;
+        } else {
+            compress(&path)?;
+        }
+    }
+    Ok(())
+}
+
 /// Deletes the oldest rotated files of `live` beyond `retain`.
 pub(crate) fn prune(live: &Path, retain: Option<u32>) -> Result<(), LogError> {
     let Some(retain) = retain else {
@@ -346,6 +386,42 @@ mod tests {
         let missing = dir.path().join("gone__2026-01-01_00-00-00.log");
         assert!(matches!(compress(&missing), Err(LogError::Compress { .. })));
         assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn compress_pending_finishes_what_an_interrupted_run_left() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let live = dir.path().join("p.log");
+        let write =
+            |name: &str, data: &[u8]| fs::write(dir.path().join(name), data).expect("write");
+        write("p.log", b"live\n");
+        write("p__2026-01-01_00-00-00.log", b"never compressed\n");
+        write("p__2026-01-02_00-00-00.log", b"compressed, not removed\n");
+        write("p__2026-01-02_00-00-00.log.gz.tmp", b"stale");
+        let done = compress(&dir.path().join("p__2026-01-02_00-00-00.log")).expect("compress");
+        write("p__2026-01-02_00-00-00.log", b"compressed, not removed\n");
+        write("p__2026-01-03_00-00-00.log.gz.tmp", b"stale");
+        write("other__2026-01-01_00-00-00.log", b"not ours\n");
+        compress_pending(&live).expect("compresses");
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            vec![
+                "other__2026-01-01_00-00-00.log",
+                "p.log",
+                "p__2026-01-01_00-00-00.log.gz",
+                "p__2026-01-02_00-00-00.log.gz",
+            ]
+        );
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(File::open(&done).expect("open"))
+            .read_to_string(&mut decoded)
+            .expect("valid gzip");
+        assert_eq!(decoded, "compressed, not removed\n");
     }
 
     #[test]
