@@ -81,17 +81,17 @@ impl From<LogError> for Stop {
 }
 
 fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result<(), Stop> {
-    let mut printer = Printer::new(sources, opts);
+    let mut printer = Printer::new(sources, opts, out);
     let mut trackers = Vec::with_capacity(sources.len());
     for (index, source) in sources.iter().enumerate() {
         let mut tracker = Tracker::new(index, &source.path);
         tracker.print_last_lines(opts.lines, &mut printer)?;
         if !opts.follow {
             if let Some(line) = tracker.framer.finish() {
-                printer.line(index, line);
+                printer.line(index, line)?;
             }
         }
-        printer.flush(out)?;
+        printer.flush()?;
         trackers.push(tracker);
     }
     if !opts.follow || sources.is_empty() {
@@ -122,7 +122,7 @@ fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result
     loop {
         for tracker in &mut trackers {
             tracker.poll(&mut printer)?;
-            printer.flush(out)?;
+            printer.flush()?;
         }
         // Any event in a watched directory, or the backstop, means: look again.
         match rx.recv_timeout(BACKSTOP) {
@@ -255,6 +255,37 @@ mod tests {
         opts.raw = true;
         opts.timestamp = Some(TimestampFormat::parse("[at]").expect("valid"));
         assert_eq!(tail_to_string(&sources[..1], &opts), "at o2\nat o3\n");
+    }
+
+    /// Accepts one write, then reports that the reader went away (`rpm logs | head`).
+    struct ClosesAfterOneWrite {
+        writes: usize,
+    }
+
+    impl Write for ClosesAfterOneWrite {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            if self.writes > 1 {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_reader_ends_a_huge_dump_early_and_quietly() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("many-out.log");
+        let content: String = (0..200_000).map(|i| format!("line {i}\n")).collect();
+        fs::write(&path, content).expect("write");
+        let mut opts = options();
+        opts.lines = 1_000_000;
+        let mut out = ClosesAfterOneWrite { writes: 0 };
+        tail(&[source(0, "many", Stream::Out, &path)], &opts, &mut out).expect("quiet end");
+        assert_eq!(out.writes, 2, "stopped at the first failed write");
     }
 
     /// A writer that hands everything to a channel, and reports a broken pipe once the

@@ -19,8 +19,10 @@ pub(super) const RED: &str = "\x1b[31m";
 const GREY: &str = "\x1b[90m";
 pub(super) const RESET: &str = "\x1b[0m";
 
-/// Formats lines into one buffer, written to `out` in one go per batch.
+/// Formats lines into one buffer, written to `out` in one go per batch (or whenever
+/// it reaches a block, so `--lines 1000000` does not hold everything in memory).
 pub(super) struct Printer<'a> {
+    out: &'a mut dyn Write,
     sources: &'a [LogSource],
     opts: &'a TailOptions,
     width: usize,
@@ -30,13 +32,18 @@ pub(super) struct Printer<'a> {
 }
 
 impl<'a> Printer<'a> {
-    pub(super) fn new(sources: &'a [LogSource], opts: &'a TailOptions) -> Printer<'a> {
+    pub(super) fn new(
+        sources: &'a [LogSource],
+        opts: &'a TailOptions,
+        out: &'a mut dyn Write,
+    ) -> Printer<'a> {
         let width = sources
             .iter()
             .map(|s| s.name.chars().count())
             .max()
             .unwrap_or(0);
         Printer {
+            out,
             sources,
             opts,
             width,
@@ -62,7 +69,15 @@ impl<'a> Printer<'a> {
     }
 
     /// Appends one line (without `\n`) of source `index`.
-    pub(super) fn line(&mut self, index: usize, line: &[u8]) {
+    pub(super) fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
+        self.format_line(index, line);
+        if self.buf.len() >= BLOCK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn format_line(&mut self, index: usize, line: &[u8]) {
         let source = &self.sources[index];
         let opts = self.opts;
         let buf = &mut self.buf;
@@ -124,10 +139,11 @@ impl<'a> Printer<'a> {
         buf.push(b'\n');
     }
 
-    pub(super) fn flush(&mut self, out: &mut dyn Write) -> Result<(), Stop> {
+    pub(super) fn flush(&mut self) -> Result<(), Stop> {
         if self.buf.is_empty() {
             return Ok(());
         }
+        let out = &mut *self.out;
         let result = out.write_all(&self.buf).and_then(|()| out.flush());
         self.buf.clear();
         result.map_err(|source| match source.kind() {

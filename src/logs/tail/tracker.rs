@@ -10,7 +10,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::printer::Printer;
-use super::BLOCK;
+use super::{Stop, BLOCK};
 use crate::logs::framer::LineFramer;
 use crate::logs::LogError;
 
@@ -40,11 +40,11 @@ impl Tracker {
         }
     }
 
-    pub(super) fn read_error(&self, source: io::Error) -> LogError {
-        LogError::Read {
+    fn read_error(&self, source: io::Error) -> Stop {
+        Stop::Failed(LogError::Read {
             path: self.path.clone(),
             source,
-        }
+        })
     }
 
     /// Opens the file (a missing one is not an error: it may appear later) and prints
@@ -53,7 +53,7 @@ impl Tracker {
         &mut self,
         lines: usize,
         printer: &mut Printer<'_>,
-    ) -> Result<(), LogError> {
+    ) -> Result<(), Stop> {
         let mut file = match File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -73,7 +73,7 @@ impl Tracker {
 
     /// Prints whatever was appended since the last look, and follows the path to a new
     /// file or back to the start of a truncated one.
-    pub(super) fn poll(&mut self, printer: &mut Printer<'_>) -> Result<(), LogError> {
+    pub(super) fn poll(&mut self, printer: &mut Printer<'_>) -> Result<(), Stop> {
         if self.file.is_some() {
             self.read_to_end(printer, None)?;
         }
@@ -91,7 +91,7 @@ impl Tracker {
         if self.file.is_some() {
             self.read_to_end(printer, None)?;
             if let Some(line) = self.framer.finish() {
-                printer.line(self.index, line);
+                printer.line(self.index, line)?;
             }
         }
         let file = match File::open(&self.path) {
@@ -112,7 +112,7 @@ impl Tracker {
         &mut self,
         printer: &mut Printer<'_>,
         limit: Option<u64>,
-    ) -> Result<(), LogError> {
+    ) -> Result<(), Stop> {
         let Some(file) = self.file.as_mut() else {
             return Ok(());
         };
@@ -125,7 +125,7 @@ impl Tracker {
             .len();
         if len < self.pos {
             if let Some(line) = self.framer.finish() {
-                printer.line(self.index, line);
+                printer.line(self.index, line)?;
             }
             file.seek(SeekFrom::Start(0))
                 .map_err(|source| LogError::Read {
@@ -145,15 +145,15 @@ impl Tracker {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => {
-                    return Err(LogError::Read {
+                    return Err(Stop::Failed(LogError::Read {
                         path: self.path.clone(),
                         source,
-                    })
+                    }))
                 }
             };
             self.pos += n as u64;
             for line in self.framer.push(&self.chunk[..n]).lines() {
-                printer.line(self.index, line);
+                printer.line(self.index, line)?;
             }
         }
         Ok(())
