@@ -6,6 +6,41 @@
 //! `rpm logs` calls [`tail`] with the files to show. This module owns no thread of its
 //! own except a short-lived gzip thread after a rotation; it reads no configuration
 //! beyond the `AppSpec` fields it is handed.
+//!
+//! One [`LogFile`] per path: streams or instances that share a file (`merge_logs`, the
+//! combined `log_file`) share one `LogFile`, so rotation sees every byte. Formats carry a
+//! per-second render cache in a `Cell`, so a `LineFormat` belongs to one thread.
+//!
+//! The pump's work for one chunk read from an instance's pipe:
+//!
+//! ```no_run
+//! use std::time::SystemTime;
+//! use rpm::config::AppSpec;
+//! use rpm::logs::{format_framed, LineFormat, LineFramer, LogFile, Rotation, Stream};
+//!
+//! # fn main() -> Result<(), rpm::logs::LogError> {
+//! let spec = AppSpec::new("api", "/srv/api".into(), "/srv".into());
+//! let fmt = LineFormat::from_spec(&spec, 0, 0)?;
+//! let mut file = LogFile::open("/home/u/.rpm/logs/api-out.log".as_ref(), Rotation::from_spec(&spec))?;
+//! let (mut framer, mut buf) = (LineFramer::new(), Vec::new());
+//! let chunk: &[u8] = b"hello\nwor"; // as read from the pipe
+//! let framed = framer.push(chunk);
+//! if fmt.is_raw() {
+//!     file.write_split(framed.head, framed.body)?; // no copy at all
+//! } else {
+//!     buf.clear();
+//!     format_framed(&mut buf, &framed, &fmt, Stream::Out, SystemTime::now());
+//!     file.write(&buf)?;
+//! }
+//! // The pipe closed: the partial last line ("wor") is written as a line.
+//! if let Some(last) = framer.finish() {
+//!     buf.clear();
+//!     rpm::logs::format_lines(&mut buf, [last], &fmt, Stream::Out, SystemTime::now());
+//!     file.write(&buf)?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 mod error;
 mod file;

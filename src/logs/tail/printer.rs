@@ -53,7 +53,7 @@ impl<'a> Printer<'a> {
     }
 
     pub(super) fn header(&mut self, index: usize, lines: usize) {
-        if self.opts.raw || self.opts.json {
+        if self.opts.raw || self.opts.json || lines == 0 {
             return;
         }
         let path = self.sources[index].path.display().to_string();
