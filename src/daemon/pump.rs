@@ -23,7 +23,7 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 use nix::sys::eventfd::{EfdFlags, EventFd};
 
 use super::event::Event;
-use crate::logs::{format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
+use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
 
 /// Read size per system call.
 const CHUNK: usize = 64 * 1024;
@@ -321,18 +321,15 @@ impl PumpState {
         let Some(target) = targets.get_mut(&state.id) else {
             return;
         };
+        let stream = state.stream;
         // First pay what a failed write still owes, keeping the order of lines.
         if !state.pending.is_empty() {
             let pending = std::mem::take(&mut state.pending);
             if let Err(message) =
-                write_targets(&mut self.files, &target.outputs, state.stream, &pending)
+                write_targets(&mut self.files, &target.outputs, stream, &[], &pending)
             {
                 state.pending = pending;
-                report(&self.events, state.id, target, Some(message));
-                if state.in_epoll {
-                    let _ = self.epoll.delete(state.reader.as_fd());
-                    state.in_epoll = false;
-                }
+                stall(&self.epoll, state, &self.events, target, message);
                 return;
             }
             report(&self.events, state.id, target, None);
@@ -351,24 +348,30 @@ impl PumpState {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break, // WouldBlock: drained.
             };
-            let now = SystemTime::now();
-            self.out.clear();
-            let out = &mut self.out;
-            let format = &target.outputs.format;
-            let stream = state.stream;
-            state.framer.push(&self.buf[..n], |line| {
-                format_lines(out, &[line], format, stream, now)
-            });
-            if !self.out.is_empty() {
+            let framed = state.framer.push(&self.buf[..n]);
+            // Raw lines go out as they came (one writev, no copy); others are formatted
+            // into one buffer first.
+            let (head, body): (&[u8], &[u8]) = if target.outputs.format.is_raw() {
+                (framed.head, framed.body)
+            } else {
+                self.out.clear();
+                format_framed(
+                    &mut self.out,
+                    &framed,
+                    &target.outputs.format,
+                    stream,
+                    SystemTime::now(),
+                );
+                (&[], &self.out)
+            };
+            if !head.is_empty() || !body.is_empty() {
                 if let Err(message) =
-                    write_targets(&mut self.files, &target.outputs, stream, &self.out)
+                    write_targets(&mut self.files, &target.outputs, stream, head, body)
                 {
-                    state.pending = std::mem::take(&mut self.out);
-                    report(&self.events, state.id, target, Some(message));
-                    if state.in_epoll {
-                        let _ = self.epoll.delete(state.reader.as_fd());
-                        state.in_epoll = false;
-                    }
+                    let mut owed = head.to_vec();
+                    owed.extend_from_slice(body);
+                    state.pending = owed;
+                    stall(&self.epoll, state, &self.events, target, message);
                     return;
                 }
                 report(&self.events, state.id, target, None);
@@ -378,23 +381,39 @@ impl PumpState {
             }
         }
         if finish {
-            let now = SystemTime::now();
-            self.out.clear();
-            let out = &mut self.out;
-            let format = &target.outputs.format;
-            let stream = state.stream;
-            state
-                .framer
-                .finish(|line| format_lines(out, &[line], format, stream, now));
-            if !self.out.is_empty() {
+            if let Some(last) = state.framer.finish() {
+                self.out.clear();
+                format_lines(
+                    &mut self.out,
+                    [last],
+                    &target.outputs.format,
+                    stream,
+                    SystemTime::now(),
+                );
                 if let Err(message) =
-                    write_targets(&mut self.files, &target.outputs, stream, &self.out)
+                    write_targets(&mut self.files, &target.outputs, stream, &[], &self.out)
                 {
                     state.pending = std::mem::take(&mut self.out);
-                    report(&self.events, state.id, target, Some(message));
+                    stall(&self.epoll, state, &self.events, target, message);
                 }
             }
         }
+    }
+}
+
+/// A write failed: keep the bytes owed, stop reading the FIFO (the app waits) and tell
+/// the supervisor; the retry timer takes it from there.
+fn stall(
+    epoll: &Epoll,
+    state: &mut StreamState,
+    events: &Sender<Event>,
+    target: &mut Target,
+    message: String,
+) {
+    report(events, state.id, target, Some(message));
+    if state.in_epoll {
+        let _ = epoll.delete(state.reader.as_fd());
+        state.in_epoll = false;
     }
 }
 
@@ -412,7 +431,8 @@ fn write_targets(
     files: &mut HashMap<PathBuf, LogFile>,
     outputs: &Outputs,
     stream: Stream,
-    data: &[u8],
+    head: &[u8],
+    body: &[u8],
 ) -> Result<(), String> {
     let primary = match stream {
         Stream::Out => &outputs.out_file,
@@ -420,11 +440,11 @@ fn write_targets(
     };
     for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
         if !files.contains_key(path) {
-            let file = LogFile::open(path, outputs.rotation.clone()).map_err(|e| e.to_string())?;
+            let file = LogFile::open(path, outputs.rotation).map_err(|e| e.to_string())?;
             files.insert(path.clone(), file);
         }
         if let Some(file) = files.get_mut(path) {
-            file.write(data).map_err(|e| e.to_string())?;
+            file.write_split(head, body).map_err(|e| e.to_string())?;
         }
     }
     Ok(())

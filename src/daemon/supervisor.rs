@@ -480,16 +480,24 @@ pub(crate) fn outputs_for(home: &Home, spec: &AppSpec, id: u32, index: u32) -> O
         spec.instances > 1,
         spec.merge_logs,
     );
+    let format = LineFormat::from_spec(spec, id, index).unwrap_or_else(|e| {
+        // The CLI checks formats before sending; a bad one (say, in an old state file)
+        // falls back to lines without timestamps rather than losing output.
+        log::warn!(
+            "{} (id {id}): {e}; writing lines without timestamps",
+            spec.name
+        );
+        let mut plain = spec.clone();
+        plain.log_date_format = None;
+        plain.time = false;
+        LineFormat::from_spec(&plain, id, index).expect("a format without timestamps always builds")
+    });
     Outputs {
-        format: LineFormat::from_spec(spec, id, index),
+        format,
         out_file: spec.out_file.clone().unwrap_or(default_out),
         error_file: spec.error_file.clone().unwrap_or(default_err),
         log_file: spec.log_file.clone(),
-        rotation: Rotation {
-            max_size: spec.log_max_size,
-            retain: spec.log_retain,
-            compress: spec.log_compress,
-        },
+        rotation: Rotation::from_spec(spec),
     }
 }
 

@@ -1,121 +1,61 @@
-//! TEMPORARY minimal log primitives so the daemon builds; replaced by the logs branch.
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+//! Logs: everything between an app's output pipes and the files and terminal showing it.
+//!
+//! The daemon's log pump thread (written elsewhere) reads each app's stdout/stderr and,
+//! per chunk, uses [`LineFramer`] to cut whole lines, [`format_framed`] to add timestamps
+//! or JSON, and [`LogFile::write`] to append them (rotating by size). The CLI's
+//! `rpm logs` calls [`tail`] with the files to show. This module owns no thread of its
+//! own except a short-lived gzip thread after a rotation; it reads no configuration
+//! beyond the `AppSpec` fields it is handed.
+//!
+//! One [`LogFile`] per path: streams or instances that share a file (`merge_logs`, the
+//! combined `log_file`) share one `LogFile`, so rotation sees every byte. Formats carry a
+//! per-second render cache in a `Cell`, so a `LineFormat` belongs to one thread.
+//!
+//! The pump's work for one chunk read from an instance's pipe:
+//!
+//! ```no_run
+//! use std::time::SystemTime;
+//! use rpm::config::AppSpec;
+//! use rpm::logs::{format_framed, LineFormat, LineFramer, LogFile, Rotation, Stream};
+//!
+//! # fn main() -> Result<(), rpm::logs::LogError> {
+//! let spec = AppSpec::new("api", "/srv/api".into(), "/srv".into());
+//! let fmt = LineFormat::from_spec(&spec, 0, 0)?;
+//! let mut file = LogFile::open("/home/u/.rpm/logs/api-out.log".as_ref(), Rotation::from_spec(&spec))?;
+//! let (mut framer, mut buf) = (LineFramer::new(), Vec::new());
+//! let chunk: &[u8] = b"hello\nwor"; // as read from the pipe
+//! let framed = framer.push(chunk);
+//! if fmt.is_raw() {
+//!     file.write_split(framed.head, framed.body)?; // no copy at all
+//! } else {
+//!     buf.clear();
+//!     format_framed(&mut buf, &framed, &fmt, Stream::Out, SystemTime::now());
+//!     file.write(&buf)?;
+//! }
+//! // The pipe closed: the partial last line ("wor") is written as a line.
+//! if let Some(last) = framer.finish() {
+//!     buf.clear();
+//!     rpm::logs::format_lines(&mut buf, [last], &fmt, Stream::Out, SystemTime::now());
+//!     file.write(&buf)?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
-use crate::config::AppSpec;
+mod error;
+mod file;
+mod format;
+mod framer;
+mod paths;
+mod rotate;
+mod tail;
+mod timestamp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Out,
-    Err,
-}
-#[derive(Debug, Clone)]
-pub struct LineFormat {
-    pub app: String,
-}
-impl LineFormat {
-    pub fn from_spec(spec: &AppSpec, _id: u32, _instance: u32) -> LineFormat {
-        LineFormat {
-            app: spec.name.clone(),
-        }
-    }
-}
-#[derive(Debug, Default)]
-pub struct LineFramer {
-    partial: Vec<u8>,
-}
-impl LineFramer {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8])) {
-        let mut rest = chunk;
-        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
-            if self.partial.is_empty() {
-                emit(&rest[..pos]);
-            } else {
-                self.partial.extend_from_slice(&rest[..pos]);
-                let line = std::mem::take(&mut self.partial);
-                emit(&line);
-            }
-            rest = &rest[pos + 1..];
-        }
-        self.partial.extend_from_slice(rest);
-    }
-    pub fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
-        if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            emit(&line);
-        }
-    }
-}
-pub fn format_lines(
-    out: &mut Vec<u8>,
-    lines: &[&[u8]],
-    _f: &LineFormat,
-    _s: Stream,
-    _now: SystemTime,
-) {
-    for l in lines {
-        out.extend_from_slice(l);
-        out.push(b'\n');
-    }
-}
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Rotation {
-    pub max_size: Option<u64>,
-    pub retain: Option<u32>,
-    pub compress: bool,
-}
-pub struct LogFile {
-    path: PathBuf,
-    file: File,
-}
-impl LogFile {
-    pub fn open(path: &Path, _r: Rotation) -> std::io::Result<LogFile> {
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p)?;
-        }
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o640)
-            .open(path)?;
-        Ok(LogFile {
-            path: path.to_path_buf(),
-            file,
-        })
-    }
-    pub fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.file.write_all(data)
-    }
-    pub fn reopen(&mut self) -> std::io::Result<()> {
-        *self = LogFile::open(&self.path.clone(), Rotation::default())?;
-        Ok(())
-    }
-    pub fn truncate(&mut self) -> std::io::Result<()> {
-        self.file.set_len(0)
-    }
-}
-pub fn default_log_paths(
-    dir: &Path,
-    name: &str,
-    id: u32,
-    multi: bool,
-    merge: bool,
-) -> (PathBuf, PathBuf) {
-    if multi && !merge {
-        (
-            dir.join(format!("{name}-out-{id}.log")),
-            dir.join(format!("{name}-error-{id}.log")),
-        )
-    } else {
-        (
-            dir.join(format!("{name}-out.log")),
-            dir.join(format!("{name}-error.log")),
-        )
-    }
-}
+pub use error::LogError;
+pub use file::LogFile;
+pub use format::{format_framed, format_lines, LineFormat, Stream};
+pub use framer::{Framed, LineFramer, Lines};
+pub use paths::default_log_paths;
+pub use rotate::Rotation;
+pub use tail::{tail, LogSource, TailOptions};
+pub use timestamp::{TimestampFormat, DEFAULT_TAIL_TIMESTAMP_FORMAT, DEFAULT_TIME_FORMAT};

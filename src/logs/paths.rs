@@ -1,0 +1,59 @@
+//! Default log file paths under `RPM_HOME/logs`, named as PM2 names them.
+//!
+//! Used by the CLI when it resolves an app without `out_file`/`error_file`, and by the
+//! daemon when it opens an instance's files. Pure: touches no file system.
+
+use std::path::{Path, PathBuf};
+
+/// `(<name>-out.log, <name>-error.log)` in `logs_dir`, or `<name>-out-<id>.log` /
+/// `<name>-error-<id>.log` when the app runs several instances without `merge_logs`.
+pub fn default_log_paths(
+    logs_dir: &Path,
+    name: &str,
+    id: u32,
+    multi_instance: bool,
+    merge: bool,
+) -> (PathBuf, PathBuf) {
+    // A name is one path component: a `/` in it must not escape the logs directory.
+    let safe: String = name
+        .chars()
+        .map(|c| if c == '/' || c == '\0' { '_' } else { c })
+        .collect();
+    if multi_instance && !merge {
+        (
+            logs_dir.join(format!("{safe}-out-{id}.log")),
+            logs_dir.join(format!("{safe}-error-{id}.log")),
+        )
+    } else {
+        (
+            logs_dir.join(format!("{safe}-out.log")),
+            logs_dir.join(format!("{safe}-error.log")),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pm2_naming_table() {
+        let dir = Path::new("/home/u/.rpm/logs");
+        let rows: &[(&str, u32, bool, bool, &str, &str)] = &[
+            ("api", 0, false, false, "api-out.log", "api-error.log"),
+            ("api", 3, true, false, "api-out-3.log", "api-error-3.log"),
+            ("api", 3, true, true, "api-out.log", "api-error.log"),
+            ("api", 3, false, true, "api-out.log", "api-error.log"),
+            ("a/b", 0, false, false, "a_b-out.log", "a_b-error.log"),
+            ("..", 1, true, false, "..-out-1.log", "..-error-1.log"),
+        ];
+        for (name, id, multi, merge, out, err) in rows {
+            let got = default_log_paths(dir, name, *id, *multi, *merge);
+            assert_eq!(
+                got,
+                (dir.join(out), dir.join(err)),
+                "{name} {id} {multi} {merge}"
+            );
+        }
+    }
+}

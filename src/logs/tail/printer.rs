@@ -1,0 +1,176 @@
+//! Output of `rpm logs`: PM2's `<id>|<name> | ` prefix, headers, colours, JSON lines.
+//!
+//! Runs on the caller's thread inside `tail`. Lines are gathered in one buffer and
+//! written to the output in one go per batch; a broken pipe means the reader left.
+
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use super::{LogSource, Stop, TailOptions, BLOCK};
+use crate::logs::format::push_json_escaped;
+use crate::logs::timestamp::push_u64;
+use crate::logs::{LogError, Stream};
+
+const PALETTE: [&str; 10] = [
+    "\x1b[36m", "\x1b[32m", "\x1b[35m", "\x1b[34m", "\x1b[33m", "\x1b[96m", "\x1b[92m", "\x1b[95m",
+    "\x1b[94m", "\x1b[93m",
+];
+pub(super) const RED: &str = "\x1b[31m";
+const GREY: &str = "\x1b[90m";
+pub(super) const RESET: &str = "\x1b[0m";
+
+/// Formats lines into one buffer, written to `out` in one go per batch (or whenever
+/// it reaches a block, so `--lines 1000000` does not hold everything in memory).
+pub(super) struct Printer<'a> {
+    out: &'a mut dyn Write,
+    sources: &'a [LogSource],
+    opts: &'a TailOptions,
+    width: usize,
+    buf: Vec<u8>,
+    /// A rendered timestamp before JSON escaping.
+    scratch: Vec<u8>,
+}
+
+impl<'a> Printer<'a> {
+    pub(super) fn new(
+        sources: &'a [LogSource],
+        opts: &'a TailOptions,
+        out: &'a mut dyn Write,
+    ) -> Printer<'a> {
+        let width = sources
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        Printer {
+            out,
+            sources,
+            opts,
+            width,
+            buf: Vec::with_capacity(BLOCK),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub(super) fn header(&mut self, index: usize, lines: usize) {
+        if self.opts.raw || self.opts.json || lines == 0 {
+            return;
+        }
+        let path = self.sources[index].path.display().to_string();
+        let text = format!("{path} last {lines} lines:");
+        if self.opts.color {
+            self.buf.extend_from_slice(GREY.as_bytes());
+            self.buf.extend_from_slice(text.as_bytes());
+            self.buf.extend_from_slice(RESET.as_bytes());
+        } else {
+            self.buf.extend_from_slice(text.as_bytes());
+        }
+        self.buf.push(b'\n');
+    }
+
+    /// Appends one line (without `\n`) of source `index`.
+    pub(super) fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
+        self.format_line(index, line);
+        if self.buf.len() >= BLOCK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn format_line(&mut self, index: usize, line: &[u8]) {
+        let source = &self.sources[index];
+        let opts = self.opts;
+        let buf = &mut self.buf;
+        if opts.json {
+            buf.extend_from_slice(b"{\"message\":\"");
+            push_json_escaped(buf, line);
+            buf.extend_from_slice(b"\",\"stream\":\"");
+            buf.extend_from_slice(source.stream.as_str().as_bytes());
+            buf.extend_from_slice(b"\",\"app\":\"");
+            push_json_escaped(buf, source.name.as_bytes());
+            buf.extend_from_slice(b"\",\"id\":");
+            push_u64(buf, u64::from(source.id), 1);
+            if let Some(ts) = &opts.timestamp {
+                buf.extend_from_slice(b",\"timestamp\":\"");
+                let stamp = &mut self.scratch;
+                stamp.clear();
+                ts.render(SystemTime::now(), stamp);
+                push_json_escaped(buf, stamp);
+                buf.push(b'"');
+            }
+            buf.extend_from_slice(b"}\n");
+            return;
+        }
+        if let Some(ts) = &opts.timestamp {
+            if opts.color {
+                buf.extend_from_slice(GREY.as_bytes());
+            }
+            ts.render(SystemTime::now(), buf);
+            if opts.color {
+                buf.extend_from_slice(RESET.as_bytes());
+            }
+            buf.push(b' ');
+        }
+        if !opts.raw {
+            let colour = app_colour(&source.name);
+            if opts.color {
+                buf.extend_from_slice(colour.as_bytes());
+            }
+            push_u64(buf, u64::from(source.id), 1);
+            buf.push(b'|');
+            buf.extend_from_slice(source.name.as_bytes());
+            for _ in source.name.chars().count()..self.width {
+                buf.push(b' ');
+            }
+            buf.extend_from_slice(b" |");
+            if opts.color {
+                buf.extend_from_slice(RESET.as_bytes());
+            }
+            buf.push(b' ');
+        }
+        let red = opts.color && source.stream == Stream::Err;
+        if red {
+            buf.extend_from_slice(RED.as_bytes());
+        }
+        buf.extend_from_slice(line);
+        if red {
+            buf.extend_from_slice(RESET.as_bytes());
+        }
+        buf.push(b'\n');
+    }
+
+    pub(super) fn flush(&mut self) -> Result<(), Stop> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let out = &mut *self.out;
+        let result = out.write_all(&self.buf).and_then(|()| out.flush());
+        self.buf.clear();
+        result.map_err(|source| match source.kind() {
+            io::ErrorKind::BrokenPipe => Stop::ReaderGone,
+            _ => Stop::Failed(LogError::Output { source }),
+        })
+    }
+}
+
+/// A stable colour per app name (FNV-1a of the name picks from the palette).
+pub(super) fn app_colour(name: &str) -> &'static str {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    PALETTE[(hash % PALETTE.len() as u64) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_colours_are_stable_and_varied() {
+        assert_eq!(app_colour("api"), app_colour("api"));
+        let names = ["api", "worker", "web", "cron", "mailer", "queue"];
+        let distinct: std::collections::HashSet<&str> =
+            names.iter().map(|n| app_colour(n)).collect();
+        assert!(distinct.len() >= 3, "{distinct:?}");
+    }
+}
