@@ -77,6 +77,8 @@ pub enum Command {
     /// Save the process list to RPM_HOME/dump.json.
     #[command(alias = "dump")]
     Save,
+    /// Print the last lines of apps' logs, then follow new ones.
+    Logs(LogsArgs),
     /// Empty log files.
     Flush { targets: Vec<String> },
     /// Reopen log files (after an external logrotate).
@@ -101,6 +103,34 @@ pub struct TargetArgs {
     /// With an ecosystem file: only these apps (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+}
+
+/// `rpm logs` options (PM2's).
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Id, app name, namespace or `all` (default: every app).
+    pub target: Option<String>,
+    /// Lines to show from the end of each file.
+    #[arg(long, default_value_t = 15)]
+    pub lines: usize,
+    /// Print the last lines and exit instead of following.
+    #[arg(long)]
+    pub nostream: bool,
+    /// Lines as written, without the `id|name |` prefix.
+    #[arg(long)]
+    pub raw: bool,
+    /// Only the error stream.
+    #[arg(long = "err", conflicts_with = "out")]
+    pub err: bool,
+    /// Only the output stream.
+    #[arg(long = "out")]
+    pub out: bool,
+    /// Prefix each line with the time it is printed (optionally in this format).
+    #[arg(long, num_args = 0..=1, default_missing_value = crate::logs::DEFAULT_TAIL_TIMESTAMP_FORMAT)]
+    pub timestamp: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rpm apply` options.

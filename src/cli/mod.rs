@@ -8,6 +8,7 @@
 pub mod args;
 mod control;
 mod files;
+mod logs;
 mod show;
 mod start;
 mod table;
@@ -39,6 +40,8 @@ pub enum CliError {
     Home(#[from] HomeError),
     #[error(transparent)]
     Daemon(#[from] crate::daemon::DaemonError),
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -62,6 +65,9 @@ impl CliError {
 
     /// Writing to a closed pipe (`rpm jlist | head`) is a normal end, not an error.
     pub fn is_broken_pipe(&self) -> bool {
+        if let CliError::Logs(crate::logs::LogError::Output { source }) = self {
+            return source.kind() == io::ErrorKind::BrokenPipe;
+        }
         matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
     }
 }
@@ -115,6 +121,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Kill => control::kill(&client),
         Command::Update => control::update(&client),
         Command::Save => control::save(&client),
+        Command::Logs(args) => logs::logs(&client, &args),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
         Command::Daemon { foreground, reexec } => {

@@ -130,6 +130,8 @@ pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Resu
         spec.merge_logs = true;
     }
     if let Some(f) = &args.log_date_format {
+        crate::logs::TimestampFormat::parse(f)
+            .map_err(|e| CliError::Usage(format!("--log-date-format: {e}")))?;
         spec.log_date_format = Some(f.clone());
     }
     if args.time {

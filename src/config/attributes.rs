@@ -41,6 +41,8 @@ pub(crate) enum Kind {
     Id,
     /// `true`/`false`, a prefix or a list of prefixes.
     FilterEnv,
+    /// A moment.js-style timestamp format (`log_date_format`).
+    DateFormat,
     /// Anything (attributes rpm accepts for compatibility but does not use).
     Any,
 }
@@ -63,6 +65,7 @@ impl Kind {
             Kind::ExitCodes => "an exit code or a list of exit codes",
             Kind::Signal => "a signal name like \"SIGINT\"",
             Kind::Cron => "a cron expression",
+            Kind::DateFormat => "a timestamp format like \"YYYY-MM-DD HH:mm:ss\"",
             Kind::LogType => "\"raw\" or \"json\"",
             Kind::LogPath => "a path or false",
             Kind::Port => "a port number from 1 to 65535",
@@ -169,7 +172,7 @@ pub(crate) const ATTRIBUTES: &[Attribute] = &[
     alias(attr("log_file", LogPath, None, "File receiving both stdout and stderr, relative to `cwd`"), &["log"]),
     attr("disable_logs", Bool, Some("false"), "Discard the app's output (logs go to /dev/null)"),
     alias(attr("merge_logs", Bool, Some("false"), "One log file for all instances instead of one per instance"), &["combine_logs"]),
-    attr("log_date_format", Str, None, "Timestamp format prefixed to each log line (e.g. \"YYYY-MM-DD HH:mm Z\")"),
+    attr("log_date_format", DateFormat, None, "Timestamp format prefixed to each log line (e.g. \"YYYY-MM-DD HH:mm Z\")"),
     attr("time", Bool, Some("false"), "Prefix each log line with a timestamp"),
     attr("log_type", LogType, Some("\"raw\""), "\"raw\" lines or \"json\" objects"),
     attr("log_max_size", Size, None, "Rotate a log file when it passes this size (bytes or \"10M\")"),

@@ -133,6 +133,7 @@ fn kind_schema(kind: Kind) -> Value {
             json!({ "anyOf": [{ "type": "integer" }, { "type": "array", "items": { "type": "integer" } }] })
         }
         Kind::Signal => json!({ "type": "string", "pattern": "^([Ss][Ii][Gg])?[A-Za-z0-9]+$" }),
+        Kind::DateFormat => json!({ "type": "string" }),
         Kind::Cron => json!({ "type": "string", "pattern": "^\\s*\\S+(\\s+\\S+){4,5}\\s*$" }),
         Kind::LogType => json!({ "enum": ["raw", "json"] }),
         Kind::LogPath => {

@@ -128,6 +128,12 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             Value::Str(s) if validate_cron(s).is_ok() => Parsed::Str(s.trim().to_string()),
             _ => return Err(bad()),
         },
+        Kind::DateFormat => match v {
+            Value::Str(s) if crate::logs::TimestampFormat::parse(s).is_ok() => {
+                Parsed::Str(s.clone())
+            }
+            _ => return Err(bad()),
+        },
         Kind::LogType => match v {
             Value::Str(s) if s == "raw" || s == "json" => Parsed::Str(s.clone()),
             _ => return Err(bad()),

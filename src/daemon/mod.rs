@@ -289,23 +289,40 @@ fn bind_socket(home: &Home) -> Result<UnixListener, DaemonError> {
     Ok(listener)
 }
 
+/// `daemon.log` is rotated like app logs: 10 MB per file, 5 files kept.
+const DAEMON_LOG_ROTATION: crate::logs::Rotation = crate::logs::Rotation {
+    max_size: Some(10 * 1024 * 1024),
+    retain: Some(5),
+    compress: false,
+};
+
+/// Hands env_logger's records (one whole line per write) to a rotating `LogFile`.
+struct DaemonLog(crate::logs::LogFile);
+
+impl Write for DaemonLog {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(io::Error::other)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn init_logging(home: &Home, mode: Mode) -> Result<(), DaemonError> {
     let mut builder = env_logger::Builder::new();
     builder.parse_filters(&std::env::var("RPM_LOG").unwrap_or_else(|_| "info".into()));
     builder.format_timestamp_millis();
     if mode != Mode::Foreground {
         let path = home.daemon_log();
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|source| DaemonError::File {
+        let file = crate::logs::LogFile::open(&path, DAEMON_LOG_ROTATION).map_err(|e| {
+            DaemonError::File {
                 what: "open",
                 path,
-                source,
-            })?;
-        builder.target(env_logger::Target::Pipe(Box::new(file)));
+                source: io::Error::other(e),
+            }
+        })?;
+        builder.target(env_logger::Target::Pipe(Box::new(DaemonLog(file))));
     }
     let _ = builder.try_init();
     Ok(())

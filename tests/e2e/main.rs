@@ -7,4 +7,5 @@ mod bad_input;
 mod daemon_life;
 mod files;
 mod keepalive;
+mod logs;
 mod stopping;

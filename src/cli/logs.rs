@@ -1,0 +1,64 @@
+//! `rpm logs`: which files to show (from the daemon's list), then `logs::tail` prints them.
+
+use super::args::LogsArgs;
+use super::{use_color, CliError};
+use crate::ipc::Client;
+use crate::logs::{tail, LogSource, Stream, TailOptions, TimestampFormat};
+
+pub fn logs(client: &Client, args: &LogsArgs) -> Result<(), CliError> {
+    let rows = client.list()?;
+    let selected: Vec<_> = match args.target.as_deref() {
+        None | Some("all") => rows,
+        Some(target) => {
+            let chosen: Vec<_> = rows
+                .into_iter()
+                .filter(|p| p.name == target || p.namespace == target || p.id.to_string() == target)
+                .collect();
+            if chosen.is_empty() {
+                return Err(CliError::Failed(format!(
+                    "no app or namespace named `{target}`: `rpm list` shows what rpm knows"
+                )));
+            }
+            chosen
+        }
+    };
+    let mut sources = Vec::new();
+    for p in &selected {
+        for (stream, path) in [(Stream::Out, &p.out_file), (Stream::Err, &p.error_file)] {
+            let wanted = match stream {
+                Stream::Out => !args.err,
+                Stream::Err => !args.out,
+            };
+            // Files shared by instances (merge_logs) are shown once.
+            if wanted
+                && !sources.iter().any(|s: &LogSource| &s.path == path)
+                && path.as_os_str() != "/dev/null"
+            {
+                sources.push(LogSource {
+                    id: p.id,
+                    name: p.name.clone(),
+                    stream,
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    let timestamp = match &args.timestamp {
+        Some(fmt) => Some(
+            TimestampFormat::parse(fmt)
+                .map_err(|e| CliError::Usage(format!("--timestamp: {e}")))?,
+        ),
+        None => None,
+    };
+    let opts = TailOptions {
+        lines: args.lines,
+        follow: !args.nostream,
+        raw: args.raw,
+        timestamp,
+        json: args.json,
+        color: use_color(),
+    };
+    let mut out = std::io::stdout().lock();
+    tail(&sources, &opts, &mut out)?;
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! Logs end to end: every line kept whole and in order, timestamps, `rpm logs`, flush,
+//! rotation.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+
+use crate::harness::{fixture, wait_until, RpmHome, DEADLINE};
+
+fn read(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_default()
+}
+
+fn count_lines(path: &std::path::Path) -> usize {
+    read(path).iter().filter(|b| **b == b'\n').count()
+}
+
+#[test]
+fn half_a_million_lines_arrive_complete_and_in_order() {
+    let home = RpmHome::new();
+    home.ok(&[
+        "start",
+        "seq",
+        "--name",
+        "seq",
+        "--no-autorestart",
+        "--",
+        "1",
+        "500000",
+    ]);
+    home.wait_app("seq", "finished", |p| p["status"] == "stopped");
+    let log = home.join("logs/seq-out.log");
+    wait_until(DEADLINE, "all lines written", || {
+        let n = count_lines(&log);
+        if n >= 500_000 {
+            Ok(())
+        } else {
+            Err(format!("{n} lines"))
+        }
+    });
+    let text = String::from_utf8(read(&log)).expect("utf-8");
+    let mut expected = 1u32;
+    for line in text.lines() {
+        assert_eq!(line, expected.to_string(), "line {expected}");
+        expected += 1;
+    }
+    assert_eq!(expected, 500_001);
+}
+
+#[test]
+fn a_5_mb_line_binary_bytes_and_a_partial_last_line_are_kept() {
+    let home = RpmHome::new();
+    let script = fixture("odd_output.py");
+    home.ok(&[
+        "start",
+        script.to_str().expect("path"),
+        "--name",
+        "odd",
+        "--no-autorestart",
+    ]);
+    home.wait_app("odd", "finished", |p| p["status"] == "stopped");
+    let log = home.join("logs/odd-out.log");
+    let mut expected = b"first\n".to_vec();
+    expected.extend(std::iter::repeat_n(b'x', 5 * 1024 * 1024));
+    expected.extend_from_slice(b"\nbin \x00\x01\xfe\xff end\npartial without newline\n");
+    wait_until(DEADLINE, "the whole output", || {
+        let got = read(&log);
+        if got == expected {
+            Ok(())
+        } else {
+            Err(format!("{} of {} bytes", got.len(), expected.len()))
+        }
+    });
+}
+
+#[test]
+fn instances_and_streams_sharing_a_file_never_mix_inside_a_line() {
+    let home = RpmHome::new();
+    let script = fixture("shouter.py");
+    let combined = home.join("all.log");
+    let mut cmd = home.command(&[
+        "start",
+        script.to_str().expect("path"),
+        "--name",
+        "shout",
+        "-i",
+        "3",
+        "--merge-logs",
+        "-l",
+        combined.to_str().expect("path"),
+    ]);
+    cmd.env("COUNT", "200");
+    assert!(cmd.output().expect("start").status.success());
+    wait_until(DEADLINE, "600 lines in the combined log", || {
+        let n = count_lines(&combined);
+        if n >= 600 {
+            Ok(())
+        } else {
+            Err(format!("{n} lines"))
+        }
+    });
+    for path in [
+        combined.clone(),
+        home.join("logs/shout-out.log"),
+        home.join("logs/shout-error.log"),
+    ] {
+        let data = read(&path);
+        for (i, line) in data
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            assert_eq!(
+                line.len(),
+                20_000,
+                "{}: line {i} has {} bytes",
+                path.display(),
+                line.len()
+            );
+            assert!(
+                line.iter().all(|b| *b == line[0]),
+                "{}: line {i} mixes instances",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(count_lines(&home.join("logs/shout-out.log")), 300);
+}
+
+#[test]
+fn time_and_log_date_format_prefix_every_line() {
+    let home = RpmHome::new();
+    home.ok(&[
+        "start",
+        "echo",
+        "--name",
+        "t",
+        "--time",
+        "--no-autorestart",
+        "--",
+        "hello",
+    ]);
+    home.ok(&[
+        "start",
+        "echo",
+        "--name",
+        "f",
+        "--log-date-format",
+        "YYYY/MM/DD [at] HH",
+        "--no-autorestart",
+        "--",
+        "hi",
+    ]);
+    let t = home.join("logs/t-out.log");
+    let f = home.join("logs/f-out.log");
+    wait_until(DEADLINE, "both lines", || {
+        if count_lines(&t) == 1 && count_lines(&f) == 1 {
+            Ok(())
+        } else {
+            Err("waiting".into())
+        }
+    });
+    let t = String::from_utf8(read(&t)).expect("utf-8");
+    let f = String::from_utf8(read(&f)).expect("utf-8");
+    let shape = |s: &str, pattern: &str| {
+        s.len() == pattern.len()
+            && s.chars().zip(pattern.chars()).all(|(c, p)| {
+                if p == '9' {
+                    c.is_ascii_digit()
+                } else {
+                    c == p
+                }
+            })
+    };
+    assert!(shape(&t, "9999-99-99T99:99:99: hello\n"), "{t:?}");
+    assert!(shape(&f, "9999/99/99 at 99: hi\n"), "{f:?}");
+    let err = home.fails(&["start", "echo", "--log-date-format", "YYYY [oops"], 2);
+    assert!(err.starts_with("error: --log-date-format"), "{err}");
+}
+
+#[test]
+fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
+    let home = RpmHome::new();
+    let script = fixture("crash.sh");
+    home.ok(&[
+        "start",
+        script.to_str().expect("path"),
+        "--name",
+        "c",
+        "--",
+        "0",
+        "1000",
+    ]);
+    wait_until(DEADLINE, "a line", || {
+        if count_lines(&home.join("logs/c-out.log")) >= 1 {
+            Ok(())
+        } else {
+            Err("none".into())
+        }
+    });
+    let out = home.ok(&["logs", "c", "--nostream", "--lines", "5", "--out"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("0|c | started ")),
+        "{out}"
+    );
+    let raw = home.ok(&["logs", "c", "--nostream", "--raw", "--out"]);
+    assert!(
+        raw.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("started ")),
+        "{raw}"
+    );
+    // Follow, then restart the app: its new first line arrives.
+    let mut child = home
+        .command(&["logs", "c", "--raw", "--out", "--lines", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn logs");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let old = home.app("c")["pid"].as_i64().expect("pid");
+    home.ok(&["restart", "c"]);
+    let new = home.app("c")["pid"].as_i64().expect("pid");
+    assert_ne!(old, new);
+    let want = format!("started {new}");
+    let seen = wait_until(
+        DEADLINE,
+        "the restarted app's line in `rpm logs`",
+        || match rx.try_recv() {
+            Ok(line) if line == want => Ok(line),
+            Ok(line) => Err(format!("other line {line}")),
+            Err(e) => Err(e.to_string()),
+        },
+    );
+    assert_eq!(seen, want);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn flush_empties_the_files_and_logging_goes_on() {
+    let home = RpmHome::new();
+    let counter = fixture("counter.sh");
+    home.ok(&["start", counter.to_str().expect("path"), "--name", "n"]);
+    let log = home.join("logs/n-out.log");
+    wait_until(DEADLINE, "some lines", || {
+        if count_lines(&log) > 10 {
+            Ok(())
+        } else {
+            Err("few".into())
+        }
+    });
+    home.ok(&["flush", "n"]);
+    // The file restarts from empty: its first line is a whole line, not a tail.
+    wait_until(DEADLINE, "new whole lines after the flush", || {
+        let text = String::from_utf8_lossy(&read(&log)).into_owned();
+        let first = text.lines().next().unwrap_or("");
+        if first.starts_with("line ") && text.len() < 2000 && text.lines().count() >= 2 {
+            Ok(())
+        } else {
+            Err(text.chars().take(100).collect())
+        }
+    });
+}
+
+#[test]
+fn rotation_keeps_log_retain_files_and_loses_no_line() {
+    let home = RpmHome::new();
+    let file = home.join("eco.json");
+    std::fs::write(
+        &file,
+        r#"{"apps":[{"name":"r","script":"seq","args":["1","200000"],"autorestart":false,"log_max_size":"100K","log_retain":30}]}"#,
+    )
+    .expect("write");
+    home.ok(&["start", file.to_str().expect("path")]);
+    home.wait_app("r", "finished", |p| p["status"] == "stopped");
+    let logs = home.join("logs");
+    let collect = || {
+        let mut rotated: Vec<std::path::PathBuf> = std::fs::read_dir(&logs)
+            .expect("logs")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("r-out__"))
+            })
+            .collect();
+        // `r-out__<date>_<time>[_<n>].log`: by time, then by the collision counter.
+        rotated.sort_by_key(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = name.trim_end_matches(".log").to_string();
+            let stamp: String = stem
+                .chars()
+                .take("r-out__2026-11-25_13-45-12".len())
+                .collect();
+            let counter = stem[stamp.len()..]
+                .trim_start_matches('_')
+                .parse::<u32>()
+                .unwrap_or(0);
+            (stamp, counter)
+        });
+        rotated.push(logs.join("r-out.log"));
+        rotated
+    };
+    wait_until(DEADLINE, "every line on disk", || {
+        let total: usize = collect().iter().map(|p| count_lines(p)).sum();
+        if total >= 200_000 {
+            Ok(())
+        } else {
+            Err(format!("{total} lines"))
+        }
+    });
+    let files = collect();
+    assert!(
+        files.len() > 5 && files.len() <= 31,
+        "{} files: {files:?}",
+        files.len()
+    );
+    let mut expected = 1u32;
+    for path in &files {
+        let data = read(path);
+        assert!(
+            data.len() as u64 <= 100 * 1024,
+            "{} is {} bytes",
+            path.display(),
+            data.len()
+        );
+        for line in String::from_utf8(data).expect("utf-8").lines() {
+            assert_eq!(line, expected.to_string(), "in {}", path.display());
+            expected += 1;
+        }
+    }
+    assert_eq!(expected, 200_001);
+}
