@@ -79,6 +79,8 @@ pub enum Command {
     Save,
     /// Print the last lines of apps' logs, then follow new ones.
     Logs(LogsArgs),
+    /// Start the apps saved by `rpm save` that are not running.
+    Resurrect,
     /// Empty log files.
     Flush { targets: Vec<String> },
     /// Reopen log files (after an external logrotate).

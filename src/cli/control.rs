@@ -146,6 +146,37 @@ pub fn save(client: &Client) -> Result<(), CliError> {
     }
 }
 
+/// Starts what `dump.json` lists and rpm does not know yet.
+pub fn resurrect(client: &Client) -> Result<(), CliError> {
+    let path = client.home().dump_file();
+    let data = match std::fs::read(&path) {
+        Ok(data) => data,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CliError::Failed(format!(
+                "nothing to resurrect: {} does not exist (run `rpm save` first)",
+                path.display()
+            )))
+        }
+        Err(e) => {
+            return Err(CliError::Failed(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let apps: Vec<crate::config::AppSpec> = serde_json::from_slice(&data).map_err(|e| {
+        CliError::Failed(format!(
+            "{} is damaged ({e}): run `rpm save` again",
+            path.display()
+        ))
+    })?;
+    let response = client.request_or_start(Request::Start {
+        apps,
+        mode: crate::ipc::StartMode::Missing,
+    })?;
+    show::print_after(client, response)
+}
+
 pub fn flush(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
     ok_message(client.request_or_start(Request::Flush { targets })?)
 }

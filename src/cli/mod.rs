@@ -121,6 +121,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Kill => control::kill(&client),
         Command::Update => control::update(&client),
         Command::Save => control::save(&client),
+        Command::Resurrect => control::resurrect(&client),
         Command::Logs(args) => logs::logs(&client, &args),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),

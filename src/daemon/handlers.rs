@@ -222,6 +222,9 @@ impl Supervisor {
         for spec in specs {
             let name = spec.name.clone();
             let known = self.apps.contains_key(&name);
+            if known && mode == StartMode::Missing {
+                continue;
+            }
             if !known {
                 added.push(name.clone());
             }

@@ -139,6 +139,10 @@ impl Supervisor {
             }
             self.fire_deadlines(Instant::now());
             self.check_waiters();
+            // A planned stop has just removed state.json: nothing may write it again.
+            if matches!(self.exit, Some(Exit::Quit)) {
+                return Exit::Quit;
+            }
             if self.dirty {
                 self.dirty = false;
                 self.persist();

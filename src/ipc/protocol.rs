@@ -31,6 +31,8 @@ pub enum StartMode {
     Script,
     /// `rpm start FILE`: apps already known are restarted with the file's spec.
     File,
+    /// `rpm resurrect`: only apps rpm does not know yet are started.
+    Missing,
 }
 
 /// A request from the CLI.

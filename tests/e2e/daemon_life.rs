@@ -210,3 +210,51 @@ fn a_child_gets_its_environment_its_own_group_and_only_the_standard_descriptors(
     let shown = home.ok(&["env", &id]);
     assert!(shown.contains("RPM_NAME: probe"), "{shown}");
 }
+
+#[test]
+fn save_then_resurrect_brings_back_the_apps_after_kill() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "a", "--", "1000"]);
+    home.ok(&[
+        "start",
+        "sleep",
+        "--name",
+        "b",
+        "--namespace",
+        "ns",
+        "--",
+        "2000",
+    ]);
+    let out = home.ok(&["save"]);
+    assert!(out.starts_with("saved 2 app(s)"), "{out}");
+    let mode = std::fs::metadata(home.join("dump.json"))
+        .expect("dump")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    home.ok(&["kill"]);
+    home.ok(&["resurrect"]);
+    let rows = home.jlist();
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|p| {
+            (
+                p["name"].to_string(),
+                p["namespace"].to_string(),
+                p["status"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("\"a\"".into(), "\"default\"".into(), "\"online\"".into()),
+            ("\"b\"".into(), "\"ns\"".into(), "\"online\"".into())
+        ]
+    );
+    let a = home.app("a")["pid"].clone();
+    home.ok(&["resurrect"]);
+    assert_eq!(home.app("a")["pid"], a, "a running app is left alone");
+    assert_eq!(home.jlist().len(), 2);
+}

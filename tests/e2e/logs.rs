@@ -345,3 +345,63 @@ fn rotation_keeps_log_retain_files_and_loses_no_line() {
     }
     assert_eq!(expected, 200_001);
 }
+
+#[test]
+fn a_failing_log_file_is_reported_and_never_kills_the_app() {
+    let home = RpmHome::new();
+    let counter = fixture("counter.sh");
+    home.ok(&[
+        "start",
+        counter.to_str().expect("path"),
+        "--name",
+        "full",
+        "-o",
+        "/dev/full",
+    ]);
+    let shown = wait_until(DEADLINE, "the problem in describe", || {
+        let out = home.ok(&["describe", "full"]);
+        if out.contains("No space left on device") {
+            Ok(out)
+        } else {
+            Err(out)
+        }
+    });
+    assert!(shown.contains("cannot write log file /dev/full"), "{shown}");
+    assert!(home.daemon_log().contains("cannot write its log"));
+    let row = home.app("full");
+    assert_eq!(
+        (row["status"].as_str(), row["restarts"].as_u64()),
+        (Some("online"), Some(0))
+    );
+}
+
+#[test]
+fn reload_logs_reopens_files_after_an_external_rotation() {
+    let home = RpmHome::new();
+    let counter = fixture("counter.sh");
+    home.ok(&["start", counter.to_str().expect("path"), "--name", "n"]);
+    let log = home.join("logs/n-out.log");
+    let moved = home.join("logs/n-out.log.1");
+    wait_until(DEADLINE, "some lines", || {
+        if count_lines(&log) > 5 {
+            Ok(())
+        } else {
+            Err("few".into())
+        }
+    });
+    std::fs::rename(&log, &moved).expect("rotate like logrotate");
+    home.ok(&["reload-logs"]);
+    wait_until(DEADLINE, "a new file at the old path", || {
+        if count_lines(&log) > 2 {
+            Ok(())
+        } else {
+            Err("none".into())
+        }
+    });
+    // Nothing lost across the two files: one unbroken sequence.
+    let mut all = String::from_utf8(read(&moved)).expect("utf-8");
+    all.push_str(&String::from_utf8(read(&log)).expect("utf-8"));
+    for (i, line) in all.lines().enumerate() {
+        assert_eq!(line, format!("line {}", i + 1));
+    }
+}
