@@ -1,5 +1,5 @@
 // The example stack as a PM2 ecosystem.config.js (needs `node` to be read).
-const common = { max_memory_restart: '200M' };
+const common = { kill_signal: 'SIGINT' };
 
 module.exports = {
   apps: [

@@ -36,6 +36,16 @@ pub fn load(
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
+    let mut loaded = loaded;
+    for app in &mut loaded.apps {
+        if app.exec_mode == crate::config::ExecMode::Cluster {
+            eprintln!(
+                "warning: {path}: app \"{}\": cluster mode is not supported by this rpm yet: its instances run in fork mode, without a shared socket",
+                app.name
+            );
+            app.exec_mode = crate::config::ExecMode::Fork;
+        }
+    }
     let order = config::start_order(&loaded.apps)?;
     let mut apps: Vec<Option<AppSpec>> = loaded.apps.into_iter().map(Some).collect();
     Ok(order

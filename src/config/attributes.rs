@@ -82,6 +82,9 @@ pub(crate) enum Effect {
     Used,
     /// Accepted for PM2 compatibility, with a warning that it has no effect.
     NoEffect,
+    /// Validated and kept, but the feature behind it is not built yet: a warning says so,
+    /// so nobody believes an app is watched or memory-limited when it is not.
+    NotYet,
 }
 
 /// One app attribute.
@@ -116,6 +119,11 @@ const fn attr(
 
 const fn alias(mut a: Attribute, aliases: &'static [&'static str]) -> Attribute {
     a.aliases = aliases;
+    a
+}
+
+const fn later(mut a: Attribute) -> Attribute {
+    a.effect = Effect::NotYet;
     a
 }
 
@@ -156,17 +164,17 @@ pub(crate) const ATTRIBUTES: &[Attribute] = &[
     attr("restart_delay", Duration, Some("0"), "Delay before restarting a crashed app (ms or \"5s\")"),
     attr("exp_backoff_restart_delay", Duration, Some("0"), "Initial delay of exponential backoff between restarts (ms or \"5s\"); 0 disables it"),
     attr("stop_exit_codes", ExitCodes, None, "Exit codes after which the app is not restarted"),
-    alias(attr("cron_restart", Cron, None, "Cron expression (5 or 6 fields) at which the app is restarted"), &["cron"]),
-    attr("max_memory_restart", Size, None, "Restart the app when its memory passes this size (bytes or \"300M\", \"1G\")"),
-    attr("watch", Watch, Some("false"), "Restart on file changes: true watches `cwd`, or give paths relative to `cwd`"),
-    attr("ignore_watch", StrList, None, "Paths or patterns not watched"),
-    attr("watch_delay", Duration, None, "Delay between a file change and the restart (ms or \"5s\")"),
+    later(alias(attr("cron_restart", Cron, None, "Cron expression (5 or 6 fields) at which the app is restarted"), &["cron"])),
+    later(attr("max_memory_restart", Size, None, "Restart the app when its memory passes this size (bytes or \"300M\", \"1G\")")),
+    later(attr("watch", Watch, Some("false"), "Restart on file changes: true watches `cwd`, or give paths relative to `cwd`")),
+    later(attr("ignore_watch", StrList, None, "Paths or patterns not watched")),
+    later(attr("watch_delay", Duration, None, "Delay between a file change and the restart (ms or \"5s\")")),
     attr("kill_timeout", Duration, Some("1600"), "Time between the stop signal and SIGKILL (ms or \"5s\")"),
     attr("kill_signal", Signal, Some("\"SIGINT\""), "Signal sent to stop the app"),
     attr("treekill", Bool, Some("true"), "Stop the whole process tree, not only the main process"),
-    attr("shutdown_with_message", Bool, Some("false"), "Ask the app to stop with a 'shutdown' message instead of a signal"),
-    attr("wait_ready", Bool, Some("false"), "Wait for the app to signal readiness (sd_notify READY=1 or process.send('ready'))"),
-    attr("listen_timeout", Duration, Some("3000"), "Time to wait for readiness (ms or \"5s\")"),
+    later(attr("shutdown_with_message", Bool, Some("false"), "Ask the app to stop with a 'shutdown' message instead of a signal")),
+    later(attr("wait_ready", Bool, Some("false"), "Wait for the app to signal readiness (sd_notify READY=1 or process.send('ready'))")),
+    later(attr("listen_timeout", Duration, Some("3000"), "Time to wait for readiness (ms or \"5s\")")),
     alias(attr("out_file", LogPath, None, "File for stdout, relative to `cwd`; defaults to RPM_HOME/logs/<name>-out.log"), &["out", "output", "out_log"]),
     alias(attr("error_file", LogPath, None, "File for stderr, relative to `cwd`; defaults to RPM_HOME/logs/<name>-error.log"), &["error", "err", "err_file", "err_log"]),
     alias(attr("log_file", LogPath, None, "File receiving both stdout and stderr, relative to `cwd`"), &["log"]),
@@ -181,8 +189,8 @@ pub(crate) const ATTRIBUTES: &[Attribute] = &[
     attr("instance_var", Str, Some("\"NODE_APP_INSTANCE\""), "Name of the variable holding the instance number"),
     attr("increment_var", Str, None, "Variable incremented by one for each instance"),
     attr("depends_on", StrList, None, "Apps (by name) started before this one"),
-    alias(attr("uid", Id, None, "User to run the app as"), &["user"]),
-    attr("gid", Id, None, "Group to run the app as"),
+    later(alias(attr("uid", Id, None, "User to run the app as"), &["user"])),
+    later(attr("gid", Id, None, "Group to run the app as")),
     inert("name_prefix", "PM2 only"),
     inert("install_url", "PM2 only"),
     alias(inert("pid_file", "PM2 only: rpm keeps pids in its state file"), &["pid"]),

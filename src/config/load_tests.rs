@@ -44,7 +44,7 @@ fn examples_in_every_format_resolve_to_identical_specs() {
         assert_eq!(web.name, "web");
         assert_eq!(web.script, examples_dir().join("apps/web.py"));
         assert_eq!(web.cwd, examples_dir());
-        assert_eq!(web.max_memory_restart, Some(200 << 20));
+        assert_eq!(web.kill_signal, "SIGINT");
         assert_eq!(web.kill_timeout, 3000);
         assert_eq!(worker.depends_on, vec!["web".to_string()]);
         assert_eq!(worker.kill_signal, "SIGTERM");

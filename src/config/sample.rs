@@ -29,7 +29,6 @@ const JSON: &str = r#"// rpm ecosystem file: `rpm start ecosystem.json`, `rpm st
       "script": "server.py",            // relative to cwd; interpreter chosen from the extension
       "args": "--workers 2",            // a string (split like a shell) or a list
       "instances": 1,                   // a number, "max" (one per CPU) or -1
-      "max_memory_restart": "300M",     // restart past this size (K, M, G)
       "kill_timeout": "5s",             // SIGINT, then SIGKILL after this
       "env": { "PORT": 3000 },          // over your shell's environment
       "env_production": { "PORT": 80 }, // overlaid with --env production
@@ -38,7 +37,6 @@ const JSON: &str = r#"// rpm ecosystem file: `rpm start ecosystem.json`, `rpm st
       "name": "worker",
       "script": "worker.sh",
       "depends_on": ["api"],            // started after api
-      "cron_restart": "0 3 * * *",      // restart daily at 03:00
     },
   ],
 }
@@ -51,7 +49,6 @@ apps:
     script: server.py          # relative to cwd; interpreter chosen from the extension
     args: --workers 2          # a string (split like a shell) or a list
     instances: 1               # a number, "max" (one per CPU) or -1
-    max_memory_restart: 300M   # restart past this size (K, M, G)
     kill_timeout: 5s           # SIGINT, then SIGKILL after this
     env:                       # over your shell's environment
       PORT: 3000
@@ -60,7 +57,6 @@ apps:
   - name: worker
     script: worker.sh
     depends_on: [api]          # started after api
-    cron_restart: "0 3 * * *"  # restart daily at 03:00
 "#;
 
 const TOML: &str = r#"# rpm ecosystem file: `rpm start ecosystem.toml`, `rpm start ecosystem.toml --env production`.
@@ -70,7 +66,6 @@ name = "api"                  # process name, also used for log file names
 script = "server.py"          # relative to cwd; interpreter chosen from the extension
 args = "--workers 2"          # a string (split like a shell) or a list
 instances = 1                 # a number, "max" (one per CPU) or -1
-max_memory_restart = "300M"   # restart past this size (K, M, G)
 kill_timeout = "5s"           # SIGINT, then SIGKILL after this
 
 [apps.env]                    # over your shell's environment
@@ -83,7 +78,6 @@ PORT = 80
 name = "worker"
 script = "worker.sh"
 depends_on = ["api"]          # started after api
-cron_restart = "0 3 * * *"    # restart daily at 03:00
 "#;
 
 /// A commented sample ecosystem file declaring two apps, for `rpm init`.

@@ -18,6 +18,7 @@ pub fn schema_json() -> String {
                 "Accepted for PM2 compatibility; has no effect in rpm ({})",
                 a.description
             ),
+            Effect::NotYet => format!("Not supported by rpm yet (ignored): {}", a.description),
         };
         if let Some(obj) = schema.as_object_mut() {
             obj.insert("description".into(), Value::String(description));

@@ -147,6 +147,13 @@ pub(crate) fn validate_app(
                 );
                 report.warn(&format!("inert {}", a.name), key.pos, label, &message);
             }
+            if a.effect == Effect::NotYet {
+                let message = format!(
+                    "`{}` is not supported by this rpm yet and is ignored: the app runs without it",
+                    key.name
+                );
+                report.warn(&format!("later {}", a.name), key.pos, label, &message);
+            }
             (a.name, a.kind)
         } else {
             let suggestion = nearest(&key.name, attributes::all_names()).map(str::to_string);
@@ -265,7 +272,10 @@ mod tests {
                 "error: eco.json:8:16: app \"api\": `watch` must be true, false, a path or a list of paths, found 2",
             ]
         );
-        assert!(warnings.is_empty());
+        assert_eq!(
+            warnings,
+            vec!["warning: eco.json:8:3: app \"api\": `watch` is not supported by this rpm yet and is ignored: the app runs without it"]
+        );
     }
 
     #[test]
