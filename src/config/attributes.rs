@@ -81,7 +81,7 @@ impl Kind {
 pub(crate) enum Effect {
     Used,
     /// Accepted for PM2 compatibility, with a warning that it has no effect.
-    NoEffect,
+    Inert,
     /// Validated and kept, but the feature behind it is not built yet: a warning says so,
     /// so nobody believes an app is watched or memory-limited when it is not.
     NotYet,
@@ -134,7 +134,7 @@ const fn inert(name: &'static str, description: &'static str) -> Attribute {
         kind: Kind::Any,
         default: None,
         description,
-        effect: Effect::NoEffect,
+        effect: Effect::Inert,
         required: false,
     }
 }

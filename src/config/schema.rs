@@ -14,7 +14,7 @@ pub fn schema_json() -> String {
         let mut schema = kind_schema(a.kind);
         let description = match a.effect {
             Effect::Used => a.description.to_string(),
-            Effect::NoEffect => format!(
+            Effect::Inert => format!(
                 "Accepted for PM2 compatibility; has no effect in rpm ({})",
                 a.description
             ),

@@ -140,7 +140,7 @@ pub(crate) fn validate_app(
         let (attribute, kind) = if attributes::profile_of(&key.name).is_some() {
             (key.name.as_str(), Kind::Env)
         } else if let Some(a) = attributes::lookup(&key.name) {
-            if a.effect == Effect::NoEffect {
+            if a.effect == Effect::Inert {
                 let message = format!(
                     "`{}` has no effect in rpm ({}); remove it",
                     key.name, a.description
