@@ -10,19 +10,19 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
-use super::policy::{Input, Instance, Intent, Policy, Status};
+use super::policy::{Input, Instance, Intent, Status};
 use super::proctree;
 use super::supervisor::{kill_tree, outputs_for, unix_ms, App, Slot, Supervisor};
 use crate::ipc::protocol::VERSION;
 
 impl Supervisor {
     /// The tables as `state.json` keeps them.
-    pub(crate) fn snapshot(&self) -> SavedState {
+    pub(crate) fn snapshot(&self) -> SavedState<&serde_json::value::RawValue> {
         let apps = self
             .apps
             .values()
             .map(|app| SavedApp {
-                spec: app.spec.clone(),
+                spec: &*app.spec_json,
                 instances: app
                     .ids
                     .iter()
@@ -74,14 +74,8 @@ impl Supervisor {
         let mut to_apply: Vec<(u32, Input)> = Vec::new();
         for saved_app in saved.apps {
             let name = saved_app.spec.name.clone();
-            self.apps.insert(
-                name.clone(),
-                App {
-                    policy: Policy::from_spec(&saved_app.spec),
-                    spec: saved_app.spec.clone(),
-                    ids: Vec::new(),
-                },
-            );
+            self.apps
+                .insert(name.clone(), App::new(saved_app.spec.clone()));
             for s in saved_app.instances {
                 self.next_id = self.next_id.max(s.id + 1);
                 let outputs = outputs_for(&self.home, &saved_app.spec, s.id, s.instance);

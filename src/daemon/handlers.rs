@@ -6,7 +6,7 @@
 
 use std::sync::mpsc::Sender;
 
-use super::policy::{Input, Policy, Status};
+use super::policy::{Input, Status};
 use super::spawn;
 use super::supervisor::{outputs_for, App, Exit, Supervisor, Then, Waiter};
 use crate::atomic_write::write_atomic;
@@ -288,14 +288,7 @@ impl Supervisor {
     fn add_app(&mut self, spec: AppSpec) -> Vec<u32> {
         let name = spec.name.clone();
         let count = spec.instances.max(1);
-        self.apps.insert(
-            name.clone(),
-            App {
-                policy: Policy::from_spec(&spec),
-                spec,
-                ids: Vec::new(),
-            },
-        );
+        self.apps.insert(name.clone(), App::new(spec));
         (0..count)
             .filter_map(|index| self.create_instance(&name, index))
             .collect()
@@ -309,8 +302,7 @@ impl Supervisor {
         let Some(app) = self.apps.get_mut(&name) else {
             return Vec::new();
         };
-        app.policy = Policy::from_spec(&spec);
-        app.spec = spec;
+        app.set_spec(spec);
         let existing = app.ids.clone();
         let surplus: Vec<u32> = existing.iter().skip(count as usize).copied().collect();
         for id in surplus {

@@ -22,17 +22,18 @@ use crate::config::AppSpec;
 pub const STATE_VERSION: u32 = 1;
 
 /// Everything a new daemon needs to adopt the apps of an old one.
+/// `S` is `AppSpec` when read; when written, the app's pre-encoded spec.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SavedState {
+pub struct SavedState<S = AppSpec> {
     pub version: u32,
     pub daemon_version: String,
     pub next_id: u32,
-    pub apps: Vec<SavedApp>,
+    pub apps: Vec<SavedApp<S>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SavedApp {
-    pub spec: AppSpec,
+pub struct SavedApp<S = AppSpec> {
+    pub spec: S,
     pub instances: Vec<SavedInstance>,
 }
 

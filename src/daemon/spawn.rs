@@ -4,8 +4,9 @@
 //! `RPM_HOME/pipes`, opened by the child read-write: the child is then always a reader of
 //! its own pipe, so it never gets SIGPIPE or EPIPE, even while no daemon runs; its output
 //! waits in the pipe (back-pressure when full) until a daemon reopens the FIFO by path and
-//! drains it. Between fork and exec only `setsid` runs (async-signal-safe); std resets the
-//! signal mask and SIGPIPE, and every other descriptor is close-on-exec.
+//! drains it. Nothing of ours runs between fork and exec: the process group is set by
+//! posix_spawn itself, std resets the signal mask and SIGPIPE, and every other descriptor
+//! is close-on-exec.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -153,14 +154,11 @@ pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i
         .envs(child_env(spec, who, home))
         .stdin(Stdio::null())
         .stdout(Stdio::from(stdout))
-        .stderr(Stdio::from(stderr));
-    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        command.pre_exec(|| {
-            nix::unistd::setsid().map_err(io::Error::from)?;
-            Ok(())
-        });
-    }
+        .stderr(Stdio::from(stderr))
+        // Its own process group (pgid = pid). The daemon has no controlling terminal, so
+        // neither has the child; and without a pre_exec hook std can use posix_spawn
+        // (vfork-like), which keeps the crash-to-restart path short.
+        .process_group(0);
     let spawned = {
         // While std spawns, it may waitpid() a child whose exec failed; the reaper must
         // not collect that child first (std would panic), so it waits for this lock.

@@ -29,6 +29,33 @@ pub(crate) struct App {
     pub spec: AppSpec,
     pub policy: Policy,
     pub ids: Vec<u32>,
+    /// `spec` as JSON, made once per change: state.json is written after every event,
+    /// and re-encoding every spec (environments included) each time cost the crash path
+    /// a quarter of a millisecond.
+    pub spec_json: Box<serde_json::value::RawValue>,
+}
+
+impl App {
+    pub fn new(spec: AppSpec) -> App {
+        App {
+            policy: Policy::from_spec(&spec),
+            spec_json: encode(&spec),
+            spec,
+            ids: Vec::new(),
+        }
+    }
+
+    /// Replaces the spec, keeping what derives from it in step.
+    pub fn set_spec(&mut self, spec: AppSpec) {
+        self.policy = Policy::from_spec(&spec);
+        self.spec_json = encode(&spec);
+        self.spec = spec;
+    }
+}
+
+fn encode(spec: &AppSpec) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(spec)
+        .expect("an AppSpec always encodes: plain data, string keys")
 }
 
 /// One instance: the state machine's part plus what the supervisor knows around it.
