@@ -74,6 +74,14 @@ impl CliError {
 
 /// Parses the process's arguments and runs the command.
 pub fn run() -> Result<(), CliError> {
+    // The daemon starts without clap: the pages of a command-line parser it never needs
+    // again would otherwise stay in its resident memory for as long as it runs.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(mode) = daemon_mode(&argv) {
+        let home = crate::paths::Home::from_env()?;
+        crate::daemon::run(home, mode)?;
+        return Ok(());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -136,6 +144,17 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             crate::daemon::run(client.home().clone(), mode)?;
             Ok(())
         }
+    }
+}
+
+/// `rpm daemon [--foreground | --reexec]`, recognised without the full parser.
+fn daemon_mode(argv: &[std::ffi::OsString]) -> Option<crate::daemon::Mode> {
+    let args: Vec<&str> = argv.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
+    match args.as_slice() {
+        ["daemon"] => Some(crate::daemon::Mode::Background),
+        ["daemon", "--foreground"] => Some(crate::daemon::Mode::Foreground),
+        ["daemon", "--reexec"] => Some(crate::daemon::Mode::Reexec),
+        _ => None,
     }
 }
 

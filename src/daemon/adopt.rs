@@ -145,6 +145,7 @@ impl Supervisor {
             let age = Duration::from_millis(wall_now.saturating_sub(started_ms));
             slot.inst.started = Instant::now().checked_sub(age).or(Some(Instant::now()));
             slot.child = proctree::stat(pid).is_some_and(|st| st.ppid == self.me);
+            slot.uid = proctree::uid(pid);
             if !slot.child {
                 if let Err(e) = self.pids.watch(pid) {
                     log::warn!("{} (id {}): cannot watch pid {pid}: {e}", slot.app, slot.id);
@@ -216,5 +217,6 @@ fn restored_slot(app: &str, s: &SavedInstance, outputs: &super::pump::Outputs) -
         out_file: outputs.out_file.clone(),
         error_file: outputs.error_file.clone(),
         cpu_sample: None,
+        uid: None,
     }
 }

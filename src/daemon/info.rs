@@ -45,7 +45,7 @@ impl Supervisor {
             watch: !spec.watch.is_empty(),
             started_at: slot.started_at_ms,
             created_at: slot.created_at_ms,
-            user: pid.and_then(proctree::uid),
+            user: pid.and(slot.uid),
         })
     }
 

@@ -25,8 +25,12 @@ pub struct Stat {
 
 /// Parses `/proc/<pid>/stat`; `None` when the process is gone.
 pub fn stat(pid: i32) -> Option<Stat> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&text)
+    use std::io::Read;
+    // One open, one read, one close: `jlist` reads this for every instance.
+    let mut buf = [0u8; 1024];
+    let mut file = fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    let n = file.read(&mut buf).ok()?;
+    parse_stat(std::str::from_utf8(&buf[..n]).ok()?)
 }
 
 fn parse_stat(text: &str) -> Option<Stat> {
@@ -145,13 +149,16 @@ pub fn uid(pid: i32) -> Option<u32> {
 
 /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
 pub fn ticks_per_second() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 {
-        ticks as u64
-    } else {
-        100
-    }
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        if ticks > 0 {
+            ticks as u64
+        } else {
+            100
+        }
+    })
 }
 
 /// Bytes per memory page.

@@ -79,6 +79,8 @@ pub(crate) struct Slot {
     pub error_file: PathBuf,
     /// The last CPU sample: (cpu ticks, when).
     pub cpu_sample: Option<(u64, Instant)>,
+    /// The uid the current process runs as (read once per process).
+    pub uid: Option<u32>,
 }
 
 /// What a deferred answer waits for and then sends.
@@ -347,6 +349,7 @@ impl Supervisor {
                 slot.adopted = false;
                 slot.last_error = None;
                 slot.cpu_sample = None;
+                slot.uid = proctree::uid(pid);
                 Input::Spawned { pid }
             }
             Err(e) => {
@@ -431,6 +434,7 @@ impl Supervisor {
             out_file: outputs.out_file.clone(),
             error_file: outputs.error_file.clone(),
             cpu_sample: None,
+            uid: None,
         };
         self.attach_output(id, outputs);
         self.slots.insert(id, slot);
