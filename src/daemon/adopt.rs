@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
-use super::policy::{Input, Instance, Intent, Status};
+use super::policy::{Input, Intent, Status};
 use super::proctree;
 use super::supervisor::{kill_tree, outputs_for, unix_ms, App, Slot, Supervisor};
 use crate::ipc::protocol::VERSION;
@@ -195,28 +195,14 @@ impl Supervisor {
 
 /// An instance as saved, with no process yet.
 fn restored_slot(app: &str, s: &SavedInstance, outputs: &super::pump::Outputs) -> Slot {
-    let mut inst = Instance::new();
+    let mut slot = Slot::new(s.id, app, s.instance, outputs, s.created_at);
+    slot.started_at_ms = s.started_at;
+    let inst = &mut slot.inst;
     inst.status = s.status;
     inst.restarts = s.restarts;
     inst.unstable_restarts = s.unstable_restarts;
     inst.exit_code = s.exit_code;
     inst.exit_signal = s.exit_signal.clone();
     inst.backoff_ms = s.backoff_ms;
-    Slot {
-        id: s.id,
-        app: app.to_string(),
-        index: s.instance,
-        inst,
-        proc_start: None,
-        started_at_ms: s.started_at,
-        created_at_ms: s.created_at,
-        adopted: false,
-        child: false,
-        last_error: None,
-        log_error: None,
-        out_file: outputs.out_file.clone(),
-        error_file: outputs.error_file.clone(),
-        cpu_sample: None,
-        uid: None,
-    }
+    slot
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -105,7 +105,6 @@ fn run(epoll: Epoll, wake: &EventFd, commands: Receiver<Command>, events: Sender
             let pid = key as i32;
             if let Some(fd) = watched.remove(&pid) {
                 let _ = epoll.delete(&fd);
-                let _ = fd.as_raw_fd();
                 if events.send(Event::Vanished { pid }).is_err() {
                     return;
                 }

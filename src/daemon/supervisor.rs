@@ -83,6 +83,29 @@ pub(crate) struct Slot {
     pub uid: Option<u32>,
 }
 
+impl Slot {
+    /// An instance that has not run yet, writing to `outputs`.
+    pub fn new(id: u32, app: &str, index: u32, outputs: &Outputs, created_at_ms: u64) -> Slot {
+        Slot {
+            id,
+            app: app.to_string(),
+            index,
+            inst: Instance::new(),
+            proc_start: None,
+            started_at_ms: None,
+            created_at_ms,
+            adopted: false,
+            child: false,
+            last_error: None,
+            log_error: None,
+            out_file: outputs.out_file.clone(),
+            error_file: outputs.error_file.clone(),
+            cpu_sample: None,
+            uid: None,
+        }
+    }
+}
+
 /// What a deferred answer waits for and then sends.
 pub(crate) struct Waiter {
     pub ids: Vec<u32>,
@@ -419,23 +442,7 @@ impl Supervisor {
         self.next_id += 1;
         let spec = &self.apps.get(app_name)?.spec;
         let outputs = outputs_for(&self.home, spec, id, index);
-        let slot = Slot {
-            id,
-            app: app_name.to_string(),
-            index,
-            inst: Instance::new(),
-            proc_start: None,
-            started_at_ms: None,
-            created_at_ms: unix_ms(SystemTime::now()),
-            adopted: false,
-            child: false,
-            last_error: None,
-            log_error: None,
-            out_file: outputs.out_file.clone(),
-            error_file: outputs.error_file.clone(),
-            cpu_sample: None,
-            uid: None,
-        };
+        let slot = Slot::new(id, app_name, index, &outputs, unix_ms(SystemTime::now()));
         self.attach_output(id, outputs);
         self.slots.insert(id, slot);
         if let Some(app) = self.apps.get_mut(app_name) {

@@ -56,16 +56,7 @@ fn a_sigkilled_daemon_is_replaced_and_adopts_its_apps_with_their_output() {
             Err(format!("{n} lines"))
         }
     });
-    let daemon = home.daemon_pid().expect("daemon pid");
-    // SAFETY: kill(2) on the daemon this test started.
-    unsafe { libc::kill(daemon, libc::SIGKILL) };
-    wait_until(DEADLINE, "the daemon to die", || {
-        if alive(daemon) {
-            Err("alive".into())
-        } else {
-            Ok(())
-        }
-    });
+    let daemon = home.sigkill_daemon();
     // While no daemon runs, the apps keep running and writing.
     for (_, pid) in &before {
         assert!(alive(*pid as i32), "app {pid} died with the daemon");
@@ -111,16 +102,7 @@ fn an_adopted_app_that_exits_is_noticed_and_restarted() {
     let pid = home.wait_app("late", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid");
-    let daemon = home.daemon_pid().expect("daemon pid");
-    // SAFETY: kill(2) on the daemon this test started.
-    unsafe { libc::kill(daemon, libc::SIGKILL) };
-    wait_until(DEADLINE, "the daemon to die", || {
-        if alive(daemon) {
-            Err("alive".into())
-        } else {
-            Ok(())
-        }
-    });
+    home.sigkill_daemon();
     assert_eq!(
         home.app("late")["pid"].as_i64(),
         Some(pid),
@@ -169,16 +151,7 @@ fn a_process_the_dead_daemon_had_not_recorded_yet_is_adopted_not_started_twice()
     let pid = home.wait_app("nap", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid");
-    let daemon = home.daemon_pid().expect("daemon pid");
-    // SAFETY: kill(2) on the daemon this test started.
-    unsafe { libc::kill(daemon, libc::SIGKILL) };
-    wait_until(DEADLINE, "the daemon to die", || {
-        if alive(daemon) {
-            Err("alive".into())
-        } else {
-            Ok(())
-        }
-    });
+    home.sigkill_daemon();
     // As if the daemon died between spawning and recording: launching, no pid.
     let path = home.join("state.json");
     let mut state: serde_json::Value =

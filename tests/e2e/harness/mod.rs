@@ -181,6 +181,21 @@ impl RpmHome {
             .and_then(|s| s.trim().parse().ok())
     }
 
+    /// SIGKILLs the daemon (not its apps) and waits until it is gone; returns its pid.
+    pub fn sigkill_daemon(&self) -> i32 {
+        let daemon = self.daemon_pid().expect("daemon pid");
+        // SAFETY: kill(2) on the daemon this test started.
+        unsafe { libc::kill(daemon, libc::SIGKILL) };
+        wait_until(DEADLINE, "the daemon to die", || {
+            if alive(daemon) {
+                Err("alive".into())
+            } else {
+                Ok(())
+            }
+        });
+        daemon
+    }
+
     /// Every pid the daemon recorded in state.json.
     fn recorded_pids(&self) -> Vec<i32> {
         let Ok(text) = std::fs::read_to_string(self.join("state.json")) else {
