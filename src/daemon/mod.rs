@@ -99,6 +99,8 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
         Err(e) => return Err(e),
     };
     init_logging(&home, mode)?;
+    // A bug must leave a trace: stderr is /dev/null, so panics go to daemon.log.
+    std::panic::set_hook(Box::new(|info| log::error!("daemon panicked: {info}")));
     if mode != Mode::Foreground {
         redirect_stdio_to_null();
     }

@@ -123,12 +123,19 @@ struct StreamState {
     framer: LineFramer,
     /// Formatted bytes a failed write still owes.
     pending: Vec<u8>,
+    /// Direct mode: the last byte written was not a newline.
+    open_line: bool,
     in_epoll: bool,
 }
 
 struct Target {
     outputs: Outputs,
     error: Option<String>,
+    /// Per stream (out, err): its file is its alone and lines are raw, so bytes go to the
+    /// file as they arrive, partial lines included; a daemon killed mid-line then loses
+    /// nothing it had read. Shared files need whole lines (no interleaving), so they are
+    /// framed.
+    direct: [bool; 2],
 }
 
 struct PumpState {
@@ -201,8 +208,10 @@ impl PumpState {
                     Target {
                         outputs,
                         error: None,
+                        direct: [false; 2],
                     },
                 );
+                mark_direct(targets);
                 for (reader, stream) in [(out, Stream::Out), (err, Stream::Err)] {
                     let fd = reader.as_raw_fd();
                     let added = self.epoll.add(
@@ -221,6 +230,7 @@ impl PumpState {
                             framer: LineFramer::new(),
                             pending: Vec::new(),
                             in_epoll: true,
+                            open_line: false,
                         },
                     );
                 }
@@ -236,6 +246,7 @@ impl PumpState {
                 if let Some(target) = targets.get_mut(&id) {
                     target.outputs = outputs;
                 }
+                mark_direct(targets);
             }
             PumpCommand::Exited { id } => {
                 for fd in self.fds_of(id) {
@@ -309,6 +320,7 @@ impl PumpState {
                     self.files.remove(&path);
                 }
             }
+            mark_direct(targets);
         }
     }
 
@@ -348,26 +360,25 @@ impl PumpState {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break, // WouldBlock: drained.
             };
-            let framed = state.framer.push(&self.buf[..n]);
-            // Raw lines go out as they came (one writev, no copy); others are formatted
-            // into one buffer first.
-            let (head, body): (&[u8], &[u8]) = if target.outputs.format.is_raw() {
-                (framed.head, framed.body)
+            let chunk = &self.buf[..n];
+            let direct = target.direct[stream as usize];
+            // Direct: the bytes as they came (after any partial framed earlier); framed
+            // raw lines: whole lines, one writev, no copy; others: formatted first.
+            let framed;
+            let (head, body): (&[u8], &[u8]) = if direct {
+                (state.framer.finish().unwrap_or(&[]), chunk)
             } else {
-                self.out.clear();
-                format_framed(
-                    &mut self.out,
-                    &framed,
-                    &target.outputs.format,
-                    stream,
-                    SystemTime::now(),
-                );
-                (&[], &self.out)
+                framed = state.framer.push(chunk);
+                if target.outputs.format.is_raw() {
+                    (framed.head, framed.body)
+                } else {
+                    self.out.clear();
+                    format_framed(&mut self.out, &framed, &target.outputs.format, stream, SystemTime::now());
+                    (&[], &self.out)
+                }
             };
             if !head.is_empty() || !body.is_empty() {
-                if let Err(message) =
-                    write_targets(&mut self.files, &target.outputs, stream, head, body)
-                {
+                if let Err(message) = write_targets(&mut self.files, &target.outputs, stream, head, body) {
                     let mut owed = head.to_vec();
                     owed.extend_from_slice(body);
                     state.pending = owed;
@@ -375,12 +386,22 @@ impl PumpState {
                     return;
                 }
                 report(&self.events, state.id, target, None);
+                if direct {
+                    state.open_line = body.last().or(head.last()) != Some(&b'\n');
+                }
             }
             if n < self.buf.len() {
                 break;
             }
         }
-        if finish {
+        if finish && state.open_line {
+            // The writer is gone mid-line: end the line, as framed streams do.
+            state.open_line = false;
+            if let Err(message) = write_targets(&mut self.files, &target.outputs, stream, &[], b"\n") {
+                state.pending = b"\n".to_vec();
+                stall(&self.epoll, state, &self.events, target, message);
+            }
+        } else if finish {
             if let Some(last) = state.framer.finish() {
                 self.out.clear();
                 format_lines(
@@ -414,6 +435,25 @@ fn stall(
     if state.in_epoll {
         let _ = epoll.delete(state.reader.as_fd());
         state.in_epoll = false;
+    }
+}
+
+/// Decides which streams may write straight through: raw lines, no combined `log_file`,
+/// no size rotation (it cuts files between writes, so writes must be whole lines), and a
+/// file no other stream writes to.
+fn mark_direct(targets: &mut HashMap<u32, Target>) {
+    let mut users: HashMap<PathBuf, usize> = HashMap::new();
+    for t in targets.values() {
+        for path in [&t.outputs.out_file, &t.outputs.error_file] {
+            *users.entry(path.clone()).or_default() += 1;
+        }
+    }
+    for t in targets.values_mut() {
+        let alone = |p: &PathBuf| users.get(p) == Some(&1);
+        let raw = t.outputs.format.is_raw()
+            && t.outputs.log_file.is_none()
+            && t.outputs.rotation.max_size.is_none();
+        t.direct = [raw && alone(&t.outputs.out_file), raw && alone(&t.outputs.error_file)];
     }
 }
 

@@ -214,12 +214,14 @@ fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
         "{raw}"
     );
     // Follow, then restart the app: its new first line arrives.
-    let mut child = home
-        .command(&["logs", "c", "--raw", "--out", "--lines", "0"])
+    let old = home.app("c")["pid"].as_i64().expect("pid");
+    let child = home
+        .command(&["logs", "c", "--raw", "--out", "--lines", "1"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn logs");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut follower = KillOnDrop(child);
+    let stdout = follower.0.stdout.take().expect("stdout");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -228,23 +230,29 @@ fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
             }
         }
     });
-    let old = home.app("c")["pid"].as_i64().expect("pid");
+    let next_line = |want: String, what: &str| {
+        wait_until(DEADLINE, what, || match rx.try_recv() {
+            Ok(line) if line == want => Ok(()),
+            Ok(line) => Err(format!("other line {line}")),
+            Err(e) => Err(e.to_string()),
+        })
+    };
+    // The last line already there shows the follower is reading.
+    next_line(format!("started {old}"), "the last line before following");
     home.ok(&["restart", "c"]);
     let new = home.app("c")["pid"].as_i64().expect("pid");
     assert_ne!(old, new);
-    let want = format!("started {new}");
-    let seen = wait_until(
-        DEADLINE,
-        "the restarted app's line in `rpm logs`",
-        || match rx.try_recv() {
-            Ok(line) if line == want => Ok(line),
-            Ok(line) => Err(format!("other line {line}")),
-            Err(e) => Err(e.to_string()),
-        },
-    );
-    assert_eq!(seen, want);
-    let _ = child.kill();
-    let _ = child.wait();
+    next_line(format!("started {new}"), "the restarted app's line in `rpm logs`");
+}
+
+/// Ends a helper process however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
