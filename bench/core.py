@@ -23,7 +23,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -32,63 +31,18 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCH = os.path.join(REPO, "bench")
-PM2_PREFIX = os.path.join(BENCH, ".cache", "pm2")
+from common import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, cell, cmdline, cpu_times,
+                    build_rpm, ensure_pm2, log, machine, machine_line, now,
+                    quick_default, read_file, render_table, summary, target_dir, timed_quiet,
+                    trap_signals, write_results)
+import common
+
 APPS = 20
 SLEEP = "/bin/sleep"
 SLEEP_ARG = "1000"
-WAIT_TIMEOUT = 30.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-class BenchError(Exception):
-    pass
-
-
-def now():
-    return time.perf_counter()
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- statistics
-
-
-def summary(samples, unit):
-    """Median and spread of samples (in `unit`), plus the raw samples."""
-    if not samples:
-        return None
-    s = sorted(samples)
-
-    def pct(p):
-        # nearest-rank percentile
-        k = max(0, min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1)))))
-        return s[k]
-
-    return {
-        "unit": unit,
-        "n": len(s),
-        "median": statistics.median(s),
-        "min": s[0],
-        "max": s[-1],
-        "p10": pct(10),
-        "p90": pct(90),
-        "samples": [round(x, 4) for x in samples],
-    }
 
 
 # ---------------------------------------------------------------- /proc
-
-
-def read_file(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def vm_rss_kib(pid):
@@ -99,25 +53,6 @@ def vm_rss_kib(pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise BenchError(f"no VmRSS for pid {pid}")
-
-
-def cpu_times(pid):
-    """(utime+stime in ticks from /proc/pid/stat, on-CPU ns summed over all threads)."""
-    stat = read_file(f"/proc/{pid}/stat")
-    if stat is None:
-        raise BenchError(f"daemon pid {pid} is gone")
-    fields = stat[stat.rindex(")") + 2 :].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-    ns = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        tids = []
-    for tid in tids:
-        text = read_file(f"/proc/{pid}/task/{tid}/schedstat")
-        if text:
-            ns += int(text.split()[0])
-    return ticks, ns
 
 
 def children(pid):
@@ -134,136 +69,24 @@ def children(pid):
     return out
 
 
-def pid_alive(pid):
-    return os.path.exists(f"/proc/{pid}")
-
-
 def is_our_sleep(pid):
-    cmd = read_file(f"/proc/{pid}/cmdline") or ""
-    return cmd.split("\0")[:2] == [SLEEP, SLEEP_ARG] or cmd.split("\0")[:2] == [
-        "sleep",
-        SLEEP_ARG,
-    ]
-
-
-def timed_quiet(argv, env):
-    """Wall time of one command, stdin/stdout on /dev/null, spawned with posix_spawn.
-
-    posix_spawn (vfork + exec in glibc) keeps the bench's own overhead small and equal for
-    both managers; `spawn_floor` reports what it costs for /bin/true.
-    """
-    actions = [
-        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
-    ]
-    t0 = now()
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
-    _, status = os.waitpid(pid, 0)
-    t1 = now()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise BenchError(f"{' '.join(argv)} exited with {status}")
-    return t1 - t0
-
-
-def output_of(argv, env):
-    """stdout of one command, spawned like `timed_quiet` (low overhead, for polling)."""
-    r, w = os.pipe()
-    try:
-        actions = [
-            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_DUP2, w, 1),
-        ]
-        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
-        os.close(w)
-        w = -1
-        chunks = []
-        while True:
-            b = os.read(r, 65536)
-            if not b:
-                break
-            chunks.append(b)
-        _, status = os.waitpid(pid, 0)
-    finally:
-        os.close(r)
-        if w >= 0:
-            os.close(w)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise BenchError(f"{' '.join(argv)} exited with {status}")
-    return b"".join(chunks).decode()
+    return cmdline(pid)[:2] in ([SLEEP, SLEEP_ARG], ["sleep", SLEEP_ARG])
 
 
 # ---------------------------------------------------------------- managers
 
 
-class Manager:
-    """One process manager under test, confined to its own state folder."""
+class CoreApps:
+    """The core scenarios' apps (twenty sleeps) and polling, on top of a `common.Manager`."""
 
-    name = "?"
+    ecosystem_supported = None
+    ecosystem_note = ""
 
-    def __init__(self, root):
-        self.root = root
-        self.home = os.path.join(root, "home")
-        os.makedirs(self.home, exist_ok=True)
-        self.env = dict(os.environ)
-        self.env["HOME"] = self.home
-        self.seen_daemons = set()
-        self.seen_apps = set()
-        self.ecosystem_supported = None
-        self.ecosystem_note = ""
-        self.killed = False
-
-    # -- subclass API
-    def argv(self, *args):
-        raise NotImplementedError
-
-    def start_argv(self, name):
-        raise NotImplementedError
+    def is_our_app(self, pid):
+        return is_our_sleep(pid)
 
     def ecosystem_path(self):
-        raise NotImplementedError
-
-    def daemon_pid(self):
-        raise NotImplementedError
-
-    def normalise(self, raw):
-        raise NotImplementedError
-
-    # -- commands
-    def run(self, *args, check=True, timeout=60):
-        p = subprocess.run(
-            self.argv(*args),
-            env=self.env,
-            cwd=self.root,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=timeout,
-        )
-        self.note_daemon()
-        if check and p.returncode != 0:
-            raise BenchError(
-                f"{self.name} {' '.join(args)} failed ({p.returncode}): {p.stderr.strip()[:400]}"
-            )
-        return p
-
-    def timed_quiet(self, argv):
-        return timed_quiet(argv, self.env)
-
-    def jlist(self):
-        out = output_of(self.argv("jlist"), self.env)
-        self.note_daemon()
-        apps = [self.normalise(a) for a in json.loads(out or "[]")]
-        for a in apps:
-            if a["pid"]:
-                self.seen_apps.add(a["pid"])
-        return apps
-
-    def note_daemon(self):
-        pid = self.daemon_pid()
-        if pid:
-            self.seen_daemons.add(pid)
-        return pid
+        return os.path.join(self.root, "ecosystem.json")
 
     def wait_all_online(self, names, deadline_s=WAIT_TIMEOUT):
         """Poll jlist back to back until every app in `names` is online with a pid."""
@@ -277,14 +100,6 @@ class Manager:
             if now() > end:
                 raise BenchError(f"{self.name}: apps not all online after {deadline_s}s")
 
-    def delete_all(self):
-        self.run("delete", "all", check=False)
-        end = now() + WAIT_TIMEOUT
-        while self.jlist():
-            if now() > end:
-                raise BenchError(f"{self.name}: `delete all` left apps behind")
-            time.sleep(0.02)
-
     def write_ecosystem(self, names):
         path = self.ecosystem_path()
         apps = [self.ecosystem_app(n) for n in names]
@@ -295,99 +110,20 @@ class Manager:
     def ecosystem_app(self, name):
         return {"name": name, "script": SLEEP, "args": [SLEEP_ARG]}
 
-    def kill(self):
-        """Stop everything this manager started, through its own kill, then by pid."""
-        if self.killed:
-            return
-        self.killed = True
-        try:
-            self.run("kill", check=False, timeout=20)
-        except Exception as e:  # noqa: BLE001 - cleanup must go on
-            log(f"{self.name} kill: {e}")
-        deadline = now() + 5
-        while any(pid_alive(p) for p in self.seen_daemons) and now() < deadline:
-            time.sleep(0.05)
-        for pid in self.seen_daemons:
-            if pid_alive(pid) and self.owns_daemon(pid):
-                log(f"{self.name}: daemon {pid} survived kill; SIGKILL")
-                os.kill(pid, signal.SIGKILL)
-        for pid in self.seen_apps:
-            if pid_alive(pid) and is_our_sleep(pid):
-                log(f"{self.name}: app {pid} survived kill; SIGKILL")
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
 
-    def owns_daemon(self, pid):
-        """Whether `pid` is still the daemon this bench started (pids get reused)."""
-        env = (read_file(f"/proc/{pid}/environ") or "").split("\0")
-        return f"{self.state_var}={self.state_dir}" in env
-
-
-class Rpm(Manager):
-    name = "rpm"
-    state_var = "RPM_HOME"
-
-    def __init__(self, root, binary):
-        super().__init__(root)
-        self.binary = binary
-        self.state_dir = os.path.join(root, "rpm-home")
-        self.env["RPM_HOME"] = self.state_dir
-
-    def argv(self, *args):
-        return [self.binary, *args]
-
+class Rpm(CoreApps, common.Rpm):
     def start_argv(self, name):
         return self.argv("start", SLEEP, "--name", name, "--", SLEEP_ARG)
 
-    def ecosystem_path(self):
-        return os.path.join(self.root, "ecosystem.json")
 
-    def daemon_pid(self):
-        text = read_file(os.path.join(self.state_dir, "daemon.pid"))
-        return int(text.strip()) if text and text.strip().isdigit() else None
-
-    def normalise(self, a):
-        return {"name": a["name"], "status": a["status"], "pid": a["pid"],
-                "restarts": a.get("restarts")}
-
-    def version(self):
-        return self.run("--version").stdout.strip()
-
-
-class Pm2(Manager):
-    name = "pm2"
-    state_var = "PM2_HOME"
-
-    def __init__(self, root, binary):
-        super().__init__(root)
-        self.binary = binary
-        self.state_dir = os.path.join(root, "pm2-home")
-        self.env["PM2_HOME"] = self.state_dir
-
-    def argv(self, *args):
-        return [self.binary, *args]
-
+class Pm2(CoreApps, common.Pm2):
     def start_argv(self, name):
         # --interpreter none: run the binary itself, as rpm does (no node wrapper).
         return self.argv("start", SLEEP, "--name", name, "--interpreter", "none", "--",
                          SLEEP_ARG)
 
-    def ecosystem_path(self):
-        return os.path.join(self.root, "ecosystem.json")
-
     def ecosystem_app(self, name):
         return {"name": name, "script": SLEEP, "args": [SLEEP_ARG], "interpreter": "none"}
-
-    def daemon_pid(self):
-        text = read_file(os.path.join(self.state_dir, "pm2.pid"))
-        return int(text.strip()) if text and text.strip().isdigit() else None
-
-    def normalise(self, a):
-        env = a.get("pm2_env") or {}
-        return {"name": a["name"], "status": env.get("status"), "pid": a.get("pid") or None,
-                "restarts": env.get("restart_time")}
 
 
 # ---------------------------------------------------------------- scenarios
@@ -584,52 +320,10 @@ def bench_manager(m, cfg):
 # ---------------------------------------------------------------- setup
 
 
-def build_rpm():
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
-    if not os.path.isabs(target):
-        target = os.path.join(REPO, target)
-    log("== building rpm (release)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "rpm"], cwd=REPO,
-                   check=True)
-    return os.path.join(target, "release", "rpm")
-
-
-def ensure_pm2():
-    binary = os.path.join(PM2_PREFIX, "bin", "pm2")
-    if not os.path.exists(binary):
-        log(f"== installing pm2 into {PM2_PREFIX}")
-        subprocess.run(["npm", "install", "-g", "--no-fund", "--no-audit", "--prefix",
-                        PM2_PREFIX, "pm2"], check=True, stdout=subprocess.DEVNULL)
-    return binary
-
-
-def pm2_version():
-    path = os.path.join(PM2_PREFIX, "lib", "node_modules", "pm2", "package.json")
-    with open(path) as f:
-        return json.load(f)["version"]
-
-
 def spawn_floor_ms(reps):
     """What launching and reaping a trivial process costs with the same timer."""
     env = dict(os.environ)
     return summary([timed_quiet(["/bin/true"], env) * 1000 for _ in range(reps)], "ms")
-
-
-def machine():
-    cpu = ""
-    for line in (read_file("/proc/cpuinfo") or "").splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    return {
-        "kernel": platform.release(),
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "node": node,
-        "python": platform.python_version(),
-        "loadavg_start": os.getloadavg(),
-    }
 
 
 # ---------------------------------------------------------------- output
@@ -651,26 +345,6 @@ ROWS = [
 ]
 
 
-def fmt(x):
-    if x is None:
-        return "-"
-    if 0 < abs(x) < 0.001:
-        return f"{x:.0e}"
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    if abs(x) >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
-def cell(s):
-    if not s:
-        return "n/a"
-    return f"{fmt(s['median'])} [{fmt(s['min'])}-{fmt(s['max'])}]"
-
-
 def table(results):
     rpm = results["results"].get("rpm", {})
     pm2 = results["results"].get("pm2", {})
@@ -687,13 +361,7 @@ def table(results):
             tgt = f"<{target} " + ("ok" if a["median"] < target else "MISSED")
         lines.append((label, unit, cell(a), cell(b), ratio, tgt))
     floor = results.get("spawn_floor")
-    widths = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
-    out = []
-    sep = "  "
-    out.append(sep.join(h.ljust(w) for h, w in zip(head, widths)))
-    out.append(sep.join("-" * w for w in widths))
-    for r in lines:
-        out.append(sep.join(c.ljust(w) for c, w in zip(r, widths)))
+    out = render_table(head, lines)
     if floor:
         out.append(f"spawn floor (/bin/true, same timer): {cell(floor)} ms")
     for who, r in (("rpm", rpm), ("pm2", pm2)):
@@ -708,7 +376,7 @@ def table(results):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true",
-                    default=os.environ.get("BENCH_QUICK", "") not in ("", "0"),
+                    default=quick_default(),
                     help="fewer repetitions (also BENCH_QUICK=1)")
     ap.add_argument("--reps", type=int, help="repetitions per scenario (overrides the mode)")
     ap.add_argument("--only", choices=["rpm", "pm2"], help="run one manager only")
@@ -726,8 +394,7 @@ def main():
         cfg.update(start_reps=args.reps, jlist_reps=args.reps * 10, crash_reps=args.reps)
     cfg["quick"] = args.quick
 
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
-    rpm_bin = (os.path.join(os.path.abspath(target), "release", "rpm") if args.no_build
+    rpm_bin = (os.path.join(target_dir(), "release", "rpm") if args.no_build
                else build_rpm())
     if not os.access(rpm_bin, os.X_OK):
         raise BenchError(f"no rpm binary at {rpm_bin}: run without --no-build or set CARGO_TARGET_DIR")
@@ -736,13 +403,7 @@ def main():
 
     root = tempfile.mkdtemp(prefix="rpm-bench-")
     managers = []
-
-    def on_term(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGINT, on_term)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    trap_signals()
     results = {
         "bench": "core",
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -758,7 +419,7 @@ def main():
             os.makedirs(sub)
             m = Rpm(sub, rpm_bin) if who == "rpm" else Pm2(sub, pm2_bin)
             managers.append(m)
-            results["versions"][who] = m.version() if who == "rpm" else pm2_version()
+            results["versions"][who] = m.version()
             results["results"][who] = bench_manager(m, cfg)
             m.kill()  # one manager at a time on a 2-core machine
         results["versions"]["node"] = results["machine"]["node"]
@@ -775,17 +436,10 @@ def main():
 
     out = args.out or os.path.join(
         BENCH, "results", f"core-{datetime.datetime.now():%Y%m%d-%H%M%S}.json")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump(results, f, indent=1)
-        f.write("\n")
-    mach = results["machine"]
-    print(f"rpm {results['versions'].get('rpm', '-')} | pm2 {results['versions'].get('pm2', '-')}"
-          f" | node {mach['node']} | kernel {mach['kernel']} | {mach['cores']} cores"
-          f" ({mach['cpu']}) | load {mach['loadavg_start'][0]:.2f}"
-          f" | {'quick' if cfg['quick'] else 'full'} mode")
+    shown = write_results(results, out)
+    print(machine_line(results, "quick" if cfg["quick"] else "full"))
     print(table(results))
-    print(f"results: {os.path.relpath(out, REPO) if out.startswith(REPO) else out}")
+    print(f"results: {shown}")
 
 
 if __name__ == "__main__":

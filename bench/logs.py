@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""Log throughput: lines/s and MB/s from an app's stdout to its log file, rpm vs PM2.
+
+The app is `loggen` (examples/loggen.rs): N numbered lines of LEN bytes, written to stdout
+in 256 KiB writes, then it exits. Cases, one after another on the same machine:
+  direct       loggen > file                          (the ceiling: no pipe, no manager)
+  pipe         loggen | cat > file                    (the cost of one pipe hop, reference)
+  rpm          rpm start loggen --no-autorestart      (raw lines), and again with --time
+  pm2          pm2 start loggen --interpreter none --no-autorestart, and again with --time
+Each rep times from the start command until the log file ends with line N (a stat every
+~1 ms, reading the tail only when the size changed), then checks the whole file: lines
+1..N, each once, in order, with any prefix the manager adds (--time) stripped. The
+daemon's CPU (utime+stime; schedstat ns) is read at start and at the end: CPU per MB.
+
+Every manager runs with its own state folder (RPM_HOME / PM2_HOME) and HOME in one temp
+dir; everything started is stopped on exit, Ctrl-C or failure (`rpm kill`, `pm2 kill`,
+then SIGKILL of the recorded daemon and app pids that are still ours).
+
+Usage: python3 bench/logs.py [--quick] [--reps N] [--lines N] [--only rpm|pm2] [--no-build]
+       BENCH_QUICK=1 python3 bench/logs.py
+Stdlib only. Linux only (/proc).
+"""
+
+import argparse
+import datetime
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import common
+from common import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, build_rpm, cell, cmdline,
+                    cpu_times, ensure_pm2, fmt, log, machine, machine_line, now,
+                    quick_default, render_table, summary, target_dir, trap_signals,
+                    write_results)
+
+POLL = 0.001  # seconds between looks at the log file's size
+STALL = 10.0  # seconds without growth before a run is declared incomplete
+MB = 1e6
+TARGETS = {"rpm": 0.9, "rpm --time": 0.6}
+# A line as loggen writes it; whatever comes before it on a line is the manager's prefix.
+LINE_RE = re.compile(rb"L(\d{9}) x*$")
+PREFIX_RE = re.compile(rb"^[^\n]*?(?=L\d{9} x*$)", re.M)
+
+
+class LogApps:
+    """The log scenario on top of a `common.Manager`: one loggen app per repetition."""
+
+    gen = None
+
+    def is_our_app(self, pid):
+        return cmdline(pid)[:1] == [self.gen]
+
+    def out_path(self, name):
+        return os.path.join(self.state_dir, "logs", f"{name}-out.log")
+
+    def note_apps(self):
+        daemon = self.daemon_pid()
+        if not daemon:
+            return
+        try:
+            tids = os.listdir(f"/proc/{daemon}/task")
+        except OSError:
+            return
+        for tid in tids:
+            text = common.read_file(f"/proc/{daemon}/task/{tid}/children") or ""
+            self.seen_apps.update(int(p) for p in text.split() if self.is_our_app(int(p)))
+
+
+class Rpm(LogApps, common.Rpm):
+    def start_argv(self, name, args, timestamps):
+        extra = ["--time"] if timestamps else []
+        return self.argv("start", self.gen, "--name", name, "--no-autorestart", *extra,
+                         "--", *args)
+
+
+class Pm2(LogApps, common.Pm2):
+    def start_argv(self, name, args, timestamps):
+        # --interpreter none: run the binary itself, as rpm does (no node wrapper).
+        extra = ["--time"] if timestamps else []
+        return self.argv("start", self.gen, "--name", name, "--interpreter", "none",
+                         "--no-autorestart", *extra, "--", *args)
+
+
+# ---------------------------------------------------------------- one run
+
+
+def last_line(n, length):
+    return b"L%09d " % n + b"x" * (length - 12) + b"\n"
+
+
+def wait_for_tail(path, tail, t0, proc=None):
+    """Poll `path` until it ends with `tail`. Returns (t_done, t_first_byte, check_s, polls).
+
+    `check_s` is what the final look cost (stat + tail read), so it can be seen not to
+    dominate. A file that stops growing for STALL seconds without the last line returns
+    t_done None: the run is incomplete, and `verify` says what is missing.
+    """
+    size, t_first, polls = -1, None, 0
+    last_growth = now()
+    k = len(tail)
+    while True:
+        t_look = now()
+        polls += 1
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            st = None
+        if st and st.st_size != size:
+            size = st.st_size
+            last_growth = t_look
+            if t_first is None and size > 0:
+                t_first = t_look
+            if size >= k:
+                with open(path, "rb") as f:
+                    f.seek(size - k)
+                    if f.read(k) == tail:
+                        t = now()
+                        return t, t_first, t - t_look, polls
+        elif t_look - last_growth > STALL:
+            log(f"   {os.path.basename(path)}: stuck at {size} bytes for {STALL:.0f}s"
+                " without the last line")
+            return None, t_first, 0.0, polls
+        if proc is not None and proc.poll() not in (None, 0):
+            raise BenchError(f"generator exited with {proc.returncode}")
+        time.sleep(POLL)
+
+
+def verify(path, expected):
+    """None when the file is `expected` once any line prefix is stripped; else what is wrong.
+
+    Also returns the first line's prefix (what the manager adds, e.g. a timestamp).
+    """
+    with open(path, "rb") as f:
+        data = f.read()
+    first = data[: data.find(b"\n")]
+    m = re.search(rb"L\d{9} ", first)
+    prefix = first[: m.start()].decode(errors="replace") if m else first[:40].decode(errors="replace")
+    if data == expected:
+        return None, prefix
+    stripped = PREFIX_RE.sub(b"", data)
+    if stripped == expected:
+        return None, prefix
+    # Say what is wrong: missing, duplicated, out of order, malformed.
+    seen, dup, disorder, bad, prev, example = set(), 0, 0, 0, 0, None
+    for line in stripped.split(b"\n")[:-1]:
+        mm = LINE_RE.fullmatch(line)
+        if not mm:
+            bad += 1
+            example = example or line
+            continue
+        k = int(mm.group(1))
+        dup += k in seen
+        disorder += k < prev
+        prev = k
+        seen.add(k)
+    n = expected.count(b"\n")
+    missing = sum(1 for k in range(1, n + 1) if k not in seen)
+    return (f"{missing} missing, {dup} duplicated, {disorder} out of order, {bad} malformed"
+            f" lines ({len(data)} bytes)"
+            + (f"; e.g. {example[:60].decode(errors='replace')!r}..." if example else "")), prefix
+
+
+class Sample:
+    def __init__(self, seconds, first=None, check=None, polls=None, cpu_ticks=None,
+                 cpu_ns=None):
+        self.seconds, self.first, self.check, self.polls = seconds, first, check, polls
+        self.cpu_ticks, self.cpu_ns = cpu_ticks, cpu_ns
+
+
+def run_direct(gen, args, path):
+    with open(path, "wb") as out:
+        t0 = now()
+        p = subprocess.Popen([gen, *args], stdin=subprocess.DEVNULL, stdout=out)
+        rc = p.wait()
+        t1 = now()
+    if rc != 0:
+        raise BenchError(f"loggen exited with {rc}")
+    return Sample(t1 - t0)
+
+
+def run_pipe(gen, args, path):
+    with open(path, "wb") as out:
+        t0 = now()
+        g = subprocess.Popen([gen, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        try:
+            c = subprocess.Popen(["cat"], stdin=g.stdout, stdout=out)
+        finally:
+            g.stdout.close()
+        rc = c.wait(), g.wait()
+        t1 = now()
+    if rc != (0, 0):
+        raise BenchError(f"loggen | cat exited with {rc}")
+    return Sample(t1 - t0)
+
+
+def run_managed(m, name, args, timestamps, tail):
+    path = m.out_path(name)
+    daemon = m.daemon_pid()
+    ticks0, ns0 = cpu_times(daemon)
+    t0 = now()
+    p = subprocess.run(m.start_argv(name, args, timestamps), env=m.env, cwd=m.root,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise BenchError(f"{m.name} start {name} failed: {p.stderr.strip()[:300]}")
+    m.note_apps()
+    t1, t_first, check, polls = wait_for_tail(path, tail, t0)
+    ticks1, ns1 = cpu_times(daemon)
+    return Sample(t1 - t0 if t1 else None, first=(t_first - t0) if t_first else None, check=check,
+                  polls=polls, cpu_ticks=ticks1 - ticks0, cpu_ns=ns1 - ns0), path
+
+
+def finish_managed(m, name, path):
+    """Wait until the app is stopped, check jlist names `path`, delete it and its logs."""
+    end = now() + WAIT_TIMEOUT
+    while True:
+        row = next((a for a in m.jlist() if a["name"] == name), None)
+        if row is None:
+            raise BenchError(f"{m.name}: {name} is not in jlist")
+        if row["status"] == "stopped":
+            break
+        if now() > end:
+            raise BenchError(f"{m.name}: {name} still {row['status']} after the last line")
+        time.sleep(0.02)
+    if row["out_file"] and os.path.realpath(row["out_file"]) != os.path.realpath(path):
+        raise BenchError(f"{m.name}: out_file is {row['out_file']}, expected {path}")
+    m.run("delete", name)
+
+
+# ---------------------------------------------------------------- cases
+
+
+def case(label, who, reps, warmup, once, expected, payload, lines):
+    """Runs `once(i) -> (Sample, path)` warmup+reps times, verifying every file."""
+    samples, errors, prefix = [], [], None
+    for i in range(warmup + reps):
+        s, path = once(i)
+        err, prefix = verify(path, expected)
+        for p in {path, path.replace("-out.log", "-error.log")}:
+            try:
+                os.unlink(p)  # 200 MB a run: keep the disk and page cache lean
+            except FileNotFoundError:
+                pass
+        if err:
+            errors.append(f"rep {i}: {err}")
+            log(f"   {label} rep {i}: INCOMPLETE: {err}")
+        elif s.seconds is None:
+            errors.append(f"rep {i}: the last line never came, yet no line is missing")
+        # A run that reached the last line is timed even when lines were mangled on the
+        # way (PM2 --time): the `complete` column says so.
+        if i >= warmup and s.seconds is not None:
+            samples.append(s)
+    if not samples:
+        log(f"   {label}: no complete run")
+        return {"who": who, "seconds": None, "errors": errors, "line_prefix": prefix}
+    secs = [s.seconds for s in samples]
+    r = {
+        "who": who,
+        "seconds": summary(secs, "s"),
+        "lines_per_s": summary([lines / x for x in secs], "lines/s"),
+        "mb_per_s": summary([payload / MB / x for x in secs], "MB/s"),
+        "line_prefix": prefix,
+        "errors": errors,
+    }
+    if samples[0].first is not None:
+        r["first_byte"] = summary([s.first for s in samples if s.first is not None], "s")
+        r["mb_per_s_after_first_byte"] = summary(
+            [payload / MB / (s.seconds - s.first) for s in samples
+             # meaningless when the file went from empty to complete within a few looks
+             if s.first is not None and s.seconds - s.first > 20 * POLL], "MB/s")
+        r["final_check"] = summary([s.check * 1e6 for s in samples], "us")
+        r["polls"] = summary([s.polls for s in samples], "polls")
+        r["daemon_cpu_per_mb"] = summary(
+            [s.cpu_ticks / CLK_TCK / (payload / MB) for s in samples], "s CPU/MB (stat)")
+        r["daemon_cpu_ns_per_mb"] = summary(
+            [s.cpu_ns / 1e9 / (payload / MB) for s in samples], "s CPU/MB (schedstat)")
+    log(f"   {label}: {cell(r['seconds'])} s, {fmt(r['mb_per_s']['median'])} MB/s")
+    return r
+
+
+def bench_manager(m, cfg, args, expected, tail, payload):
+    out = {}
+    for timestamps in (False, True):
+        label = f"{m.name} --time" if timestamps else m.name
+        log(f"== {label}: {cfg['lines']} lines x {cfg['reps']} reps")
+        tag = "t" if timestamps else "r"
+
+        def once(i, timestamps=timestamps, tag=tag):
+            name = f"gen{tag}{i}"
+            s, path = run_managed(m, name, args, timestamps, tail)
+            finish_managed(m, name, path)
+            return s, path
+
+        out[label] = case(label, m.name, cfg["reps"], cfg["warmup"], once, expected,
+                          payload, cfg["lines"])
+    return out
+
+
+# ---------------------------------------------------------------- output
+
+
+def table(results):
+    res = results["results"]
+    direct = res.get("direct", {}).get("seconds")
+    head = ("case", "seconds median [min-max]", "Mlines/s", "MB/s", "ratio to direct",
+            "1st byte s", "MB/s after", "daemon CPU ms/MB", "target", "complete")
+    rows = []
+    for label, r in res.items():
+        s = r["seconds"]
+        if not s:
+            rows.append((label, "n/a", "-", "-", "-", "-", "-", "-", "-", "NO (every rep)"))
+            continue
+        ratio = direct["median"] / s["median"] if direct and s else None
+        tgt = "-"
+        if label in TARGETS and ratio is not None:
+            tgt = f">={TARGETS[label]} " + ("ok" if ratio >= TARGETS[label] else "MISSED")
+        cpu = r.get("daemon_cpu_ns_per_mb")
+        after = r.get("mb_per_s_after_first_byte")
+        rows.append((label, cell(s), fmt(r["lines_per_s"]["median"] / 1e6),
+                     fmt(r["mb_per_s"]["median"]), fmt(ratio),
+                     fmt(r["first_byte"]["median"]) if r.get("first_byte") else "-",
+                     fmt(after["median"]) if after else "-",
+                     fmt(cpu["median"] * 1000) if cpu else "-", tgt,
+                     "yes" if not r["errors"] else f"NO ({len(r['errors'])} runs)"))
+    out = render_table(head, rows)
+    for label, r in res.items():
+        for e in r["errors"][:3]:
+            out.append(f"{label}: {e}")
+        if r.get("line_prefix"):
+            out.append(f"{label}: line prefix {r['line_prefix']!r}")
+        if r.get("final_check"):
+            out.append(f"{label}: final look {fmt(r['final_check']['median'])} us,"
+                       f" {fmt(r['polls']['median'])} looks per rep")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", default=quick_default(),
+                    help="fewer lines and repetitions (also BENCH_QUICK=1)")
+    ap.add_argument("--reps", type=int, help="repetitions per case (overrides the mode)")
+    ap.add_argument("--lines", type=int, help="lines per run (overrides the mode)")
+    ap.add_argument("--line-bytes", type=int, default=100, help="bytes per line, newline included")
+    ap.add_argument("--only", choices=["rpm", "pm2"], help="run one manager only")
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--out", help="JSON output path (default bench/results/logs-<date>.json)")
+    args = ap.parse_args()
+
+    cfg = (dict(lines=1_000_000, reps=2, warmup=1) if args.quick
+           else dict(lines=2_000_000, reps=5, warmup=1))
+    if args.reps:
+        cfg["reps"] = args.reps
+    if args.lines:
+        cfg["lines"] = args.lines
+    cfg.update(quick=args.quick, line_bytes=args.line_bytes, poll_s=POLL)
+
+    release = os.path.join(target_dir(), "release")
+    rpm_bin = (os.path.join(release, "rpm") if args.no_build
+               else build_rpm(["--example", "loggen"]))
+    gen = os.path.join(release, "examples", "loggen")
+    for b in (rpm_bin, gen):
+        if not os.access(b, os.X_OK):
+            raise BenchError(f"no {b}: run without --no-build or set CARGO_TARGET_DIR")
+    want = [args.only] if args.only else ["rpm", "pm2"]
+    pm2_bin = ensure_pm2() if "pm2" in want else None
+
+    gen_args = [str(cfg["lines"]), str(cfg["line_bytes"])]
+    expected = b"".join(b"L%09d " % k + b"x" * (cfg["line_bytes"] - 12) + b"\n"
+                        for k in range(1, cfg["lines"] + 1))
+    payload = len(expected)
+    tail = last_line(cfg["lines"], cfg["line_bytes"])
+
+    root = tempfile.mkdtemp(prefix="rpm-logbench-")
+    managers = []
+    trap_signals()
+    results = {
+        "bench": "logs",
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "config": cfg,
+        "machine": machine(),
+        "versions": {},
+        "payload_bytes": payload,
+        "results": {},
+    }
+    try:
+        res = results["results"]
+        for label, fn in (("direct", run_direct), ("pipe (| cat)", run_pipe)):
+            log(f"== {label}: {cfg['lines']} lines x {cfg['reps']} reps")
+            path = os.path.join(root, "direct.log")
+            res[label] = case(label, "-", cfg["reps"], cfg["warmup"],
+                              lambda i, fn=fn, path=path: (fn(gen, gen_args, path), path),
+                              expected, payload, cfg["lines"])
+        for who in want:
+            sub = os.path.join(root, who)
+            os.makedirs(sub)
+            m = (Rpm if who == "rpm" else Pm2)(sub, rpm_bin if who == "rpm" else pm2_bin)
+            m.gen = gen
+            managers.append(m)
+            results["versions"][who] = m.version()
+            m.run("ping" if who == "pm2" else "jlist")  # daemon up before the clock starts
+            res.update(bench_manager(m, cfg, gen_args, expected, tail, payload))
+            m.kill()  # one manager at a time on a 2-core machine
+        results["versions"]["node"] = results["machine"]["node"]
+        results["machine"]["loadavg_end"] = os.getloadavg()
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        raise SystemExit(130)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for m in managers:
+            m.kill()
+        shutil.rmtree(root, ignore_errors=True)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    out = args.out or os.path.join(
+        BENCH, "results", f"logs-{datetime.datetime.now():%Y%m%d-%H%M%S}.json")
+    shown = write_results(results, out)
+    print(machine_line(results, "quick" if cfg["quick"] else "full"))
+    print(f"{cfg['lines']} lines of {cfg['line_bytes']} bytes ({payload / MB:.0f} MB) per run;"
+          " seconds from the start command to the file holding the last line")
+    print(table(results))
+    print(f"results: {shown}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BenchError as e:
+        log(f"bench failed: {e}")
+        sys.exit(1)
