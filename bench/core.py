@@ -31,11 +31,11 @@ import sys
 import tempfile
 import time
 
-from common import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, cell, cmdline, cpu_times,
+from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, cell, cmdline, cpu_times,
                     build_rpm, ensure_pm2, log, machine, machine_line, now,
                     quick_default, read_file, render_table, summary, target_dir, timed_quiet,
                     trap_signals, write_results)
-import common
+import managers
 
 APPS = 20
 SLEEP = "/bin/sleep"
@@ -77,7 +77,7 @@ def is_our_sleep(pid):
 
 
 class CoreApps:
-    """The core scenarios' apps (twenty sleeps) and polling, on top of a `common.Manager`."""
+    """The core scenarios' apps (twenty sleeps) and polling, on top of a `managers.Manager`."""
 
     ecosystem_supported = None
     ecosystem_note = ""
@@ -111,12 +111,12 @@ class CoreApps:
         return {"name": name, "script": SLEEP, "args": [SLEEP_ARG]}
 
 
-class Rpm(CoreApps, common.Rpm):
+class Rpm(CoreApps, managers.Rpm):
     def start_argv(self, name):
         return self.argv("start", SLEEP, "--name", name, "--", SLEEP_ARG)
 
 
-class Pm2(CoreApps, common.Pm2):
+class Pm2(CoreApps, managers.Pm2):
     def start_argv(self, name):
         # --interpreter none: run the binary itself, as rpm does (no node wrapper).
         return self.argv("start", SLEEP, "--name", name, "--interpreter", "none", "--",

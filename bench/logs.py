@@ -32,8 +32,8 @@ import sys
 import tempfile
 import time
 
-import common
-from common import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, build_rpm, cell, cmdline,
+import managers
+from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, build_rpm, cell, cmdline,
                     cpu_times, ensure_pm2, fmt, log, machine, machine_line, now,
                     quick_default, render_table, summary, target_dir, trap_signals,
                     write_results)
@@ -48,7 +48,7 @@ PREFIX_RE = re.compile(rb"^[^\n]*?(?=L\d{9} x*$)", re.M)
 
 
 class LogApps:
-    """The log scenario on top of a `common.Manager`: one loggen app per repetition."""
+    """The log scenario on top of a `managers.Manager`: one loggen app per repetition."""
 
     gen = None
 
@@ -67,18 +67,18 @@ class LogApps:
         except OSError:
             return
         for tid in tids:
-            text = common.read_file(f"/proc/{daemon}/task/{tid}/children") or ""
+            text = managers.read_file(f"/proc/{daemon}/task/{tid}/children") or ""
             self.seen_apps.update(int(p) for p in text.split() if self.is_our_app(int(p)))
 
 
-class Rpm(LogApps, common.Rpm):
+class Rpm(LogApps, managers.Rpm):
     def start_argv(self, name, args, timestamps):
         extra = ["--time"] if timestamps else []
         return self.argv("start", self.gen, "--name", name, "--no-autorestart", *extra,
                          "--", *args)
 
 
-class Pm2(LogApps, common.Pm2):
+class Pm2(LogApps, managers.Pm2):
     def start_argv(self, name, args, timestamps):
         # --interpreter none: run the binary itself, as rpm does (no node wrapper).
         extra = ["--time"] if timestamps else []

@@ -373,12 +373,20 @@ impl PumpState {
                     (framed.head, framed.body)
                 } else {
                     self.out.clear();
-                    format_framed(&mut self.out, &framed, &target.outputs.format, stream, SystemTime::now());
+                    format_framed(
+                        &mut self.out,
+                        &framed,
+                        &target.outputs.format,
+                        stream,
+                        SystemTime::now(),
+                    );
                     (&[], &self.out)
                 }
             };
             if !head.is_empty() || !body.is_empty() {
-                if let Err(message) = write_targets(&mut self.files, &target.outputs, stream, head, body) {
+                if let Err(message) =
+                    write_targets(&mut self.files, &target.outputs, stream, head, body)
+                {
                     let mut owed = head.to_vec();
                     owed.extend_from_slice(body);
                     state.pending = owed;
@@ -397,7 +405,9 @@ impl PumpState {
         if finish && state.open_line {
             // The writer is gone mid-line: end the line, as framed streams do.
             state.open_line = false;
-            if let Err(message) = write_targets(&mut self.files, &target.outputs, stream, &[], b"\n") {
+            if let Err(message) =
+                write_targets(&mut self.files, &target.outputs, stream, &[], b"\n")
+            {
                 state.pending = b"\n".to_vec();
                 stall(&self.epoll, state, &self.events, target, message);
             }
@@ -453,7 +463,10 @@ fn mark_direct(targets: &mut HashMap<u32, Target>) {
         let raw = t.outputs.format.is_raw()
             && t.outputs.log_file.is_none()
             && t.outputs.rotation.max_size.is_none();
-        t.direct = [raw && alone(&t.outputs.out_file), raw && alone(&t.outputs.error_file)];
+        t.direct = [
+            raw && alone(&t.outputs.out_file),
+            raw && alone(&t.outputs.error_file),
+        ];
     }
 }
 

@@ -242,7 +242,10 @@ fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
     home.ok(&["restart", "c"]);
     let new = home.app("c")["pid"].as_i64().expect("pid");
     assert_ne!(old, new);
-    next_line(format!("started {new}"), "the restarted app's line in `rpm logs`");
+    next_line(
+        format!("started {new}"),
+        "the restarted app's line in `rpm logs`",
+    );
 }
 
 /// Ends a helper process however the test ends.
