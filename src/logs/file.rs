@@ -66,37 +66,73 @@ impl LogFile {
         self.size
     }
 
-    /// Appends `formatted`, which holds only whole lines, in one write. Rotates first when
-    /// the write would take the file past `max_size`, so no line is split across files.
+    /// Appends `formatted`, which holds only whole lines. Rotates first when the write
+    /// would take the file past `max_size`, so no line is split across files.
     /// A failed rotation is logged and retried later; the lines still get written.
     pub fn write(&mut self, formatted: &[u8]) -> Result<(), LogError> {
-        if formatted.is_empty() {
-            return Ok(());
-        }
-        self.rotate_if_needed(formatted.len() as u64);
-        self.file
-            .write_all(formatted)
-            .map_err(|source| LogError::Write {
-                path: self.path.clone(),
-                source,
-            })?;
-        self.size = self.size.saturating_add(formatted.len() as u64);
-        Ok(())
+        self.write_split(&[], formatted)
     }
 
     /// Like [`write`](Self::write) for whole lines held in two buffers (a raw chunk's
-    /// `Framed::head` and `Framed::body`), written with one `writev`: no copy at all.
+    /// `Framed::head` and `Framed::body`), written with one `writev`: no copy at all,
+    /// unless the lines must be spread over several files to honour `max_size`.
     pub fn write_split(&mut self, first: &[u8], second: &[u8]) -> Result<(), LogError> {
         let len = (first.len() + second.len()) as u64;
         if len == 0 {
             return Ok(());
         }
+        if let Some(max) = self.rotation.max_size.filter(|_| self.regular) {
+            if len > max.saturating_sub(self.size) && len > 0 {
+                let mut joined = Vec::with_capacity(len as usize);
+                joined.extend_from_slice(first);
+                joined.extend_from_slice(second);
+                return self.write_spread(&joined, max);
+            }
+        }
         self.rotate_if_needed(len);
+        self.write_now(first, second)
+    }
+
+    /// Writes whole lines over as many files as `max_size` needs: each file gets the
+    /// lines that fit, a line longer than `max_size` gets a fresh file of its own.
+    fn write_spread(&mut self, mut data: &[u8], max: u64) -> Result<(), LogError> {
+        while !data.is_empty() {
+            let room = max.saturating_sub(self.size) as usize;
+            let cut = if data.len() <= room {
+                data.len()
+            } else {
+                match memchr::memrchr(b'\n', &data[..room]) {
+                    Some(nl) => nl + 1,
+                    None if self.size > 0 => 0,
+                    // One line longer than a whole file: it goes whole into this one.
+                    None => memchr::memchr(b'\n', data).map_or(data.len(), |nl| nl + 1),
+                }
+            };
+            if cut > 0 {
+                self.write_now(&[], &data[..cut])?;
+                data = &data[cut..];
+            }
+            if data.is_empty() {
+                break;
+            }
+            let before = self.size;
+            self.rotate_if_needed(data.len() as u64);
+            if self.size == before && before > 0 {
+                // Rotation failed (logged): keep every line, in this file.
+                return self.write_now(&[], data);
+            }
+        }
+        Ok(())
+    }
+
+    fn write_now(&mut self, first: &[u8], second: &[u8]) -> Result<(), LogError> {
         write_all_pair(&mut self.file, first, second).map_err(|source| LogError::Write {
             path: self.path.clone(),
             source,
         })?;
-        self.size = self.size.saturating_add(len);
+        self.size = self
+            .size
+            .saturating_add((first.len() + second.len()) as u64);
         Ok(())
     }
 
