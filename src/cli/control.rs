@@ -91,8 +91,15 @@ pub fn kill(client: &Client) -> Result<(), CliError> {
         }
         Err(e) => return Err(e.into()),
     }
+    // The daemon removes its socket as it exits.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while client.home().socket().exists() && Instant::now() < deadline {
+    while client.home().socket().exists() {
+        if Instant::now() >= deadline {
+            return Err(CliError::Failed(format!(
+                "every app stopped, but the daemon did not exit within 10 s; see {}",
+                client.home().daemon_log().display()
+            )));
+        }
         std::thread::sleep(Duration::from_millis(2));
     }
     println!("every app stopped; daemon stopped");
