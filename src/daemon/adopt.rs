@@ -9,10 +9,12 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use super::outputs::outputs_for;
 use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
 use super::policy::{Input, Intent, Status};
 use super::proctree;
-use super::supervisor::{kill_tree, outputs_for, unix_ms, App, Slot, Supervisor};
+use super::stopping::kill_tree;
+use super::supervisor::{unix_ms, App, Slot, Supervisor};
 use crate::ipc::protocol::VERSION;
 
 impl Supervisor {

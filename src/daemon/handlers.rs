@@ -6,9 +6,10 @@
 
 use std::sync::mpsc::Sender;
 
+use super::outputs::outputs_for;
 use super::policy::{Input, Status};
 use super::spawn;
-use super::supervisor::{outputs_for, App, Exit, Supervisor, Then, Waiter};
+use super::supervisor::{App, Exit, Supervisor, Then, Waiter};
 use crate::atomic_write::write_atomic;
 use crate::config::AppSpec;
 use crate::ipc::protocol::VERSION;

@@ -12,6 +12,7 @@ pub(crate) mod adopt;
 pub(crate) mod event;
 pub(crate) mod handlers;
 pub(crate) mod info;
+pub(crate) mod outputs;
 pub mod persist;
 pub(crate) mod pidfd;
 pub mod policy;
@@ -19,6 +20,7 @@ pub mod proctree;
 pub(crate) mod pump;
 pub(crate) mod signals;
 pub mod spawn;
+pub(crate) mod stopping;
 pub(crate) mod supervisor;
 
 use std::fs::{File, OpenOptions};

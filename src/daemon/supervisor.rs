@@ -4,24 +4,23 @@
 //! its timeout, applies one event at a time through `policy::step`, and carries out the
 //! returned actions: spawn, signal, kill the tree, clean up leftovers, remove. Other
 //! threads only send events; nothing here polls process state on a timer. Requests are
-//! handled in `handlers`, adoption and snapshots in `adopt`, `jlist` rows in `info`.
+//! handled in `handlers`, adoption and snapshots in `adopt`, `jlist` rows in `info`,
+//! stop signals and leftovers in `stopping`, log targets in `outputs`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
-
 use super::event::Event;
+use super::outputs::outputs_for;
 use super::pidfd::PidWatcher;
 use super::policy::{step, Action, Input, Instance, Policy, Status};
 use super::pump::{Outputs, Pump, PumpCommand};
+use super::stopping::{app_treekill, kill_tree};
 use super::{persist::Persister, proctree, spawn};
 use crate::config::AppSpec;
 use crate::ipc::{ProcessInfo, Response};
-use crate::logs::{default_log_paths, LineFormat, Rotation};
 use crate::paths::Home;
 
 /// An app: its spec and its instances' ids.
@@ -383,42 +382,6 @@ impl Supervisor {
         }
     }
 
-    fn signal_stop(&mut self, id: u32) {
-        let Some(slot) = self.slots.get(&id) else {
-            return;
-        };
-        let Some(app) = self.apps.get(&slot.app) else {
-            return;
-        };
-        let Some(pid) = slot.inst.pid else { return };
-        let signal = crate::signal_names::parse(&app.spec.kill_signal).unwrap_or(Signal::SIGINT);
-        let target = if app.spec.treekill { -pid } else { pid };
-        if let Err(e) = kill(Pid::from_raw(target), signal) {
-            log::debug!("{} (id {id}): {signal} to {target}: {e}", slot.app);
-        }
-    }
-
-    /// Stops what an exited main process left behind (its group, and orphans of it that
-    /// were reparented to us), as systemd does before a restart.
-    fn cleanup_leftovers(&mut self, id: u32, pid: i32) {
-        if !app_treekill(&self.apps, &self.slots, id) {
-            return;
-        }
-        // The group id is the old pid: the kernel does not reuse a pid while a group of
-        // that id still has members, so this reaches only the app's own processes.
-        let _ = kill(Pid::from_raw(-pid), Signal::SIGKILL);
-        let current: Vec<i32> = self.slots.values().filter_map(|s| s.inst.pid).collect();
-        let marker = id.to_string();
-        for orphan in proctree::children(self.me) {
-            if current.contains(&orphan) {
-                continue;
-            }
-            if proctree::environ_var(orphan, "RPM_ID").as_deref() == Some(marker.as_str()) {
-                kill_tree(orphan, false);
-            }
-        }
-    }
-
     fn remove(&mut self, id: u32) {
         let Some(slot) = self.slots.remove(&id) else {
             return;
@@ -450,20 +413,6 @@ impl Supervisor {
         }
         self.dirty = true;
         Some(id)
-    }
-
-    pub(crate) fn attach_output(&mut self, id: u32, outputs: Outputs) {
-        let out = spawn::open_fifo_reader(&self.home.pipe(id, "out"));
-        let err = spawn::open_fifo_reader(&self.home.pipe(id, "err"));
-        match (out, err) {
-            (Ok(out), Ok(err)) => self.pump.send(PumpCommand::Attach {
-                id,
-                out,
-                err,
-                outputs,
-            }),
-            (Err(e), _) | (_, Err(e)) => log::error!("instance {id}: {e}"),
-        }
     }
 
     fn check_waiters(&mut self) {
@@ -510,54 +459,5 @@ impl Supervisor {
                 }
             }
         }
-    }
-}
-
-/// Where an instance's output goes, from its spec.
-pub(crate) fn outputs_for(home: &Home, spec: &AppSpec, id: u32, index: u32) -> Outputs {
-    let (default_out, default_err) = default_log_paths(
-        &home.logs_dir(),
-        &spec.name,
-        id,
-        spec.instances > 1,
-        spec.merge_logs,
-    );
-    let format = LineFormat::from_spec(spec, id, index).unwrap_or_else(|e| {
-        // The CLI checks formats before sending; a bad one (say, in an old state file)
-        // falls back to lines without timestamps rather than losing output.
-        log::warn!(
-            "{} (id {id}): {e}; writing lines without timestamps",
-            spec.name
-        );
-        let mut plain = spec.clone();
-        plain.log_date_format = None;
-        plain.time = false;
-        LineFormat::from_spec(&plain, id, index).expect("a format without timestamps always builds")
-    });
-    Outputs {
-        format,
-        out_file: spec.out_file.clone().unwrap_or(default_out),
-        error_file: spec.error_file.clone().unwrap_or(default_err),
-        log_file: spec.log_file.clone(),
-        rotation: Rotation::from_spec(spec),
-    }
-}
-
-fn app_treekill(apps: &BTreeMap<String, App>, slots: &BTreeMap<u32, Slot>, id: u32) -> bool {
-    slots
-        .get(&id)
-        .and_then(|s| apps.get(&s.app))
-        .is_some_and(|a| a.spec.treekill)
-}
-
-/// SIGKILLs `pid`, its process group (when `group`) and every descendant.
-pub(crate) fn kill_tree(pid: i32, group: bool) {
-    let descendants = proctree::descendants(pid);
-    if group {
-        let _ = kill(Pid::from_raw(-pid), Signal::SIGKILL);
-    }
-    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-    for p in descendants {
-        let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
     }
 }

@@ -1,0 +1,55 @@
+//! Where an instance's output goes: log paths and formats from its spec, and attaching
+//! its FIFOs to the log pump. Runs on the supervisor thread.
+
+use super::pump::{Outputs, PumpCommand};
+use super::spawn;
+use super::supervisor::Supervisor;
+use crate::config::AppSpec;
+use crate::logs::{default_log_paths, LineFormat, Rotation};
+use crate::paths::Home;
+
+impl Supervisor {
+    pub(crate) fn attach_output(&mut self, id: u32, outputs: Outputs) {
+        let out = spawn::open_fifo_reader(&self.home.pipe(id, "out"));
+        let err = spawn::open_fifo_reader(&self.home.pipe(id, "err"));
+        match (out, err) {
+            (Ok(out), Ok(err)) => self.pump.send(PumpCommand::Attach {
+                id,
+                out,
+                err,
+                outputs,
+            }),
+            (Err(e), _) | (_, Err(e)) => log::error!("instance {id}: {e}"),
+        }
+    }
+}
+
+/// Where an instance's output goes, from its spec.
+pub(crate) fn outputs_for(home: &Home, spec: &AppSpec, id: u32, index: u32) -> Outputs {
+    let (default_out, default_err) = default_log_paths(
+        &home.logs_dir(),
+        &spec.name,
+        id,
+        spec.instances > 1,
+        spec.merge_logs,
+    );
+    let format = LineFormat::from_spec(spec, id, index).unwrap_or_else(|e| {
+        // The CLI checks formats before sending; a bad one (say, in an old state file)
+        // falls back to lines without timestamps rather than losing output.
+        log::warn!(
+            "{} (id {id}): {e}; writing lines without timestamps",
+            spec.name
+        );
+        let mut plain = spec.clone();
+        plain.log_date_format = None;
+        plain.time = false;
+        LineFormat::from_spec(&plain, id, index).expect("a format without timestamps always builds")
+    });
+    Outputs {
+        format,
+        out_file: spec.out_file.clone().unwrap_or(default_out),
+        error_file: spec.error_file.clone().unwrap_or(default_err),
+        log_file: spec.log_file.clone(),
+        rotation: Rotation::from_spec(spec),
+    }
+}
