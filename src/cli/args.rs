@@ -86,6 +86,8 @@ pub enum Command {
     /// Reopen log files (after an external logrotate).
     #[command(name = "reload-logs", alias = "reloadLogs")]
     ReloadLogs,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
     /// Run the supervisor daemon (the CLI starts it on demand).
     Daemon {
         /// Stay in the foreground, logging to stderr.

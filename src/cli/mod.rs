@@ -13,7 +13,7 @@ mod show;
 mod start;
 mod table;
 
-use std::io;
+use std::io::{self, Write};
 
 use clap::Parser;
 use thiserror::Error;
@@ -133,6 +133,10 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Logs(args) => logs::logs(&client, &args),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
+        Command::Completions { shell } => {
+            std::io::stdout().write_all(&completions(shell))?;
+            Ok(())
+        }
         Command::Daemon { foreground, reexec } => {
             let mode = if reexec {
                 crate::daemon::Mode::Reexec
@@ -158,6 +162,15 @@ fn daemon_mode(argv: &[std::ffi::OsString]) -> Option<crate::daemon::Mode> {
     }
 }
 
+/// The completion script for `shell`, generated from the clap definitions (the files in
+/// `packaging/completions/` are this output; a test fails when they drift).
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "rpm", &mut out);
+    out
+}
+
 /// Replaces ecosystem-file targets by the names of their apps.
 fn expand(args: args::TargetArgs, stopping: bool) -> Result<Vec<String>, CliError> {
     let mut out = Vec::new();
@@ -175,4 +188,34 @@ fn expand(args: args::TargetArgs, stopping: bool) -> Result<Vec<String>, CliErro
 pub(crate) fn use_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap_complete::Shell;
+
+    /// The committed completion scripts are what the binary generates.
+    /// `RPM_WRITE_COMPLETIONS=1 cargo test --lib completions` rewrites them.
+    #[test]
+    fn committed_completions_match_the_command_line() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/completions");
+        for (shell, file) in [
+            (Shell::Bash, "rpm.bash"),
+            (Shell::Zsh, "_rpm"),
+            (Shell::Fish, "rpm.fish"),
+        ] {
+            let generated = super::completions(shell);
+            let path = dir.join(file);
+            if std::env::var_os("RPM_WRITE_COMPLETIONS").is_some() {
+                std::fs::create_dir_all(&dir).expect("create packaging/completions");
+                std::fs::write(&path, &generated).expect("write completions");
+            }
+            let committed = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                committed == generated,
+                "{} is stale: regenerate with `RPM_WRITE_COMPLETIONS=1 cargo test --lib completions`",
+                path.display()
+            );
+        }
+    }
 }

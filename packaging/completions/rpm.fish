@@ -1,0 +1,187 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rpm_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_rpm_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rpm_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rpm_using_subcommand
+    set -l cmd (__fish_rpm_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rpm -n "__fish_rpm_needs_command" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_needs_command" -s V -l version -d 'Print version'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "start" -d 'Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "startOrRestart" -d 'PM2\'s `startOrRestart`: start a file\'s apps, restarting those already running'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "apply" -d 'Make what runs match an ecosystem file: start new apps, restart changed ones'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "validate" -d 'Check an ecosystem file and print its apps as rpm resolves them'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "init" -d 'Write a commented sample ecosystem file (JSON unless --yaml or --toml)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "stop" -d 'Stop apps (id, name, namespace, `all`, or an ecosystem file)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "restart" -d 'Restart apps'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "reload" -d 'Reload apps (a restart until cluster mode brings zero-downtime reload)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "delete" -d 'Stop and forget apps'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "list" -d 'Show the process table'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "ls" -d 'Show the process table'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "status" -d 'Show the process table'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "l" -d 'Show the process table'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "jlist" -d 'Print the process list as JSON'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "prettylist" -d 'Print the process list as indented JSON'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "describe" -d 'Show every detail of an app'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "show" -d 'Show every detail of an app'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "info" -d 'Show every detail of an app'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "env" -d 'Show the environment an instance receives'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "reset" -d 'Zero the restart counters'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "signal" -d 'Send a signal to apps'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "ping" -d 'Check that the daemon answers (starting it if needed)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "kill" -d 'Stop every app, then the daemon'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "update" -d 'Replace the running daemon with this binary; apps keep running'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "save" -d 'Save the process list to RPM_HOME/dump.json'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "logs" -d 'Print the last lines of apps\' logs, then follow new ones'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "resurrect" -d 'Start the apps saved by `rpm save` that are not running'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "flush" -d 'Empty log files'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "reload-logs" -d 'Reopen log files (after an external logrotate)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "daemon" -d 'Run the supervisor daemon (the CLI starts it on demand)'
+complete -c rpm -n "__fish_rpm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s n -l name -d 'App name (default: the script\'s file name without extension)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l namespace -d 'Namespace' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l interpreter -d 'Interpreter (default: chosen from the extension; `none` runs the file directly)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l interpreter-args -d 'Arguments for the interpreter' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l cwd -d 'Working directory of the app' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s i -l instances -d 'Instances to run: a number, `max` or -1 (one per core). Fork mode runs them side by side' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l max-restarts -d 'Unstable restarts (exits before min_uptime) before the app is errored' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l min-uptime -d 'Time an app must stay up to count as started (ms or 5s, 1m)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l restart-delay -d 'Delay before restarting a crashed app (ms or 5s)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l exp-backoff-restart-delay -d 'Exponential backoff restart delay, initial value (ms or 5s)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l stop-exit-codes -d 'Exit codes that leave the app stopped (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l kill-timeout -d 'Time between the stop signal and SIGKILL (ms or 5s)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l kill-signal -d 'Signal that asks the app to stop (default SIGINT)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s o -l output -d 'Stdout log file' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s e -l error -d 'Stderr log file' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s l -l log -d 'Combined log file' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l log-date-format -d 'Prefix log lines with a timestamp in this format' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l env -d 'Ecosystem file: overlay env_<profile> on env' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s x -l execute-command -d 'Fork mode (the default)'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-autorestart -d 'Do not restart the app when it exits'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l merge-logs -d 'One log file for all instances'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l time -d 'Prefix log lines with a timestamp'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l strict -d 'Ecosystem file: unknown attributes are errors, not warnings'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s n -l name -d 'App name (default: the script\'s file name without extension)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l namespace -d 'Namespace' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l interpreter -d 'Interpreter (default: chosen from the extension; `none` runs the file directly)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l interpreter-args -d 'Arguments for the interpreter' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l cwd -d 'Working directory of the app' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s i -l instances -d 'Instances to run: a number, `max` or -1 (one per core). Fork mode runs them side by side' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l max-restarts -d 'Unstable restarts (exits before min_uptime) before the app is errored' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l min-uptime -d 'Time an app must stay up to count as started (ms or 5s, 1m)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l restart-delay -d 'Delay before restarting a crashed app (ms or 5s)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l exp-backoff-restart-delay -d 'Exponential backoff restart delay, initial value (ms or 5s)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l stop-exit-codes -d 'Exit codes that leave the app stopped (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l kill-timeout -d 'Time between the stop signal and SIGKILL (ms or 5s)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l kill-signal -d 'Signal that asks the app to stop (default SIGINT)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s o -l output -d 'Stdout log file' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s e -l error -d 'Stderr log file' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s l -l log -d 'Combined log file' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l log-date-format -d 'Prefix log lines with a timestamp in this format' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l env -d 'Ecosystem file: overlay env_<profile> on env' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s x -l execute-command -d 'Fork mode (the default)'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-autorestart -d 'Do not restart the app when it exits'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l merge-logs -d 'One log file for all instances'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l time -d 'Prefix log lines with a timestamp'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l strict -d 'Ecosystem file: unknown attributes are errors, not warnings'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -l env -d 'Overlay env_<profile> on env' -r
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -l only -d 'Only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -l prune -d 'Delete apps that came from this file and are no longer in it'
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -l dry-run -d 'Print the plan without doing it'
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand validate" -l env -d 'Overlay env_<profile> on env' -r
+complete -c rpm -n "__fish_rpm_using_subcommand validate" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand init" -l yaml
+complete -c rpm -n "__fish_rpm_using_subcommand init" -l toml
+complete -c rpm -n "__fish_rpm_using_subcommand init" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand stop" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand restart" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand reload" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand reload" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand delete" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand list" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand status" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand l" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand jlist" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand prettylist" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand show" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand env" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand reset" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand reset" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand signal" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand ping" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand kill" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand update" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand save" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l lines -d 'Lines to show from the end of each file' -r
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l timestamp -d 'Prefix each line with the time it is printed (optionally in this format)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l nostream -d 'Print the last lines and exit instead of following'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l raw -d 'Lines as written, without the `id|name |` prefix'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l err -d 'Only the error stream'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l out -d 'Only the output stream'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l json -d 'One JSON object per line'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand resurrect" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand flush" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand reload-logs" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l foreground -d 'Stay in the foreground, logging to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l reexec
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "start" -d 'Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "startOrRestart" -d 'PM2\'s `startOrRestart`: start a file\'s apps, restarting those already running'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "apply" -d 'Make what runs match an ecosystem file: start new apps, restart changed ones'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "validate" -d 'Check an ecosystem file and print its apps as rpm resolves them'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "init" -d 'Write a commented sample ecosystem file (JSON unless --yaml or --toml)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "stop" -d 'Stop apps (id, name, namespace, `all`, or an ecosystem file)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "restart" -d 'Restart apps'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "reload" -d 'Reload apps (a restart until cluster mode brings zero-downtime reload)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "delete" -d 'Stop and forget apps'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "list" -d 'Show the process table'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "jlist" -d 'Print the process list as JSON'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "prettylist" -d 'Print the process list as indented JSON'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "describe" -d 'Show every detail of an app'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "env" -d 'Show the environment an instance receives'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "reset" -d 'Zero the restart counters'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "signal" -d 'Send a signal to apps'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "ping" -d 'Check that the daemon answers (starting it if needed)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "kill" -d 'Stop every app, then the daemon'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "update" -d 'Replace the running daemon with this binary; apps keep running'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "save" -d 'Save the process list to RPM_HOME/dump.json'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "logs" -d 'Print the last lines of apps\' logs, then follow new ones'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "resurrect" -d 'Start the apps saved by `rpm save` that are not running'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "flush" -d 'Empty log files'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "reload-logs" -d 'Reopen log files (after an external logrotate)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "daemon" -d 'Run the supervisor daemon (the CLI starts it on demand)'
+complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
