@@ -376,6 +376,41 @@ mod tests {
     }
 
     #[test]
+    fn one_write_of_many_lines_is_spread_over_files_at_line_boundaries() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("spread.log");
+        let rotation = Rotation {
+            max_size: Some(4096),
+            retain: None,
+            compress: false,
+        };
+        let mut file = LogFile::open(&path, rotation).expect("opens");
+        let mut chunk = Vec::new();
+        for i in 0..3000 {
+            chunk.extend_from_slice(format!("line {i:06} {}\n", "x".repeat(i % 50)).as_bytes());
+        }
+        // Head (one whole line) and body of one pump chunk, as the pump hands them over.
+        let first_line = chunk.iter().position(|b| *b == b'\n').expect("a line") + 1;
+        let (head, body) = chunk.split_at(first_line);
+        file.write_split(head, body).expect("write");
+        file.wait_background().expect("background done");
+        let files = read_all(&path);
+        assert!(
+            files.len() > 5,
+            "spread over several files: {}",
+            files.len()
+        );
+        for content in &files {
+            assert!(
+                content.len() <= 4096,
+                "a file passed max_size: {}",
+                content.len()
+            );
+        }
+        assert_all_lines_in_order(&files, 3000);
+    }
+
+    #[test]
     fn rotation_with_compression_keeps_retain_gzip_files() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("app-error.log");
