@@ -1,6 +1,6 @@
 //! Apps outlive the daemon: SIGKILL and `rpm update` keep every pid and every line.
 
-use crate::harness::{alive, fixture, wait_until, RpmHome, DEADLINE};
+use crate::harness::{alive, wait_until, RpmHome, DEADLINE};
 
 /// Reads `line N` numbers from a log and checks they are 1..=N with none missing or doubled.
 fn assert_complete_sequence(path: &std::path::Path) -> usize {
@@ -36,13 +36,7 @@ fn pids(home: &RpmHome) -> Vec<(String, i64)> {
 #[test]
 fn a_sigkilled_daemon_is_replaced_and_adopts_its_apps_with_their_output() {
     let home = RpmHome::new();
-    let counter = fixture("counter.sh");
-    home.ok(&[
-        "start",
-        counter.to_str().expect("path"),
-        "--name",
-        "counter",
-    ]);
+    home.start_fixture("counter.sh", "counter", &[]);
     home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
     let before = pids(&home);
     let log = home.join("logs/counter-out.log");
@@ -89,16 +83,7 @@ fn a_sigkilled_daemon_is_replaced_and_adopts_its_apps_with_their_output() {
 #[test]
 fn an_adopted_app_that_exits_is_noticed_and_restarted() {
     let home = RpmHome::new();
-    let script = fixture("crash.sh");
-    home.ok(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
-        "late",
-        "--",
-        "1",
-        "1.5",
-    ]);
+    home.start_fixture("crash.sh", "late", &["--", "1", "1.5"]);
     let pid = home.wait_app("late", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid");
@@ -119,13 +104,7 @@ fn an_adopted_app_that_exits_is_noticed_and_restarted() {
 #[test]
 fn update_replaces_the_daemon_and_keeps_every_app() {
     let home = RpmHome::new();
-    let counter = fixture("counter.sh");
-    home.ok(&[
-        "start",
-        counter.to_str().expect("path"),
-        "--name",
-        "counter",
-    ]);
+    home.start_fixture("counter.sh", "counter", &[]);
     home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
     let before = pids(&home);
     let out = home.ok(&["update"]);

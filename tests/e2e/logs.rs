@@ -50,14 +50,7 @@ fn half_a_million_lines_arrive_complete_and_in_order() {
 #[test]
 fn a_5_mb_line_binary_bytes_and_a_partial_last_line_are_kept() {
     let home = RpmHome::new();
-    let script = fixture("odd_output.py");
-    home.ok(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
-        "odd",
-        "--no-autorestart",
-    ]);
+    home.start_fixture("odd_output.py", "odd", &["--no-autorestart"]);
     home.wait_app("odd", "finished", |p| p["status"] == "stopped");
     let log = home.join("logs/odd-out.log");
     let mut expected = b"first\n".to_vec();
@@ -181,16 +174,7 @@ fn time_and_log_date_format_prefix_every_line() {
 #[test]
 fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
     let home = RpmHome::new();
-    let script = fixture("crash.sh");
-    home.ok(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
-        "c",
-        "--",
-        "0",
-        "1000",
-    ]);
+    home.start_fixture("crash.sh", "c", &["--", "0", "1000"]);
     wait_until(DEADLINE, "a line", || {
         if count_lines(&home.join("logs/c-out.log")) >= 1 {
             Ok(())
@@ -261,8 +245,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn flush_empties_the_files_and_logging_goes_on() {
     let home = RpmHome::new();
-    let counter = fixture("counter.sh");
-    home.ok(&["start", counter.to_str().expect("path"), "--name", "n"]);
+    home.start_fixture("counter.sh", "n", &[]);
     let log = home.join("logs/n-out.log");
     wait_until(DEADLINE, "some lines", || {
         if count_lines(&log) > 10 {
@@ -360,15 +343,7 @@ fn rotation_keeps_log_retain_files_and_loses_no_line() {
 #[test]
 fn a_failing_log_file_is_reported_and_never_kills_the_app() {
     let home = RpmHome::new();
-    let counter = fixture("counter.sh");
-    home.ok(&[
-        "start",
-        counter.to_str().expect("path"),
-        "--name",
-        "full",
-        "-o",
-        "/dev/full",
-    ]);
+    home.start_fixture("counter.sh", "full", &["-o", "/dev/full"]);
     let shown = wait_until(DEADLINE, "the problem in describe", || {
         let out = home.ok(&["describe", "full"]);
         if out.contains("No space left on device") {
@@ -389,8 +364,7 @@ fn a_failing_log_file_is_reported_and_never_kills_the_app() {
 #[test]
 fn reload_logs_reopens_files_after_an_external_rotation() {
     let home = RpmHome::new();
-    let counter = fixture("counter.sh");
-    home.ok(&["start", counter.to_str().expect("path"), "--name", "n"]);
+    home.start_fixture("counter.sh", "n", &[]);
     let log = home.join("logs/n-out.log");
     let moved = home.join("logs/n-out.log.1");
     wait_until(DEADLINE, "some lines", || {

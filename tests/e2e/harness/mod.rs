@@ -148,6 +148,19 @@ impl RpmHome {
         stderr
     }
 
+    /// `rpm start tests/fixtures/<file> --name <name> <extra…>`, expecting success.
+    pub fn start_fixture(&self, file: &str, name: &str, extra: &[&str]) -> String {
+        let path = fixture(file);
+        let mut args = vec![
+            "start",
+            path.to_str().expect("utf-8 fixture path"),
+            "--name",
+            name,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
     /// `rpm jlist`, parsed.
     pub fn jlist(&self) -> Vec<Value> {
         let text = self.ok(&["jlist"]);
