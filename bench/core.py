@@ -23,18 +23,16 @@ import argparse
 import datetime
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, cell, cmdline, cpu_times,
                     build_rpm, ensure_pm2, log, machine, machine_line, now,
                     quick_default, read_file, render_table, summary, target_dir, timed_quiet,
-                    trap_signals, write_results)
+                    bench_session, write_results)
 import managers
 
 APPS = 20
@@ -401,9 +399,6 @@ def main():
     want = [args.only] if args.only else ["rpm", "pm2"]
     pm2_bin = ensure_pm2() if "pm2" in want else None
 
-    root = tempfile.mkdtemp(prefix="rpm-bench-")
-    managers = []
-    trap_signals()
     results = {
         "bench": "core",
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -412,27 +407,18 @@ def main():
         "versions": {},
         "results": {},
     }
-    try:
+    with bench_session("rpm-bench-") as (root, started):
         results["spawn_floor"] = spawn_floor_ms(50)
         for who in want:
             sub = os.path.join(root, who)
             os.makedirs(sub)
             m = Rpm(sub, rpm_bin) if who == "rpm" else Pm2(sub, pm2_bin)
-            managers.append(m)
+            started.append(m)
             results["versions"][who] = m.version()
             results["results"][who] = bench_manager(m, cfg)
             m.kill()  # one manager at a time on a 2-core machine
         results["versions"]["node"] = results["machine"]["node"]
         results["machine"]["loadavg_end"] = os.getloadavg()
-    except KeyboardInterrupt:
-        log("interrupted; cleaning up")
-        raise SystemExit(130)
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for m in managers:
-            m.kill()
-        shutil.rmtree(root, ignore_errors=True)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     out = args.out or os.path.join(
         BENCH, "results", f"core-{datetime.datetime.now():%Y%m%d-%H%M%S}.json")

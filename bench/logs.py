@@ -25,17 +25,14 @@ import argparse
 import datetime
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import managers
 from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, build_rpm, cell, cmdline,
                     cpu_times, ensure_pm2, fmt, log, machine, machine_line, now,
-                    quick_default, render_table, summary, target_dir, trap_signals,
+                    quick_default, render_table, summary, target_dir, bench_session,
                     write_results)
 
 POLL = 0.001  # seconds between looks at the log file's size
@@ -378,9 +375,6 @@ def main():
     payload = len(expected)
     tail = last_line(cfg["lines"], cfg["line_bytes"])
 
-    root = tempfile.mkdtemp(prefix="rpm-logbench-")
-    managers = []
-    trap_signals()
     results = {
         "bench": "logs",
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -390,7 +384,7 @@ def main():
         "payload_bytes": payload,
         "results": {},
     }
-    try:
+    with bench_session("rpm-logbench-") as (root, started):
         res = results["results"]
         for label, fn in (("direct", run_direct), ("pipe (| cat)", run_pipe)):
             log(f"== {label}: {cfg['lines']} lines x {cfg['reps']} reps")
@@ -403,22 +397,13 @@ def main():
             os.makedirs(sub)
             m = (Rpm if who == "rpm" else Pm2)(sub, rpm_bin if who == "rpm" else pm2_bin)
             m.gen = gen
-            managers.append(m)
+            started.append(m)
             results["versions"][who] = m.version()
             m.run("ping" if who == "pm2" else "jlist")  # daemon up before the clock starts
             res.update(bench_manager(m, cfg, gen_args, expected, tail, payload))
             m.kill()  # one manager at a time on a 2-core machine
         results["versions"]["node"] = results["machine"]["node"]
         results["machine"]["loadavg_end"] = os.getloadavg()
-    except KeyboardInterrupt:
-        log("interrupted; cleaning up")
-        raise SystemExit(130)
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for m in managers:
-            m.kill()
-        shutil.rmtree(root, ignore_errors=True)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     out = args.out or os.path.join(
         BENCH, "results", f"logs-{datetime.datetime.now():%Y%m%d-%H%M%S}.json")

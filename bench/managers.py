@@ -5,13 +5,16 @@ can always be stopped (its own `kill`, then SIGKILL of the pids it recorded and 
 Used by bench/core.py and bench/logs.py. Stdlib only, Linux only (/proc).
 """
 
+import contextlib
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -389,6 +392,26 @@ def trap_signals():
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_term)
+
+
+@contextlib.contextmanager
+def bench_session(prefix):
+    """A temp folder and a list for the managers started in it; however the bench ends
+    (success, failure, Ctrl-C, SIGTERM), every manager is stopped and the folder removed."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    started = []
+    trap_signals()
+    try:
+        yield root, started
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+        raise SystemExit(130)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for m in started:
+            m.kill()
+        shutil.rmtree(root, ignore_errors=True)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def write_results(results, out):

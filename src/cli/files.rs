@@ -23,20 +23,11 @@ pub fn load(
     only: &[String],
     strict: bool,
 ) -> Result<Vec<AppSpec>, CliError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
-    let opts = LoadOptions {
-        env_profile: env.map(str::to_string),
-        only: only.to_vec(),
-        strict,
-        caller_env: std::env::vars().collect(),
-        caller_cwd: cwd,
-    };
-    let loaded = config::load_file(Path::new(path), &opts)?;
+    let opts = load_options(env, only, strict, std::env::vars().collect())?;
+    let mut loaded = config::load_file(Path::new(path), &opts)?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
-    let mut loaded = loaded;
     for app in &mut loaded.apps {
         if app.exec_mode == crate::config::ExecMode::Cluster {
             eprintln!(
@@ -52,6 +43,24 @@ pub fn load(
         .into_iter()
         .filter_map(|i| apps.get_mut(i).and_then(Option::take))
         .collect())
+}
+
+/// How the CLI loads a file from where the user stands.
+fn load_options(
+    env: Option<&str>,
+    only: &[String],
+    strict: bool,
+    caller_env: BTreeMap<String, String>,
+) -> Result<LoadOptions, CliError> {
+    let caller_cwd = std::env::current_dir()
+        .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
+    Ok(LoadOptions {
+        env_profile: env.map(str::to_string),
+        only: only.to_vec(),
+        strict,
+        caller_env,
+        caller_cwd,
+    })
 }
 
 /// `rpm start FILE`: starts the file's apps; those already known are restarted with the
@@ -86,25 +95,22 @@ pub fn apply(client: &Client, args: &ApplyArgs) -> Result<(), CliError> {
     let declared = declared_env(&args.file, args.env.as_deref(), &args.only)?;
     let running = running_specs(client)?;
     let source = std::fs::canonicalize(&args.file).ok();
-    let mut plan: Vec<(String, String)> = Vec::new();
-    let mut to_start = Vec::new();
-    let mut to_restart = Vec::new();
-    for spec in &apps {
+    let mut plan: Vec<(&str, String)> = Vec::new();
+    let mut changes: Vec<AppSpec> = Vec::new();
+    for spec in apps.iter() {
         match running.get(&spec.name) {
             None => {
-                plan.push(("start".into(), spec.name.clone()));
-                to_start.push(spec.clone());
+                plan.push(("start", spec.name.clone()));
+                changes.push(spec.clone());
             }
             Some(old) => {
                 let changed = differences(old, spec, declared.get(&spec.name));
                 if changed.is_empty() {
-                    plan.push(("unchanged".into(), spec.name.clone()));
+                    plan.push(("unchanged", spec.name.clone()));
                 } else {
-                    plan.push((
-                        "restart".into(),
-                        format!("{} ({} changed)", spec.name, changed.join(", ")),
-                    ));
-                    to_restart.push(spec.clone());
+                    let why = format!("{} ({} changed)", spec.name, changed.join(", "));
+                    plan.push(("restart", why));
+                    changes.push(spec.clone());
                 }
             }
         }
@@ -112,14 +118,13 @@ pub fn apply(client: &Client, args: &ApplyArgs) -> Result<(), CliError> {
     let mut to_delete = Vec::new();
     if args.prune {
         for (name, old) in &running {
-            let from_this_file = old.source_file.is_some()
-                && old
-                    .source_file
-                    .as_ref()
-                    .and_then(|f| std::fs::canonicalize(f).ok())
-                    == source;
+            let old_source = old
+                .source_file
+                .as_ref()
+                .and_then(|f| std::fs::canonicalize(f).ok());
+            let from_this_file = old_source.is_some() && old_source == source;
             if from_this_file && !apps.iter().any(|a| &a.name == name) {
-                plan.push(("delete".into(), name.clone()));
+                plan.push(("delete", name.clone()));
                 to_delete.push(name.clone());
             }
         }
@@ -135,10 +140,6 @@ pub fn apply(client: &Client, args: &ApplyArgs) -> Result<(), CliError> {
     if !to_delete.is_empty() {
         client.request_or_start(Request::Delete { targets: to_delete })?;
     }
-    let changes: Vec<AppSpec> = apps
-        .into_iter()
-        .filter(|a| to_start.iter().chain(&to_restart).any(|c| c.name == a.name))
-        .collect();
     if !changes.is_empty() {
         client.request_or_start(Request::Start {
             apps: changes,
@@ -155,22 +156,12 @@ fn declared_env(
     env: Option<&str>,
     only: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, CliError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
-    let mut caller_env = BTreeMap::new();
     // Enough of the caller's environment to resolve paths and find node.
-    for key in ["HOME", "PATH"] {
-        if let Ok(v) = std::env::var(key) {
-            caller_env.insert(key.to_string(), v);
-        }
-    }
-    let opts = LoadOptions {
-        env_profile: env.map(str::to_string),
-        only: only.to_vec(),
-        strict: false,
-        caller_env: caller_env.clone(),
-        caller_cwd: cwd,
-    };
+    let caller_env: BTreeMap<String, String> = ["HOME", "PATH"]
+        .into_iter()
+        .filter_map(|key| std::env::var(key).ok().map(|v| (key.to_string(), v)))
+        .collect();
+    let opts = load_options(env, only, false, caller_env.clone())?;
     let loaded = config::load_file(Path::new(path), &opts)?;
     Ok(loaded
         .apps

@@ -43,6 +43,13 @@ pub fn logs(client: &Client, args: &LogsArgs) -> Result<(), CliError> {
             }
         }
     }
+    if sources.is_empty() {
+        // Following nothing would wait forever: new apps are not picked up.
+        return Err(CliError::Failed(
+            "no log file to show: no app is known yet, or the selected ones log to /dev/null"
+                .into(),
+        ));
+    }
     let timestamp = match &args.timestamp {
         Some(fmt) => Some(
             TimestampFormat::parse(fmt)

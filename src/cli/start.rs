@@ -93,7 +93,9 @@ pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Resu
     }
     let ms = |flag: &str, v: &Option<String>| -> Result<Option<u64>, CliError> {
         v.as_deref()
-            .map(|s| parse_duration_ms(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}"))))
+            .map(|s| {
+                config::parse_duration_ms(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
+            })
             .transpose()
     };
     if let Some(v) = ms("min-uptime", &args.min_uptime)? {
@@ -154,21 +156,9 @@ fn check_name(name: &str) -> Result<(), CliError> {
 }
 
 fn parse_instances(value: &str) -> Result<u32, CliError> {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get() as u32)
-        .unwrap_or(1);
-    match value {
-        // PM2: `max` (and 0) is one per core, -1 one per core but one.
-        "max" | "0" => Ok(cpus),
-        "-1" => Ok(cpus.saturating_sub(1).max(1)),
-        other => other.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            CliError::Usage(format!(
-                "-i/--instances must be a number, `max` or -1, found `{other}`"
-            ))
-        }),
-    }
-}
-
-fn parse_duration_ms(value: &str) -> Result<u64, String> {
-    config::parse_duration_ms(value)
+    config::parse_instances(value).ok_or_else(|| {
+        CliError::Usage(format!(
+            "-i/--instances must be a number, `max` or -1, found `{value}`"
+        ))
+    })
 }

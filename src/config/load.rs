@@ -92,8 +92,7 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
         caller_env: &opts.caller_env,
         caller_cwd: &opts.caller_cwd,
         profile: opts.env_profile.as_deref(),
-        cpus: std::thread::available_parallelism()
-            .map_or(1, |n| u32::try_from(n.get()).unwrap_or(1)),
+        cpus: super::values::cpu_count(),
     };
     let apps: Vec<AppSpec> = selected
         .into_iter()

@@ -54,3 +54,4 @@ pub use signal::parse_signal;
 pub use spec::{AppSpec, ExecMode, LogType};
 pub use units::{parse_duration_ms, parse_size};
 pub use validate::validate_app_name;
+pub use values::parse_instances;

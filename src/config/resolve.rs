@@ -13,7 +13,7 @@ use super::interpreter::{normalize, resolve_script};
 use super::report::Report;
 use super::spec::{AppSpec, ExecMode, LogType};
 use super::validate::RawApp;
-use super::values::{FilterEnv, Instances, Parsed, WatchSpec};
+use super::values::{FilterEnv, Parsed, WatchSpec};
 
 /// What resolution needs besides the app itself.
 pub(crate) struct Context<'a> {
@@ -76,9 +76,7 @@ pub(crate) fn resolve_app(
         spec.namespace = ns.to_string();
     }
     spec.instances = match raw.get("instances") {
-        Some(Parsed::Instances(Instances::Count(n))) => *n,
-        Some(Parsed::Instances(Instances::Max)) => ctx.cpus,
-        Some(Parsed::Instances(Instances::AllButOne)) => ctx.cpus.saturating_sub(1).max(1),
+        Some(Parsed::Instances(instances)) => instances.resolve(ctx.cpus),
         _ => 1,
     };
     if raw.str("exec_mode") == Some("cluster") {

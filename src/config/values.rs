@@ -40,6 +40,28 @@ pub(crate) enum Instances {
     AllButOne,
 }
 
+impl Instances {
+    /// The number of instances on a machine with `cpus` cores (PM2's rule).
+    pub(crate) fn resolve(self, cpus: u32) -> u32 {
+        match self {
+            Instances::Count(n) => n,
+            Instances::Max => cpus,
+            Instances::AllButOne => cpus.saturating_sub(1).max(1),
+        }
+    }
+}
+
+/// This machine's core count, for `instances: max` and -1.
+pub(crate) fn cpu_count() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1))
+}
+
+/// `instances` as written on a command line (`4`, `max`, `0`, `-1`), resolved for this
+/// machine; `None` for anything else.
+pub fn parse_instances(text: &str) -> Option<u32> {
+    instances(&Value::Str(text.to_string())).map(|i| i.resolve(cpu_count()))
+}
+
 /// `watch` before paths are resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WatchSpec {

@@ -144,8 +144,7 @@ impl Supervisor {
                 proctree::started_unix_ms(start, wall_now)
             };
             slot.started_at_ms = Some(started_ms);
-            let age = Duration::from_millis(wall_now.saturating_sub(started_ms));
-            slot.inst.started = Instant::now().checked_sub(age).or(Some(Instant::now()));
+            slot.inst.started = Some(monotonic_since(started_ms));
             slot.child = proctree::stat(pid).is_some_and(|st| st.ppid == self.me);
             slot.uid = proctree::uid(pid);
             if !slot.child {
@@ -173,10 +172,7 @@ impl Supervisor {
                 slot.inst.status = status;
                 slot.inst.intent = s.intent;
                 slot.adopted = true;
-                let age = Duration::from_millis(
-                    unix_ms(SystemTime::now()).saturating_sub(s.started_at.unwrap_or(0)),
-                );
-                slot.inst.started = Instant::now().checked_sub(age).or(Some(Instant::now()));
+                slot.inst.started = Some(monotonic_since(s.started_at.unwrap_or(0)));
                 Some(Input::Exited {
                     code: None,
                     signal: None,
@@ -193,6 +189,13 @@ impl Supervisor {
             _ => None,
         }
     }
+}
+
+/// The monotonic instant matching a Unix time in ms (now, if that is too far back).
+fn monotonic_since(unix_ms_then: u64) -> Instant {
+    let age = Duration::from_millis(unix_ms(SystemTime::now()).saturating_sub(unix_ms_then));
+    let now = Instant::now();
+    now.checked_sub(age).unwrap_or(now)
 }
 
 /// An instance as saved, with no process yet.

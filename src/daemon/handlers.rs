@@ -11,6 +11,7 @@ use super::policy::{Input, Status};
 use super::spawn;
 use super::supervisor::{App, Exit, Supervisor, Then, Waiter};
 use crate::atomic_write::write_atomic;
+use crate::config::interpreter::is_executable;
 use crate::config::AppSpec;
 use crate::ipc::protocol::VERSION;
 use crate::ipc::{ErrorKind, Request, Response, StartMode};
@@ -85,6 +86,12 @@ impl Supervisor {
                 self.begin_quit(Some(reply.clone()));
                 Ok(None)
             }
+            // Checked first, so a bad path leaves this daemon alone instead of failing at
+            // exec after it has already wound down.
+            Request::Update { exe } if !is_executable(&exe) => Err(failed(format!(
+                "cannot replace the daemon with {}: not an executable file",
+                exe.display()
+            ))),
             Request::Update { exe } => {
                 self.persist();
                 self.persister.flush(std::time::Duration::from_secs(5));
@@ -114,6 +121,23 @@ impl Supervisor {
                 });
             }
         }
+    }
+
+    /// Answers `reply` with the rows of `ids` (and the `deleted` rows captured before)
+    /// once none of them is launching or stopping and the state showing it is on disk.
+    fn answer_when_settled(
+        &mut self,
+        ids: Vec<u32>,
+        reply: &Sender<Response>,
+        deleted: Vec<crate::ipc::ProcessInfo>,
+    ) {
+        self.waiters.push(Waiter {
+            ids,
+            reply: Some(reply.clone()),
+            deleted,
+            then: Then::Reply,
+            durable_at: None,
+        });
     }
 
     /// Instance ids named by targets: `all`, an id, an app name or a namespace.
@@ -166,13 +190,7 @@ impl Supervisor {
         for id in &ids {
             self.apply(*id, input.clone());
         }
-        self.waiters.push(Waiter {
-            ids,
-            reply: Some(reply.clone()),
-            deleted: Vec::new(),
-            then: Then::Reply,
-            durable_at: None,
-        });
+        self.answer_when_settled(ids, reply, Vec::new());
         Ok(None)
     }
 
@@ -186,13 +204,7 @@ impl Supervisor {
         for id in &ids {
             self.apply(*id, Input::Delete);
         }
-        self.waiters.push(Waiter {
-            ids,
-            reply: Some(reply.clone()),
-            deleted,
-            then: Then::Reply,
-            durable_at: None,
-        });
+        self.answer_when_settled(ids, reply, deleted);
         Ok(None)
     }
 
@@ -253,17 +265,16 @@ impl Supervisor {
                 touched.push(id);
             }
         }
-        let failures: Vec<String> = touched
+        let failure = touched
             .iter()
             .filter_map(|id| self.slots.get(id))
             .filter(|s| s.inst.status == Status::Errored)
-            .filter_map(|s| {
+            .find_map(|s| {
                 s.last_error
                     .as_ref()
                     .map(|e| format!("`{}` failed to start: {e}", s.app))
-            })
-            .collect();
-        if let Some(first) = failures.into_iter().next() {
+            });
+        if let Some(first) = failure {
             // A new app that could not start at all is not kept: the request changed nothing.
             for name in added {
                 let ids = self
@@ -284,13 +295,7 @@ impl Supervisor {
             }
             return Err(failed(first));
         }
-        self.waiters.push(Waiter {
-            ids: touched,
-            reply: Some(reply.clone()),
-            deleted: Vec::new(),
-            then: Then::Reply,
-            durable_at: None,
-        });
+        self.answer_when_settled(touched, reply, Vec::new());
         Ok(None)
     }
 

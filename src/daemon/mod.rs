@@ -12,6 +12,7 @@ pub(crate) mod adopt;
 pub(crate) mod event;
 pub(crate) mod handlers;
 pub(crate) mod info;
+pub(crate) mod mailbox;
 pub(crate) mod outputs;
 pub mod persist;
 pub(crate) mod pidfd;

@@ -7,13 +7,13 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::mpsc::Sender;
 
-use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-use nix::sys::eventfd::{EfdFlags, EventFd};
+use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
+use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 
 /// Opens a pidfd for `pid`.
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
@@ -33,45 +33,33 @@ enum Command {
 
 /// Handle on the pidfd thread.
 pub struct PidWatcher {
-    commands: Sender<Command>,
-    wake: std::sync::Arc<EventFd>,
+    mailbox: Mailbox<Command>,
 }
 
 impl PidWatcher {
     pub fn spawn(events: Sender<Event>) -> io::Result<PidWatcher> {
-        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
-        let wake = std::sync::Arc::new(
-            EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
-                .map_err(io::Error::from)?,
-        );
-        epoll
-            .add(wake.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, u64::MAX))
-            .map_err(io::Error::from)?;
-        let (tx, rx) = mpsc::channel();
-        let thread_wake = wake.clone();
+        let (epoll, mailbox, inbox) = epoll_with_mailbox()?;
         std::thread::Builder::new()
             .name("pidfds".into())
             .stack_size(64 * 1024)
-            .spawn(move || run(epoll, &thread_wake, rx, events))?;
-        Ok(PidWatcher { commands: tx, wake })
+            .spawn(move || run(epoll, inbox, events))?;
+        Ok(PidWatcher { mailbox })
     }
 
     /// Watches `pid`; an `Event::Vanished` follows its exit (at once if already gone).
     pub fn watch(&self, pid: i32) -> io::Result<()> {
         let fd = pidfd_open(pid)?;
-        let _ = self.commands.send(Command::Watch(pid, fd));
-        let _ = self.wake.write(1);
+        self.mailbox.send(Command::Watch(pid, fd));
         Ok(())
     }
 
     /// Stops watching `pid`.
     pub fn forget(&self, pid: i32) {
-        let _ = self.commands.send(Command::Forget(pid));
-        let _ = self.wake.write(1);
+        self.mailbox.send(Command::Forget(pid));
     }
 }
 
-fn run(epoll: Epoll, wake: &EventFd, commands: Receiver<Command>, events: Sender<Event>) {
+fn run(epoll: Epoll, inbox: Inbox<Command>, events: Sender<Event>) {
     let mut watched: HashMap<i32, OwnedFd> = HashMap::new();
     let mut ready = [EpollEvent::empty(); 32];
     loop {
@@ -82,9 +70,8 @@ fn run(epoll: Epoll, wake: &EventFd, commands: Receiver<Command>, events: Sender
         };
         for event in &ready[..n] {
             let key = event.data();
-            if key == u64::MAX {
-                let _ = wake.read();
-                while let Ok(command) = commands.try_recv() {
+            if key == WAKE_KEY {
+                for command in inbox.drain() {
                     match command {
                         Command::Watch(pid, fd) => {
                             let added =

@@ -15,14 +15,13 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, SystemTime};
 
-use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-use nix::sys::eventfd::{EfdFlags, EventFd};
+use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
+use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
@@ -32,7 +31,6 @@ const CHUNK: usize = 1024 * 1024;
 const READS_PER_TURN: usize = 16;
 /// Retry period of a failed write.
 const RETRY: Duration = Duration::from_secs(1);
-const WAKE_KEY: u64 = u64::MAX;
 
 /// Where one instance's output goes.
 #[derive(Debug, Clone)]
@@ -71,22 +69,12 @@ pub enum PumpCommand {
 /// Handle on the pump thread.
 #[derive(Clone)]
 pub struct Pump {
-    commands: Sender<PumpCommand>,
-    wake: Arc<EventFd>,
+    mailbox: Mailbox<PumpCommand>,
 }
 
 impl Pump {
     pub fn spawn(events: Sender<Event>) -> io::Result<Pump> {
-        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
-        let wake = Arc::new(
-            EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
-                .map_err(io::Error::from)?,
-        );
-        epoll
-            .add(wake.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, WAKE_KEY))
-            .map_err(io::Error::from)?;
-        let (tx, rx) = mpsc::channel();
-        let thread_wake = wake.clone();
+        let (epoll, mailbox, inbox) = epoll_with_mailbox()?;
         std::thread::Builder::new()
             .name("log-pump".into())
             .stack_size(128 * 1024)
@@ -99,14 +87,13 @@ impl Pump {
                     buf: vec![0; CHUNK],
                     out: Vec::with_capacity(CHUNK * 2),
                 };
-                state.run(&thread_wake, rx);
+                state.run(inbox);
             })?;
-        Ok(Pump { commands: tx, wake })
+        Ok(Pump { mailbox })
     }
 
     pub fn send(&self, command: PumpCommand) {
-        let _ = self.commands.send(command);
-        let _ = self.wake.write(1);
+        self.mailbox.send(command);
     }
 
     /// Drains every FIFO and stops the thread, waiting at most `timeout`.
@@ -150,7 +137,7 @@ struct PumpState {
 }
 
 impl PumpState {
-    fn run(&mut self, wake: &EventFd, commands: Receiver<PumpCommand>) {
+    fn run(&mut self, inbox: Inbox<PumpCommand>) {
         let mut targets: HashMap<u32, Target> = HashMap::new();
         let mut ready = [EpollEvent::empty(); 64];
         loop {
@@ -170,8 +157,7 @@ impl PumpState {
             };
             for event in &ready[..n] {
                 if event.data() == WAKE_KEY {
-                    let _ = wake.read();
-                    while let Ok(command) = commands.try_recv() {
+                    for command in inbox.drain() {
                         if !self.command(command, &mut targets) {
                             return;
                         }

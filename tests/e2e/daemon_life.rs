@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 
-use crate::harness::{alive, fixture, wait_until, RpmHome, DEADLINE};
+use crate::harness::{alive, wait_until, RpmHome, DEADLINE};
 
 #[test]
 fn two_concurrent_first_commands_start_exactly_one_daemon() {
@@ -108,10 +108,12 @@ fn a_live_daemon_is_never_displaced() {
 fn sigterm_stops_every_app_gracefully_then_the_daemon() {
     let home = RpmHome::new();
     let signal_file = home.join("signal");
-    let script = fixture("graceful.sh");
-    let mut cmd = home.command(&["start", script.to_str().expect("path"), "--name", "g"]);
-    cmd.env("SIGNAL_FILE", &signal_file);
-    assert!(cmd.output().expect("start").status.success());
+    home.start_fixture_env(
+        "graceful.sh",
+        "g",
+        &[],
+        &[("SIGNAL_FILE", signal_file.as_os_str())],
+    );
     let app = home.wait_app("g", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid") as i32;

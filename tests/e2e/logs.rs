@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
 
-use crate::harness::{fixture, wait_until, RpmHome, DEADLINE};
+use crate::harness::{wait_until, RpmHome, DEADLINE};
 
 fn read(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_default()
@@ -69,21 +69,19 @@ fn a_5_mb_line_binary_bytes_and_a_partial_last_line_are_kept() {
 #[test]
 fn instances_and_streams_sharing_a_file_never_mix_inside_a_line() {
     let home = RpmHome::new();
-    let script = fixture("shouter.py");
     let combined = home.join("all.log");
-    let mut cmd = home.command(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
+    home.start_fixture_env(
+        "shouter.py",
         "shout",
-        "-i",
-        "3",
-        "--merge-logs",
-        "-l",
-        combined.to_str().expect("path"),
-    ]);
-    cmd.env("COUNT", "200");
-    assert!(cmd.output().expect("start").status.success());
+        &[
+            "-i",
+            "3",
+            "--merge-logs",
+            "-l",
+            combined.to_str().expect("path"),
+        ],
+        &[("COUNT", std::ffi::OsStr::new("200"))],
+    );
     wait_until(DEADLINE, "600 lines in the combined log", || {
         let n = count_lines(&combined);
         if n >= 600 {

@@ -1,8 +1,6 @@
 //! Stopping: the stop signal, kill_timeout, tree kill, orphans, delete.
 
-use std::time::Duration;
-
-use crate::harness::{alive, fixture, wait_until, RpmHome, DEADLINE};
+use crate::harness::{alive, wait_gone, wait_until, RpmHome, DEADLINE};
 
 fn read_pids(path: &std::path::Path) -> Vec<i32> {
     wait_until(DEADLINE, "the app to record its pids", || {
@@ -23,10 +21,12 @@ fn read_pids(path: &std::path::Path) -> Vec<i32> {
 fn stop_sends_sigint_by_default_and_the_app_exits_cleanly() {
     let home = RpmHome::new();
     let signal_file = home.join("signal");
-    let script = fixture("graceful.sh");
-    let mut cmd = home.command(&["start", script.to_str().expect("path"), "--name", "g"]);
-    cmd.env("SIGNAL_FILE", &signal_file);
-    assert!(cmd.output().expect("start").status.success());
+    home.start_fixture_env(
+        "graceful.sh",
+        "g",
+        &[],
+        &[("SIGNAL_FILE", signal_file.as_os_str())],
+    );
     home.wait_app("g", "online", |p| p["status"] == "online");
     let out = home.ok(&["stop", "g"]);
     assert!(out.contains("stopped"), "{out}");
@@ -44,17 +44,12 @@ fn stop_sends_sigint_by_default_and_the_app_exits_cleanly() {
 fn kill_signal_chooses_the_stop_signal() {
     let home = RpmHome::new();
     let signal_file = home.join("signal");
-    let script = fixture("graceful.sh");
-    let mut cmd = home.command(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
+    home.start_fixture_env(
+        "graceful.sh",
         "g",
-        "--kill-signal",
-        "SIGTERM",
-    ]);
-    cmd.env("SIGNAL_FILE", &signal_file);
-    assert!(cmd.output().expect("start").status.success());
+        &["--kill-signal", "SIGTERM"],
+        &[("SIGNAL_FILE", signal_file.as_os_str())],
+    );
     home.ok(&["stop", "g"]);
     assert_eq!(
         std::fs::read_to_string(&signal_file)
@@ -68,17 +63,12 @@ fn kill_signal_chooses_the_stop_signal() {
 fn an_app_ignoring_sigint_and_sigterm_is_killed_after_kill_timeout_with_its_grandchildren() {
     let home = RpmHome::new();
     let pids_file = home.join("pids");
-    let script = fixture("ignore_signals.sh");
-    let mut cmd = home.command(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
+    home.start_fixture_env(
+        "ignore_signals.sh",
         "stubborn",
-        "--kill-timeout",
-        "500",
-    ]);
-    cmd.env("PIDS_FILE", &pids_file);
-    assert!(cmd.output().expect("start").status.success());
+        &["--kill-timeout", "500"],
+        &[("PIDS_FILE", pids_file.as_os_str())],
+    );
     let pids = read_pids(&pids_file);
     assert!(pids.iter().all(|p| alive(*p)));
     let out = home.run(&["stop", "stubborn"]);
@@ -86,45 +76,22 @@ fn an_app_ignoring_sigint_and_sigterm_is_killed_after_kill_timeout_with_its_gran
     let row = home.app("stubborn");
     assert_eq!(row["status"], "stopped");
     assert_eq!(row["exit_signal"], "SIGKILL");
-    wait_until(DEADLINE, "the app and its grandchild to be gone", || {
-        let left: Vec<&i32> = pids.iter().filter(|p| alive(**p)).collect();
-        if left.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("alive: {left:?}"))
-        }
-    });
+    wait_gone(&pids, "the app and its grandchild to be gone");
 }
 
 #[test]
 fn orphans_left_by_an_exiting_app_are_stopped_before_it_restarts() {
     let home = RpmHome::new();
     let pids_file = home.join("pids");
-    let script = fixture("orphans.sh");
-    let mut cmd = home.command(&[
-        "start",
-        script.to_str().expect("path"),
-        "--name",
+    home.start_fixture_env(
+        "orphans.sh",
         "leaky",
-        "--",
-        "0.3",
-    ]);
-    cmd.env("PIDS_FILE", &pids_file);
-    assert!(cmd.output().expect("start").status.success());
+        &["--", "0.3"],
+        &[("PIDS_FILE", pids_file.as_os_str())],
+    );
     let pids = read_pids(&pids_file);
     home.wait_app("leaky", "a restart", |p| p["restarts"].as_u64() >= Some(1));
-    wait_until(
-        DEADLINE,
-        "both orphans (same group, and setsid) to be gone",
-        || {
-            let left: Vec<&i32> = pids.iter().filter(|p| alive(**p)).collect();
-            if left.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("alive: {left:?}"))
-            }
-        },
-    );
+    wait_gone(&pids, "both orphans (same group, and setsid) to be gone");
     home.ok(&["delete", "leaky"]);
 }
 
@@ -137,13 +104,7 @@ fn delete_stops_the_app_and_forgets_it() {
         .expect("pid") as i32;
     home.ok(&["delete", "nap"]);
     assert!(home.jlist().is_empty());
-    wait_until(Duration::from_secs(5), "the process to be gone", || {
-        if alive(pid) {
-            Err("alive".into())
-        } else {
-            Ok(())
-        }
-    });
+    wait_gone(&[pid], "the process to be gone");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -67,6 +68,30 @@ pub fn assert_stays(duration: Duration, what: &str, mut probe: impl FnMut() -> R
     }
 }
 
+/// Stdout of an rpm run that must have succeeded; fails the test with its output if not.
+fn succeeded(args: &[&str], out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "rpm {args:?} failed with {}:\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits until none of `pids` is alive.
+pub fn wait_gone(pids: &[i32], what: &str) {
+    wait_until(DEADLINE, what, || {
+        let left: Vec<&i32> = pids.iter().filter(|p| alive(**p)).collect();
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("alive: {left:?}"))
+        }
+    });
+}
+
 /// Whether a process exists and is not a zombie.
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -124,15 +149,7 @@ impl RpmHome {
 
     /// Runs rpm, expects success, returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "rpm {args:?} failed with {}:\nstdout: {}\nstderr: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeded(args, self.run(args))
     }
 
     /// Runs rpm, expects failure with `code`, returns stderr.
@@ -150,6 +167,17 @@ impl RpmHome {
 
     /// `rpm start tests/fixtures/<file> --name <name> <extra…>`, expecting success.
     pub fn start_fixture(&self, file: &str, name: &str, extra: &[&str]) -> String {
+        self.start_fixture_env(file, name, extra, &[])
+    }
+
+    /// The same, with variables added to the caller's environment (which apps inherit).
+    pub fn start_fixture_env(
+        &self,
+        file: &str,
+        name: &str,
+        extra: &[&str],
+        env: &[(&str, &OsStr)],
+    ) -> String {
         let path = fixture(file);
         let mut args = vec![
             "start",
@@ -158,7 +186,9 @@ impl RpmHome {
             name,
         ];
         args.extend_from_slice(extra);
-        self.ok(&args)
+        let mut cmd = self.command(&args);
+        cmd.envs(env.iter().copied());
+        succeeded(&args, cmd.output().expect("run the rpm binary"))
     }
 
     /// `rpm jlist`, parsed.
