@@ -388,3 +388,13 @@ fn reload_logs_reopens_files_after_an_external_rotation() {
         assert_eq!(line, format!("line {}", i + 1));
     }
 }
+
+#[test]
+fn logs_with_nothing_to_show_says_so_instead_of_waiting() {
+    let home = RpmHome::new();
+    let err = home.fails(&["logs"], 1);
+    assert_eq!(
+        err,
+        "error: no log file to show: no app is known yet, or the selected ones log to /dev/null\n"
+    );
+}
