@@ -16,7 +16,7 @@ use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
@@ -31,6 +31,14 @@ const CHUNK: usize = 1024 * 1024;
 const READS_PER_TURN: usize = 16;
 /// Retry period of a failed write.
 const RETRY: Duration = Duration::from_secs(1);
+/// A FIFO ready again within `BUSY` of the last turn, which read less than `SMALL`
+/// (the pipe far from full), belongs to a chatty app writing line by line: the pump lets
+/// its output gather for `GATHER` before reading, so lines move in batches instead of one
+/// wake-up (and one read and one write) per line. Quiet apps get no delay at all, and an
+/// app filling its pipe is never made to wait.
+const BUSY: Duration = Duration::from_millis(1);
+const SMALL: usize = 64 * 1024;
+const GATHER: Duration = Duration::from_micros(200);
 
 /// Where one instance's output goes.
 #[derive(Debug, Clone)]
@@ -140,6 +148,8 @@ impl PumpState {
     fn run(&mut self, inbox: Inbox<PumpCommand>) {
         let mut targets: HashMap<u32, Target> = HashMap::new();
         let mut ready = [EpollEvent::empty(); 64];
+        // When the last turn that read output ended, and how much it read.
+        let mut last_turn: Option<(Instant, usize)> = None;
         loop {
             let retrying = self.streams.values().any(|s| !s.pending.is_empty());
             let timeout = if retrying {
@@ -155,6 +165,11 @@ impl PumpState {
                     return;
                 }
             };
+            let output_ready = ready[..n].iter().any(|e| e.data() != WAKE_KEY);
+            if output_ready && should_gather(last_turn, Instant::now()) {
+                std::thread::sleep(GATHER);
+            }
+            let mut bytes = 0;
             for event in &ready[..n] {
                 if event.data() == WAKE_KEY {
                     for command in inbox.drain() {
@@ -163,8 +178,11 @@ impl PumpState {
                         }
                     }
                 } else {
-                    self.pump(event.data() as RawFd, &mut targets, false);
+                    bytes += self.pump(event.data() as RawFd, &mut targets, false);
                 }
+            }
+            if output_ready {
+                last_turn = Some((Instant::now(), bytes));
             }
             if retrying {
                 let stuck: Vec<RawFd> = self
@@ -313,12 +331,13 @@ impl PumpState {
 
     /// Reads what is waiting on `fd` and writes it out; `finish` also writes a partial
     /// last line (the writer exited).
-    fn pump(&mut self, fd: RawFd, targets: &mut HashMap<u32, Target>, finish: bool) {
+    fn pump(&mut self, fd: RawFd, targets: &mut HashMap<u32, Target>, finish: bool) -> usize {
+        let mut read = 0;
         let Some(state) = self.streams.get_mut(&fd) else {
-            return;
+            return read;
         };
         let Some(target) = targets.get_mut(&state.id) else {
-            return;
+            return read;
         };
         let stream = state.stream;
         // First pay what a failed write still owes, keeping the order of lines.
@@ -329,7 +348,7 @@ impl PumpState {
             {
                 state.pending = pending;
                 stall(&self.epoll, state, &self.events, target, message);
-                return;
+                return read;
             }
             report(&self.events, state.id, target, None);
             if !state.in_epoll {
@@ -347,6 +366,7 @@ impl PumpState {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break, // WouldBlock: drained.
             };
+            read += n;
             let chunk = &self.buf[..n];
             let direct = target.direct[stream as usize];
             // Direct: the bytes as they came (after any partial framed earlier); framed
@@ -378,7 +398,7 @@ impl PumpState {
                     owed.extend_from_slice(body);
                     state.pending = owed;
                     stall(&self.epoll, state, &self.events, target, message);
-                    return;
+                    return read;
                 }
                 report(&self.events, state.id, target, None);
                 if direct {
@@ -416,7 +436,14 @@ impl PumpState {
                 }
             }
         }
+        read
     }
+}
+
+/// Whether to let output gather before reading, given when the last turn that read
+/// output ended and how many bytes it read (see `BUSY`).
+fn should_gather(last_turn: Option<(Instant, usize)>, now: Instant) -> bool {
+    last_turn.is_some_and(|(end, bytes)| bytes < SMALL && now.duration_since(end) < BUSY)
 }
 
 /// A write failed: keep the bytes owed, stop reading the FIFO (the app waits) and tell
@@ -510,4 +537,27 @@ fn report(events: &Sender<Event>, id: u32, target: &mut Target, error: Option<St
     }
     target.error = error.clone();
     let _ = events.send(Event::LogError { id, message: error });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_gathers_only_while_a_stream_is_busy_with_small_reads() {
+        let now = Instant::now();
+        let ago = |d: Duration| now.checked_sub(d).unwrap_or(now);
+        // First output ever, or after a quiet spell: read at once.
+        assert!(!should_gather(None, now));
+        assert!(!should_gather(Some((ago(BUSY * 2), 100)), now));
+        // A chatty app writing line by line: let its lines gather.
+        assert!(should_gather(
+            Some((ago(Duration::from_micros(50)), 100)),
+            now
+        ));
+        assert!(should_gather(Some((now, SMALL - 1)), now));
+        // An app filling its pipe is never made to wait.
+        assert!(!should_gather(Some((now, SMALL)), now));
+        assert!(!should_gather(Some((now, CHUNK)), now));
+    }
 }
