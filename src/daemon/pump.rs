@@ -6,7 +6,9 @@
 //! a line is never split or interleaved. Writing synchronously is the back-pressure: an app
 //! that writes faster than the disk fills its pipe and waits, and loses nothing. When a
 //! write fails (full disk), the formatted bytes are kept, the FIFO is left unread (the app
-//! waits) and the write is retried every second until it succeeds.
+//! waits) and the write is retried every second until it succeeds. A stream that wakes
+//! the pump again right after a small read gets a short gathering delay (see `BUSY`), so
+//! apps that write line by line are moved in batches rather than one wake-up per line.
 //!
 //! The supervisor drives it with `PumpCommand`s; the pump only reports log errors back.
 
