@@ -1,5 +1,6 @@
 //! `loggen`: the log-throughput benchmark's app (`bench/logs.py`). Writes `N` numbered
-//! lines of `LEN` bytes (newline included) to stdout as fast as it can, then exits 0. It owns nothing else and runs on its own main thread.
+//! lines of `LEN` bytes (newline included) to stdout as fast as it can, then exits 0. It
+//! owns nothing else and runs on its own main thread.
 //!
 //! Line `i` (1-based) is `L` + `i` as nine digits + a space + `x` padding + `\n`, so a
 //! checker can find the number after any prefix a process manager adds (`--time`).

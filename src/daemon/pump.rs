@@ -332,14 +332,13 @@ impl PumpState {
     }
 
     /// Reads what is waiting on `fd` and writes it out; `finish` also writes a partial
-    /// last line (the writer exited).
+    /// last line (the writer exited). Returns how many bytes it read.
     fn pump(&mut self, fd: RawFd, targets: &mut HashMap<u32, Target>, finish: bool) -> usize {
-        let mut read = 0;
         let Some(state) = self.streams.get_mut(&fd) else {
-            return read;
+            return 0;
         };
         let Some(target) = targets.get_mut(&state.id) else {
-            return read;
+            return 0;
         };
         let stream = state.stream;
         // First pay what a failed write still owes, keeping the order of lines.
@@ -350,7 +349,7 @@ impl PumpState {
             {
                 state.pending = pending;
                 stall(&self.epoll, state, &self.events, target, message);
-                return read;
+                return 0;
             }
             report(&self.events, state.id, target, None);
             if !state.in_epoll {
@@ -361,6 +360,7 @@ impl PumpState {
                 state.in_epoll = added.is_ok();
             }
         }
+        let mut read = 0;
         for _ in 0..READS_PER_TURN {
             let n = match state.reader.read(&mut self.buf) {
                 Ok(0) => break,
