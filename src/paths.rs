@@ -126,4 +126,9 @@ impl Home {
     pub fn pipe(&self, id: u32, stream: &str) -> PathBuf {
         self.pipes_dir().join(format!("{id}.{stream}"))
     }
+    /// The start of a line the log pump has read from that FIFO but not yet written
+    /// (the line has not ended), so it survives the daemon.
+    pub fn partial_line(&self, id: u32, stream: &str) -> PathBuf {
+        self.pipes_dir().join(format!("{id}.{stream}.partial"))
+    }
 }

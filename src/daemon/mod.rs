@@ -14,6 +14,7 @@ pub(crate) mod handlers;
 pub(crate) mod info;
 pub(crate) mod mailbox;
 pub(crate) mod outputs;
+pub(crate) mod partial;
 pub mod persist;
 pub(crate) mod pidfd;
 pub mod policy;

@@ -17,6 +17,10 @@ impl Supervisor {
                 id,
                 out,
                 err,
+                partials: [
+                    self.home.partial_line(id, "out"),
+                    self.home.partial_line(id, "err"),
+                ],
                 outputs,
             }),
             (Err(e), _) | (_, Err(e)) => log::error!("instance {id}: {e}"),

@@ -1,9 +1,10 @@
 //! The log pump: one thread that moves every instance's output from its FIFOs to its files.
 //!
 //! One epoll waits on all output FIFOs. A readable FIFO is read in large chunks; the
-//! chunk is framed into lines (a partial last line waits for the rest), formatted
-//! (timestamps, JSON) into one buffer and appended to each target file with one write, so
-//! a line is never split or interleaved. Writing synchronously is the back-pressure: an app
+//! chunk is framed into lines (a partial last line waits for the rest, in memory and in
+//! a file that outlives the daemon: see `partial`), formatted (timestamps, JSON) into
+//! one buffer and appended to each target file with one write, so a line is never split
+//! or interleaved. Writing synchronously is the back-pressure: an app
 //! that writes faster than the disk fills its pipe and waits, and loses nothing. When a
 //! write fails (full disk), the formatted bytes are kept, the FIFO is left unread (the app
 //! waits) and the write is retried every second until it succeeds. A stream that wakes
@@ -24,6 +25,7 @@ use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
 use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use super::partial::PartialFile;
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
@@ -60,6 +62,8 @@ pub enum PumpCommand {
         id: u32,
         out: File,
         err: File,
+        /// Where each stream (out, err) keeps its partial line (see `partial`).
+        partials: [PathBuf; 2],
         outputs: Outputs,
     },
     /// Change where an instance's output goes.
@@ -119,6 +123,8 @@ struct StreamState {
     stream: Stream,
     reader: File,
     framer: LineFramer,
+    /// The framer's partial line, on disk.
+    partial: PartialFile,
     /// Formatted bytes a failed write still owes.
     pending: Vec<u8>,
     /// Direct mode: the last byte written was not a newline.
@@ -207,6 +213,7 @@ impl PumpState {
                 id,
                 out,
                 err,
+                partials,
                 outputs,
             } => {
                 self.detach(id, targets);
@@ -219,7 +226,12 @@ impl PumpState {
                     },
                 );
                 mark_direct(targets);
-                for (reader, stream) in [(out, Stream::Out), (err, Stream::Err)] {
+                let [out_partial, err_partial] = partials;
+                for (reader, stream, partial) in [
+                    (out, Stream::Out, out_partial),
+                    (err, Stream::Err, err_partial),
+                ] {
+                    let (partial, resumed) = PartialFile::resume(partial);
                     let fd = reader.as_raw_fd();
                     let added = self.epoll.add(
                         reader.as_fd(),
@@ -234,7 +246,8 @@ impl PumpState {
                             id,
                             stream,
                             reader,
-                            framer: LineFramer::new(),
+                            framer: LineFramer::resume(resumed),
+                            partial,
                             pending: Vec::new(),
                             in_epoll: true,
                             open_line: false,
@@ -311,7 +324,8 @@ impl PumpState {
     fn detach(&mut self, id: u32, targets: &mut HashMap<u32, Target>) {
         for fd in self.fds_of(id) {
             self.pump(fd, targets, true);
-            if let Some(state) = self.streams.remove(&fd) {
+            if let Some(mut state) = self.streams.remove(&fd) {
+                state.partial.remove();
                 if state.in_epoll {
                     let _ = self.epoll.delete(state.reader.as_fd());
                 }
@@ -393,6 +407,8 @@ impl PumpState {
                 }
             };
             if !head.is_empty() || !body.is_empty() {
+                // A kept partial line is about to be written as part of `head`.
+                state.partial.forget();
                 if let Err(message) =
                     write_targets(&mut self.files, &target.outputs, stream, head, body)
                 {
@@ -407,6 +423,7 @@ impl PumpState {
                     state.open_line = body.last().or(head.last()) != Some(&b'\n');
                 }
             }
+            state.partial.keep(state.framer.partial());
             if n < self.buf.len() {
                 break;
             }
@@ -421,6 +438,7 @@ impl PumpState {
                 stall(&self.epoll, state, &self.events, target, message);
             }
         } else if finish {
+            state.partial.forget();
             if let Some(last) = state.framer.finish() {
                 self.out.clear();
                 format_lines(

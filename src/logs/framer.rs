@@ -105,9 +105,18 @@ impl LineFramer {
         Framed { head, body }
     }
 
-    /// True when a partial line is waiting for its end.
-    pub fn has_partial(&self) -> bool {
-        !self.pending.is_empty()
+    /// A framer that continues a line whose start is `partial` (read by an earlier
+    /// daemon; it holds no `\n`).
+    pub fn resume(partial: Vec<u8>) -> LineFramer {
+        LineFramer {
+            pending: partial,
+            joined: Vec::new(),
+        }
+    }
+
+    /// The partial line waiting for its end (empty when the last byte was a `\n`).
+    pub fn partial(&self) -> &[u8] {
+        &self.pending
     }
 
     /// Ends the stream (the pipe closed): returns the partial last line, without a `\n`,
@@ -177,7 +186,17 @@ mod tests {
         assert!(framed.head.is_empty());
         assert_eq!(framed.body.as_ptr(), chunk.as_ptr());
         assert_eq!(framed.body, b"one\ntwo\n");
-        assert!(framer.has_partial());
+        assert_eq!(framer.partial(), b"thr");
+    }
+
+    #[test]
+    fn a_resumed_framer_completes_the_line_it_was_given() {
+        let mut framer = LineFramer::resume(b"half ".to_vec());
+        assert_eq!(framer.partial(), b"half ");
+        let framed = framer.push(b"line\nnext");
+        assert_eq!(framed.head, b"half line\n");
+        assert!(framed.body.is_empty());
+        assert_eq!(framer.partial(), b"next");
     }
 
     #[test]

@@ -398,3 +398,92 @@ fn logs_with_nothing_to_show_says_so_instead_of_waiting() {
         "error: no log file to show: no app is known yet, or the selected ones log to /dev/null\n"
     );
 }
+
+/// Bytes written into a FIFO that nobody has read yet (FIONREAD).
+fn unread(fifo: &std::path::Path) -> usize {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo)
+        .unwrap_or_else(|e| panic!("open {}: {e}", fifo.display()));
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD stores one int into `n`, which outlives the call.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), libc::FIONREAD, &mut n) };
+    assert_eq!(rc, 0, "FIONREAD on {}", fifo.display());
+    n as usize
+}
+
+/// Starts `half_line.sh` with `extra`, waits until the daemon has taken the half line
+/// out of the pipe, lets `replace` do away with the daemon, has the app end the line,
+/// and returns the contents of `files` once each holds a whole line.
+fn half_line_across(extra: &[&str], replace: impl Fn(&RpmHome), files: &[&str]) -> Vec<String> {
+    let home = RpmHome::new();
+    let signals = home.join("signals");
+    std::fs::create_dir(&signals).expect("signals dir");
+    let mut args = extra.to_vec();
+    args.extend(["--", signals.to_str().expect("utf-8 path")]);
+    home.start_fixture("half_line.sh", "half", &args);
+    let fifo = home.join("pipes/0.out");
+    let kept = home.join("pipes/0.out.partial");
+    wait_until(DEADLINE, "the daemon to read the half line", || {
+        if !signals.join("wrote").exists() {
+            return Err("not written yet".into());
+        }
+        match unread(&fifo) {
+            0 if read(&kept) == b"half " => Ok(()),
+            0 => Err(format!(
+                "read, kept so far: {:?}",
+                String::from_utf8_lossy(&read(&kept))
+            )),
+            n => Err(format!("{n} bytes unread")),
+        }
+    });
+    replace(&home);
+    std::fs::write(signals.join("go"), b"").expect("go");
+    home.jlist(); // a daemon again: it adopts the app and drains its pipe
+    files
+        .iter()
+        .map(|file| {
+            let path = home.join(file);
+            wait_until(DEADLINE, &format!("{file}: the line's end"), || {
+                let text = String::from_utf8_lossy(&read(&path)).into_owned();
+                if text.ends_with("line\n") {
+                    Ok(text)
+                } else {
+                    Err(format!("{text:?}"))
+                }
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_half_written_line_survives_a_sigkilled_daemon() {
+    let texts = half_line_across(
+        &["--time"],
+        |home| {
+            home.sigkill_daemon();
+        },
+        &["logs/half-out.log"],
+    );
+    let lines: Vec<&str> = texts[0].lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let (stamp, rest) = lines[0].split_once(": ").expect("a timestamp prefix");
+    assert_eq!(rest, "half line", "{lines:?}");
+    assert!(stamp.starts_with("20"), "{lines:?}");
+}
+
+#[test]
+fn a_half_written_line_survives_rpm_update() {
+    // Also in the combined log: a shared file, so the stream is framed.
+    let texts = half_line_across(
+        &["-l", "logs/all.log"],
+        |home| {
+            home.ok(&["update"]);
+        },
+        &["logs/half-out.log", "logs/all.log"],
+    );
+    assert_eq!(texts, ["half line\n", "half line\n"]);
+}
