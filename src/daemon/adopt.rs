@@ -13,6 +13,7 @@ use super::outputs::outputs_for;
 use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
 use super::policy::{Input, Intent, Status};
 use super::proctree;
+use super::pump::PumpCommand;
 use super::stopping::kill_tree;
 use super::supervisor::{unix_ms, App, Slot, Supervisor};
 use crate::ipc::protocol::VERSION;
@@ -83,10 +84,15 @@ impl Supervisor {
                 let outputs = outputs_for(&self.home, &saved_app.spec, s.id, s.instance);
                 let mut slot = restored_slot(&name, &s, &outputs);
                 let found = leaders.remove(&s.id).unwrap_or_default();
-                if let Some(input) = self.take_back(&mut slot, &s, found) {
+                let input = self.take_back(&mut slot, &s, found);
+                self.attach_output(s.id, outputs);
+                if let Some(input) = input {
+                    if matches!(input, Input::Exited { .. }) {
+                        // Gone while no daemon ran: drain what it wrote, end its last line.
+                        self.pump.send(PumpCommand::Exited { id: s.id });
+                    }
                     to_apply.push((s.id, input));
                 }
-                self.attach_output(s.id, outputs);
                 if let Some(app) = self.apps.get_mut(&name) {
                     app.ids.push(s.id);
                 }

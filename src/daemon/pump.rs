@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -127,8 +127,6 @@ struct StreamState {
     partial: PartialFile,
     /// Formatted bytes a failed write still owes.
     pending: Vec<u8>,
-    /// Direct mode: the last byte written was not a newline.
-    open_line: bool,
     in_epoll: bool,
 }
 
@@ -250,7 +248,6 @@ impl PumpState {
                             partial,
                             pending: Vec::new(),
                             in_epoll: true,
-                            open_line: false,
                         },
                     );
                 }
@@ -419,18 +416,23 @@ impl PumpState {
                     return read;
                 }
                 report(&self.events, state.id, target, None);
-                if direct {
-                    state.open_line = body.last().or(head.last()) != Some(&b'\n');
-                }
             }
             state.partial.keep(state.framer.partial());
             if n < self.buf.len() {
                 break;
             }
         }
-        if finish && state.open_line {
+        // A direct stream's line may have been left open by this daemon or one before it.
+        let open_line = finish
+            && target.direct[stream as usize]
+            && open_file(
+                &mut self.files,
+                primary_path(&target.outputs, stream),
+                target.outputs.rotation,
+            )
+            .is_ok_and(|file| file.mid_line());
+        if open_line {
             // The writer is gone mid-line: end the line, as framed streams do.
-            state.open_line = false;
             if let Err(message) =
                 write_targets(&mut self.files, &target.outputs, stream, &[], b"\n")
             {
@@ -513,6 +515,14 @@ fn target_paths(outputs: &Outputs) -> Vec<PathBuf> {
     paths
 }
 
+/// The file of `stream` alone (`log_file` also gets both streams).
+fn primary_path(outputs: &Outputs, stream: Stream) -> &PathBuf {
+    match stream {
+        Stream::Out => &outputs.out_file,
+        Stream::Err => &outputs.error_file,
+    }
+}
+
 /// Appends formatted lines of `stream` to its file and to the combined file.
 fn write_targets(
     files: &mut HashMap<PathBuf, LogFile>,
@@ -521,23 +531,32 @@ fn write_targets(
     head: &[u8],
     body: &[u8],
 ) -> Result<(), String> {
-    let primary = match stream {
-        Stream::Out => &outputs.out_file,
-        Stream::Err => &outputs.error_file,
-    };
+    let primary = primary_path(outputs, stream);
     for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
-        if !files.contains_key(path) {
-            let file = LogFile::open(path, outputs.rotation).map_err(|e| e.to_string())?;
-            files.insert(path.clone(), file);
-        }
-        if let Some(file) = files.get_mut(path) {
-            file.write_split(head, body).map_err(|e| e.to_string())?;
-        }
+        open_file(files, path, outputs.rotation)?
+            .write_split(head, body)
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-fn truncate_path(path: &std::path::Path) -> io::Result<()> {
+/// The open log file at `path`, opened now if this daemon has not written to it yet.
+fn open_file<'a>(
+    files: &'a mut HashMap<PathBuf, LogFile>,
+    path: &Path,
+    rotation: Rotation,
+) -> Result<&'a mut LogFile, String> {
+    // Looked up by reference: the hot path allocates no key.
+    if !files.contains_key(path) {
+        let file = LogFile::open(path, rotation).map_err(|e| e.to_string())?;
+        files.insert(path.to_path_buf(), file);
+    }
+    files
+        .get_mut(path)
+        .ok_or_else(|| format!("{} is not open", path.display()))
+}
+
+fn truncate_path(path: &Path) -> io::Result<()> {
     match std::fs::OpenOptions::new().write(true).open(path) {
         Ok(file) => file.set_len(0),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),

@@ -11,7 +11,7 @@
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, IoSlice, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
@@ -37,6 +37,8 @@ pub struct LogFile {
     retry_rotation_at: u64,
     /// Compression and pruning of the last rotated file, run off the pump thread.
     background: Option<JoinHandle<Result<(), LogError>>>,
+    /// The file's last byte is not a newline: a line in it is not finished.
+    mid_line: bool,
 }
 
 impl LogFile {
@@ -53,6 +55,7 @@ impl LogFile {
             rotation,
             retry_rotation_at: 0,
             background: None,
+            mid_line: regular && ends_mid_line(path, size),
         })
     }
 
@@ -64,6 +67,12 @@ impl LogFile {
     /// Bytes written to the current file (as far as rpm knows).
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// The file ends inside a line (its last byte is not a newline), whoever wrote it:
+    /// this daemon, or one before it that was killed while an app was mid-line.
+    pub fn mid_line(&self) -> bool {
+        self.mid_line
     }
 
     /// Appends `formatted`, which holds only whole lines. Rotates first when the write
@@ -133,6 +142,9 @@ impl LogFile {
         self.size = self
             .size
             .saturating_add((first.len() + second.len()) as u64);
+        if let Some(last) = second.last().or(first.last()) {
+            self.mid_line = *last != b'\n';
+        }
         Ok(())
     }
 
@@ -197,6 +209,7 @@ impl LogFile {
         self.file = file;
         self.size = size;
         self.regular = regular;
+        self.mid_line = regular && ends_mid_line(&self.path, size);
         Ok(())
     }
 
@@ -210,8 +223,19 @@ impl LogFile {
         }
         self.size = 0;
         self.retry_rotation_at = 0;
+        self.mid_line = false;
         Ok(())
     }
+}
+
+/// Whether the `size`-byte file at `path` ends without a newline. Unreadable: assume it
+/// does not (the worst outcome is two lines joined, as before this check).
+fn ends_mid_line(path: &Path, size: u64) -> bool {
+    let mut last = [0u8];
+    size > 0
+        && File::open(path)
+            .and_then(|f| f.read_exact_at(&mut last, size - 1))
+            .is_ok_and(|()| last[0] != b'\n')
 }
 
 /// `write_all` over two buffers with `writev`, resuming after short writes.
@@ -349,6 +373,26 @@ mod tests {
             }
         }
         assert_eq!(expected, n, "every line is present");
+    }
+
+    #[test]
+    fn knows_whether_the_file_ends_inside_a_line_even_one_it_did_not_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("app-out.log");
+        fs::write(&path, b"done\nhalf").expect("write");
+        let mut file = LogFile::open(&path, Rotation::default()).expect("open");
+        assert!(file.mid_line(), "left open by an earlier writer");
+        file.write(b" line\n").expect("write");
+        assert!(!file.mid_line());
+        file.write_split(b"a", b"").expect("write");
+        assert!(file.mid_line());
+        file.truncate().expect("truncate");
+        assert!(!file.mid_line());
+        assert!(
+            !LogFile::open(&dir.path().join("new.log"), Rotation::default())
+                .expect("open")
+                .mid_line()
+        );
     }
 
     #[test]

@@ -487,3 +487,33 @@ fn a_half_written_line_survives_rpm_update() {
     );
     assert_eq!(texts, ["half line\n", "half line\n"]);
 }
+
+#[test]
+fn a_line_left_open_by_a_killed_daemon_is_ended_when_the_app_exits() {
+    // Raw output to a file of its own goes to the file as it comes, half lines included.
+    let home = RpmHome::new();
+    let signals = home.join("signals");
+    std::fs::create_dir(&signals).expect("signals dir");
+    let args = [
+        "--no-autorestart",
+        "--",
+        signals.to_str().expect("utf-8 path"),
+    ];
+    home.start_fixture("half_line.sh", "half", &args);
+    let log = home.join("logs/half-out.log");
+    wait_until(DEADLINE, "the half line in the log", || match read(&log) {
+        text if text == b"half " => Ok(()),
+        text => Err(format!("{:?}", String::from_utf8_lossy(&text))),
+    });
+    let pid = home.app("half")["pid"].as_i64().expect("pid") as i32;
+    home.sigkill_daemon();
+    // SAFETY: kill(2) on the app this test started.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    crate::harness::wait_gone(&[pid], "the app");
+    // The next daemon finds the app gone and ends its line, so a later line stands alone.
+    home.wait_app("half", "stopped", |p| p["status"] == "stopped");
+    wait_until(DEADLINE, "the line ended", || match read(&log) {
+        text if text == b"half \n" => Ok(()),
+        text => Err(format!("{:?}", String::from_utf8_lossy(&text))),
+    });
+}
