@@ -10,6 +10,7 @@
 
 pub(crate) mod adopt;
 pub(crate) mod event;
+pub(crate) mod fd_limit;
 pub(crate) mod handlers;
 pub(crate) mod info;
 pub(crate) mod mailbox;
@@ -108,6 +109,10 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
     if mode != Mode::Foreground {
         redirect_stdio_to_null();
     }
+    // Still one thread: the environment can change safely.
+    let inherited = std::env::var(fd_limit::APPS_LIMIT_VAR).ok();
+    std::env::remove_var(fd_limit::APPS_LIMIT_VAR);
+    fd_limit::raise(inherited.as_deref().filter(|_| mode == Mode::Reexec));
     // SAFETY: plain prctl/mallopt calls with constant arguments.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -350,12 +355,16 @@ fn exec_replacement(exe: &std::path::Path, home: &Home, lock: File) -> Result<()
     set_cloexec(&lock, false);
     let fd = lock.as_raw_fd();
     let _ = std::fs::remove_file(home.socket());
-    let err = std::process::Command::new(exe)
+    let mut command = std::process::Command::new(exe);
+    command
         .arg("daemon")
         .arg("--reexec")
         .env("RPM_HOME", home.root())
-        .env(LOCK_FD_VAR, fd.to_string())
-        .exec();
+        .env(LOCK_FD_VAR, fd.to_string());
+    if let Some(limit) = fd_limit::apps_limit_for_reexec() {
+        command.env(fd_limit::APPS_LIMIT_VAR, limit);
+    }
+    let err = command.exec();
     // Only reached when exec failed: keep serving with the old binary.
     log::error!(
         "cannot exec {}: {err}; this daemon keeps running",

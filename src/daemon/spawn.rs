@@ -183,6 +183,7 @@ pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i
     // The reaper thread collects the exit status with waitpid; the handle is not needed.
     let pid = child.id() as i32;
     drop(child);
+    super::fd_limit::restore(pid);
     Ok(pid)
 }
 

@@ -260,3 +260,100 @@ fn save_then_resurrect_brings_back_the_apps_after_kill() {
     assert_eq!(home.app("a")["pid"], a, "a running app is left alone");
     assert_eq!(home.jlist().len(), 2);
 }
+
+/// The soft and hard "Max open files" of `pid`.
+fn open_file_limit(pid: i32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("a Max open files line");
+    let mut fields = line["Max open files".len()..].split_whitespace();
+    let soft = fields.next().expect("soft").to_string();
+    let hard = fields.next().expect("hard").to_string();
+    (soft, hard)
+}
+
+#[test]
+fn a_low_open_file_limit_does_not_cap_instances_and_apps_keep_that_limit() {
+    use std::os::unix::process::CommandExt;
+    const SOFT: libc::rlim_t = 64;
+    let home = RpmHome::new();
+    // Forty instances need far more than 64 descriptors in the daemon (FIFOs, logs).
+    let mut cmd = home.command(&[
+        "start",
+        "sh",
+        "--name",
+        "many",
+        "-i",
+        "40",
+        "--",
+        "-c",
+        "echo up; exec sleep 1000",
+    ]);
+    // SAFETY: only getrlimit/setrlimit, async-signal-safe, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            limit.rlim_cur = SOFT.min(limit.rlim_max);
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("run rpm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = wait_until(
+        DEADLINE,
+        "every instance online with its line logged",
+        || {
+            let rows = home.jlist();
+            let logged = rows
+                .iter()
+                .filter(|p| p["status"] == "online")
+                .filter(|p| {
+                    let path = p["out_file"].as_str().unwrap_or_default();
+                    std::fs::read_to_string(path).unwrap_or_default() == "up\n"
+                })
+                .count();
+            if rows.len() == 40 && logged == 40 {
+                Ok(rows)
+            } else {
+                Err(format!("{logged} of {} logged", rows.len()))
+            }
+        },
+    );
+    let daemon = home.daemon_pid().expect("daemon pid");
+    let (soft, hard) = open_file_limit(daemon);
+    assert_eq!(soft, hard, "the daemon raised its soft limit");
+    let app = rows[0]["pid"].as_i64().expect("pid") as i32;
+    let expected = (SOFT.to_string(), hard);
+    assert_eq!(
+        open_file_limit(app),
+        expected,
+        "apps keep the caller's limit"
+    );
+    // And after `rpm update`, whose new binary starts with the raised limit.
+    home.ok(&["update"]);
+    let id = rows[0]["id"].to_string();
+    home.ok(&["restart", &id]);
+    let restarted = wait_until(DEADLINE, "a new process", || {
+        let row = home.jlist().into_iter().find(|p| p["id"] == rows[0]["id"]);
+        match row.and_then(|r| r["pid"].as_i64()) {
+            Some(pid) if pid as i32 != app => Ok(pid as i32),
+            other => Err(format!("pid {other:?}")),
+        }
+    });
+    assert_eq!(open_file_limit(restarted), expected, "after rpm update");
+}
