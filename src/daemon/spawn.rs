@@ -38,10 +38,22 @@ fn pipe_size() -> libc::c_int {
 /// Why a process could not be started.
 #[derive(Debug, Error)]
 pub enum SpawnError {
-    #[error("cannot create the output pipe {}: {source}", path.display())]
+    #[error("cannot create the output pipe {}: {source}{}", path.display(), fd_hint(source))]
     Pipe { path: PathBuf, source: io::Error },
-    #[error("cannot run {}: {source}", program.display())]
+    #[error("cannot run {}: {source}{}", program.display(), fd_hint(source))]
     Exec { program: PathBuf, source: io::Error },
+}
+
+/// What to do when the daemon is out of descriptors.
+fn fd_hint(source: &io::Error) -> &'static str {
+    match source.raw_os_error() {
+        Some(libc::EMFILE) => {
+            " (the daemon is at its open-file limit: start it under a higher hard limit, \
+             `ulimit -Hn` or LimitNOFILE= in its unit)"
+        }
+        Some(libc::ENFILE) => " (the system's open-file table is full: fs.file-max)",
+        _ => "",
+    }
 }
 
 /// Who an instance is, for its environment.
@@ -190,6 +202,28 @@ pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn running_out_of_descriptors_says_what_to_raise() {
+        let error = SpawnError::Pipe {
+            path: "/h/pipes/0.out".into(),
+            source: io::Error::from_raw_os_error(libc::EMFILE),
+        };
+        let text = error.to_string();
+        assert!(
+            text.starts_with("cannot create the output pipe /h/pipes/0.out: "),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("`ulimit -Hn` or LimitNOFILE= in its unit)"),
+            "{text}"
+        );
+        let other = SpawnError::Exec {
+            program: "/bin/x".into(),
+            source: io::Error::from_raw_os_error(libc::ENOENT),
+        };
+        assert!(other.to_string().ends_with("(os error 2)"), "{other}");
+    }
 
     #[test]
     fn child_env_adds_rpm_and_pm2_variables_and_increments() {
