@@ -517,3 +517,49 @@ fn a_line_left_open_by_a_killed_daemon_is_ended_when_the_app_exits() {
         text => Err(format!("{:?}", String::from_utf8_lossy(&text))),
     });
 }
+
+/// Checks that `text` holds lines `n00000001…` to `n<last>` in order, each once and
+/// whole, after stripping `prefix` bytes from each; the very last line may be cut short
+/// (the app was stopped mid-line). Returns how many lines there were.
+fn assert_numbered_sequence(text: &str, prefix: usize, what: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(text.ends_with('\n'), "{what}: no final newline");
+    for (i, line) in lines.iter().enumerate() {
+        let body = line.get(prefix..).unwrap_or_default();
+        let want = format!("n{:08} {}", i + 1, "y".repeat((i + 1) % 97));
+        let whole = body == want;
+        let cut_last = i + 1 == lines.len() && want.starts_with(body);
+        assert!(whole || cut_last, "{what}: line {} is {line:?}", i + 1);
+    }
+    lines.len()
+}
+
+#[test]
+fn lines_written_in_pieces_survive_repeated_daemon_kills_and_updates() {
+    let home = RpmHome::new();
+    // Timestamps (in both files) and a combined file: framed, so half lines wait in the
+    // daemon.
+    home.start_fixture("pieces.py", "t", &["--time", "-l", "logs/all.log"]);
+    let out = home.join("logs/t-out.log");
+    for round in 0..6 {
+        let before = count_lines(&out);
+        wait_until(DEADLINE, "more lines", || match count_lines(&out) {
+            n if n >= before + 300 => Ok(()),
+            n => Err(format!("{n} lines")),
+        });
+        if round % 2 == 0 {
+            home.sigkill_daemon();
+        } else {
+            home.ok(&["update"]);
+        }
+        home.jlist(); // a daemon again
+    }
+    home.ok(&["stop", "t"]);
+    let stamped = String::from_utf8(read(&out)).expect("utf-8");
+    let prefix = "2026-11-25T15:28:14: ".len();
+    let n = assert_numbered_sequence(&stamped, prefix, "t-out.log");
+    assert!(n > 1800, "{n} lines");
+    let combined = String::from_utf8(read(&home.join("logs/all.log"))).expect("utf-8");
+    assert_eq!(assert_numbered_sequence(&combined, prefix, "all.log"), n);
+    assert_eq!(home.app("t")["restarts"], 0);
+}
