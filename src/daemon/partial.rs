@@ -4,13 +4,14 @@
 //! bytes after a chunk's last `\n` wait for the rest of their line. The app wrote them
 //! once and will not write them again: if they lived only in the pump's memory, a daemon
 //! killed (or exec'd by `rpm update`) before the line ended would lose them. So they are
-//! also kept in `RPM_HOME/pipes/<id>.<stream>.partial`, appended as the line grows, and
-//! forgotten just before the line goes to the log (a crash then cannot write it twice).
-//! The next daemon to attach the stream starts its framer with them.
+//! also kept in `RPM_HOME/pipes/<id>.<stream>.partial` while the pump waits for more,
+//! and the next daemon to attach the stream starts its framer with them. The pump empties
+//! the file before it reads (the read may consume the rest of the line, and a copy kept
+//! across it could be joined to the wrong bytes) and fills it again after.
 //!
-//! What is left is the same window the raw path has: bytes between one system call and
-//! the next. Runs on the log pump thread; the file is created only when a partial line
-//! has to be kept.
+//! What is left is the window the raw path has too: bytes between a read and the write
+//! that follows it. Runs on the log pump thread; the file is created only when a partial
+//! line has to be kept.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
@@ -66,7 +67,7 @@ impl PartialFile {
         (partial, bytes)
     }
 
-    /// Empties the file: its bytes are about to be written to the log as part of a line.
+    /// Empties the file: the pump is about to read, or to write the line to the log.
     pub(super) fn forget(&mut self) {
         if self.len == 0 && !self.failing {
             return;

@@ -371,6 +371,12 @@ impl PumpState {
                 state.in_epoll = added.is_ok();
             }
         }
+        // A read may take the rest of a kept line out of the pipe; were the daemon to die
+        // right after it, the next one would join the kept start to whatever comes next.
+        // So the copy is dropped before reading and written again after: a crash in
+        // between loses that line, as it loses any bytes between a read and a write, but
+        // never garbles one.
+        state.partial.forget();
         let mut read = 0;
         for _ in 0..READS_PER_TURN {
             let n = match state.reader.read(&mut self.buf) {
@@ -404,8 +410,6 @@ impl PumpState {
                 }
             };
             if !head.is_empty() || !body.is_empty() {
-                // A kept partial line is about to be written as part of `head`.
-                state.partial.forget();
                 if let Err(message) =
                     write_targets(&mut self.files, &target.outputs, stream, head, body)
                 {
@@ -417,11 +421,11 @@ impl PumpState {
                 }
                 report(&self.events, state.id, target, None);
             }
-            state.partial.keep(state.framer.partial());
             if n < self.buf.len() {
                 break;
             }
         }
+        state.partial.keep(state.framer.partial());
         // A direct stream's line may have been left open by this daemon or one before it.
         let open_line = finish
             && target.direct[stream as usize]
