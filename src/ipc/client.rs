@@ -18,6 +18,8 @@ use crate::paths::{Home, HomeError};
 
 /// How long a CLI waits for a daemon it started to answer.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// While no daemon answers, `rpm daemon` is run again this often (see `start_daemon`).
+const RESTART_AFTER: Duration = Duration::from_millis(100);
 
 /// Why a request did not get an answer, or got an error.
 #[derive(Debug, Error)]
@@ -103,15 +105,28 @@ impl Client {
         exchange(stream, request)
     }
 
-    /// Sends one request, starting the daemon first when none runs.
+    /// Sends one request, starting the daemon first when none runs. A read-only request
+    /// whose daemon died before answering (killed while we connected) is asked again,
+    /// of a new daemon if need be; others report the lost connection, as they may have
+    /// taken effect.
     pub fn request_or_start(&self, request: Request) -> Result<Response, ClientError> {
-        match self.request(request.clone()) {
-            Err(ClientError::NotRunning { .. }) => {
-                self.start_daemon()?;
-                self.request(request)
-            }
-            other => other,
+        let mut answer = self.request(request.clone());
+        // A dying daemon can refuse us twice: once mid-question, once while it holds the
+        // lock a new daemon needs.
+        for _ in 0..3 {
+            answer = match answer {
+                Err(ClientError::NotRunning { .. }) => {
+                    self.start_daemon()?;
+                    self.request(request.clone())
+                }
+                Err(ClientError::Io(e)) if request.is_read_only() => {
+                    log::debug!("the daemon went away before answering ({e}); asking again");
+                    self.request(request.clone())
+                }
+                other => return other,
+            };
         }
+        answer
     }
 
     /// `rpm jlist`: every instance the daemon knows, starting the daemon if needed.
@@ -126,6 +141,38 @@ impl Client {
     /// here end up with the same single daemon: the daemon's lock decides.
     pub fn start_daemon(&self) -> Result<(), ClientError> {
         self.home.ensure()?;
+        self.spawn_daemon()?;
+        // `rpm daemon` returns once its daemon listens, or once it saw another daemon
+        // holding the lock: one still binding its socket, or one still dying (its lock
+        // goes with its last thread). So while nobody answers, ask again now and then:
+        // a new daemon starts once the lock is free, and exits at once while it is not.
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut pause = Duration::from_millis(1);
+        let mut next_try = Instant::now() + RESTART_AFTER;
+        loop {
+            if self.is_running() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ClientError::Start {
+                    reason: "the daemon did not answer within 10 s".into(),
+                    log: self.home.daemon_log(),
+                });
+            }
+            if now >= next_try {
+                self.spawn_daemon()?;
+                next_try = Instant::now() + RESTART_AFTER;
+                continue;
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Runs `rpm daemon`, which returns once its daemon listens or once it finds the
+    /// lock held by another daemon.
+    fn spawn_daemon(&self) -> Result<(), ClientError> {
         let exe = std::env::current_exe().map_err(|e| ClientError::Start {
             reason: format!("cannot find the rpm binary: {e}"),
             log: self.home.daemon_log(),
@@ -141,37 +188,21 @@ impl Client {
                 reason: e.to_string(),
                 log: self.home.daemon_log(),
             })?;
-        if !status.status.success() {
-            let reason = String::from_utf8_lossy(&status.stderr)
-                .trim()
-                .trim_start_matches("error: ")
-                .to_string();
-            return Err(ClientError::Start {
-                reason: if reason.is_empty() {
-                    format!("the daemon exited with {}", status.status)
-                } else {
-                    reason
-                },
-                log: self.home.daemon_log(),
-            });
+        if status.status.success() {
+            return Ok(());
         }
-        // `rpm daemon` returns once its daemon listens, or once it saw another daemon
-        // holding the lock; that one may still be binding its socket.
-        let deadline = Instant::now() + START_TIMEOUT;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            if self.is_running() {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(ClientError::Start {
-                    reason: "the daemon did not answer within 10 s".into(),
-                    log: self.home.daemon_log(),
-                });
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(50));
-        }
+        let reason = String::from_utf8_lossy(&status.stderr)
+            .trim()
+            .trim_start_matches("error: ")
+            .to_string();
+        Err(ClientError::Start {
+            reason: if reason.is_empty() {
+                format!("the daemon exited with {}", status.status)
+            } else {
+                reason
+            },
+            log: self.home.daemon_log(),
+        })
     }
 }
 

@@ -85,6 +85,17 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// Asks without changing anything, so it can safely be asked again (of a new daemon
+    /// when the one asked died before answering).
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Request::Ping | Request::List | Request::Describe { .. } | Request::Env { .. }
+        )
+    }
+}
+
 /// The class of an error, which decides the CLI's exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

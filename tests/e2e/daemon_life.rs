@@ -357,3 +357,54 @@ fn a_low_open_file_limit_does_not_cap_instances_and_apps_keep_that_limit() {
     });
     assert_eq!(open_file_limit(restarted), expected, "after rpm update");
 }
+
+/// Listens on the home's socket as a daemon that dies after reading one request:
+/// the socket goes away first, then the connection closes unanswered.
+fn dying_daemon(home: &RpmHome) -> std::thread::JoinHandle<String> {
+    let path = home.join("rpm.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut request = String::new();
+        BufReader::new(&stream)
+            .read_line(&mut request)
+            .expect("read");
+        drop(listener);
+        std::fs::remove_file(&path).expect("remove the socket");
+        drop(stream);
+        request
+    })
+}
+
+#[test]
+fn a_question_to_a_daemon_that_dies_is_asked_again_of_a_new_one() {
+    let home = RpmHome::new();
+    let fake = dying_daemon(&home);
+    let out = home.ok(&["jlist"]);
+    assert!(fake
+        .join()
+        .expect("fake daemon")
+        .contains(r#""cmd":"list""#));
+    assert_eq!(out.trim(), "[]");
+    assert!(home.daemon_pid().is_some(), "a real daemon answered");
+}
+
+#[test]
+fn an_order_to_a_daemon_that_dies_is_not_sent_twice() {
+    let home = RpmHome::new();
+    let fake = dying_daemon(&home);
+    let err = home.fails(&["stop", "all"], 1);
+    assert!(fake
+        .join()
+        .expect("fake daemon")
+        .contains(r#""cmd":"stop""#));
+    assert!(
+        err.contains("lost the connection to the rpm daemon"),
+        "{err}"
+    );
+    assert_eq!(
+        home.daemon_pid(),
+        None,
+        "no daemon was started to repeat it"
+    );
+}
