@@ -10,8 +10,10 @@
 //! across it could be joined to the wrong bytes) and fills it again after.
 //!
 //! What is left is the window the raw path has too: bytes between a read and the write
-//! that follows it. Runs on the log pump thread; the file is created only when a partial
-//! line has to be kept.
+//! that follows it. A partial line longer than `MAX_KEPT` (say, a progress bar redrawn
+//! with `\r` for an hour) is held in memory only, so rewriting it after every read stays
+//! cheap. Runs on the log pump thread; the file is created only when a partial line has
+//! to be kept.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
@@ -19,6 +21,9 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 use memchr::memchr;
+
+/// Longest partial line kept on disk.
+const MAX_KEPT: usize = 64 * 1024;
 
 /// The on-disk copy of one stream's partial line.
 pub(super) struct PartialFile {
@@ -80,8 +85,13 @@ impl PartialFile {
         self.done(result);
     }
 
-    /// Makes the file hold `partial`, which starts with what it holds now.
+    /// Makes the file hold `partial`, which starts with what it holds now; a partial
+    /// line over `MAX_KEPT` is not kept.
     pub(super) fn keep(&mut self, partial: &[u8]) {
+        if partial.len() > MAX_KEPT {
+            self.forget();
+            return;
+        }
         let Some(new) = partial.get(self.len as usize..).filter(|n| !n.is_empty()) else {
             return;
         };
@@ -182,6 +192,17 @@ mod tests {
         assert_eq!(content(&path), b"xyz");
         again.remove();
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_partial_line_too_long_to_rewrite_is_not_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("0.out.partial");
+        let (mut partial, _) = PartialFile::resume(path.clone());
+        partial.keep(b"progress");
+        assert_eq!(content(&path), b"progress");
+        partial.keep(&vec![b'#'; MAX_KEPT + 1]);
+        assert_eq!(content(&path), b"", "held in memory only");
     }
 
     #[test]
