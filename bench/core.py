@@ -32,7 +32,7 @@ import time
 from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, cell, cmdline, cpu_times,
                     build_rpm, ensure_pm2, log, machine, machine_line, now,
                     quick_default, read_file, render_table, summary, target_dir, timed_quiet,
-                    bench_session, write_results)
+                    bench_session, vm_rss_kib, write_results)
 import managers
 
 APPS = 20
@@ -41,16 +41,6 @@ SLEEP_ARG = "1000"
 
 
 # ---------------------------------------------------------------- /proc
-
-
-def vm_rss_kib(pid):
-    text = read_file(f"/proc/{pid}/status")
-    if text is None:
-        raise BenchError(f"daemon pid {pid} is gone")
-    for line in text.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise BenchError(f"no VmRSS for pid {pid}")
 
 
 def children(pid):

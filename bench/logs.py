@@ -40,10 +40,11 @@ import managers
 from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, build_rpm, cell, cmdline,
                     cpu_times, ensure_pm2, fmt, log, machine, machine_line, now,
                     quick_default, render_table, summary, target_dir, bench_session,
-                    write_results)
+                    vm_rss_kib, write_results)
 
 POLL = 0.001  # seconds between looks at the log file's size
 STALL = 10.0  # seconds without growth before a run is declared incomplete
+RSS_SETTLE = 2.0  # seconds after the last case before the daemon's RSS is read again
 MB = 1e6
 # The issue's targets, for the workload they were set on (see the docstring).
 TARGETS = {"per-line": {"rpm": 0.9, "rpm --time": 0.6}, "block": {}}
@@ -397,6 +398,7 @@ def main():
         "versions": {},
         "payload_bytes": payload,
         "results": {},
+        "daemon_rss_mib": {},
     }
     with bench_session("rpm-logbench-") as (root, started):
         for mode in modes:
@@ -419,7 +421,11 @@ def main():
                 started.append(m)
                 results["versions"][who] = m.version()
                 m.run("ping" if who == "pm2" else "jlist")  # daemon up before the clock starts
+                idle = vm_rss_kib(m.daemon_pid())
                 res.update(bench_manager(m, cfg, gen_args, expected, tail, payload, mode))
+                time.sleep(RSS_SETTLE)
+                results["daemon_rss_mib"].setdefault(mode, {})[who] = {
+                    "idle": idle / 1024, "after": vm_rss_kib(m.daemon_pid()) / 1024}
                 m.kill()  # one manager at a time on a 2-core machine
         results["versions"]["node"] = results["machine"]["node"]
         results["machine"]["loadavg_end"] = os.getloadavg()
@@ -434,6 +440,9 @@ def main():
         print(f"\n{mode} writes" + (": targets as set by the issue" if TARGETS[mode]
                                     else ": no target, the copy-bound extreme"))
         print(table(results, mode))
+        for who, rss in results["daemon_rss_mib"].get(mode, {}).items():
+            print(f"{who} daemon RSS: {rss['idle']:.2f} MiB before the cases, {rss['after']:.2f}"
+                  f" MiB {RSS_SETTLE:.0f} s after the last")
     print(f"results: {shown}")
 
 

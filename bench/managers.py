@@ -124,6 +124,16 @@ def cpu_times(pid):
     return ticks, ns
 
 
+def vm_rss_kib(pid):
+    text = read_file(f"/proc/{pid}/status")
+    if text is None:
+        raise BenchError(f"daemon pid {pid} is gone")
+    for line in text.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise BenchError(f"no VmRSS for pid {pid}")
+
+
 def pid_alive(pid):
     return os.path.exists(f"/proc/{pid}")
 

@@ -126,6 +126,10 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
         // One malloc arena: the daemon's threads allocate little, and every extra arena
         // costs resident memory.
         libc::mallopt(libc::M_ARENA_MAX, 1);
+        // Big buffers (the log pump's) always in their own mappings, so freeing one gives
+        // its memory back at once (glibc would otherwise raise the threshold after the
+        // first such free and keep later ones in the heap).
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
     write_pid_file(&home)?;
     let listener = bind_socket(&home)?;

@@ -43,6 +43,9 @@ const RETRY: Duration = Duration::from_secs(1);
 const BUSY: Duration = Duration::from_millis(1);
 const SMALL: usize = 64 * 1024;
 const GATHER: Duration = Duration::from_micros(200);
+/// After a burst of output (reads over `SMALL`), this long without any gives the
+/// buffers' memory back (see `release_buffers`).
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
 
 /// Where one instance's output goes.
 #[derive(Debug, Clone)]
@@ -99,7 +102,8 @@ impl Pump {
                     files: HashMap::new(),
                     events,
                     buf: vec![0; CHUNK],
-                    out: Vec::with_capacity(CHUNK * 2),
+                    out: Vec::new(),
+                    burst: false,
                 };
                 state.run(inbox);
             })?;
@@ -146,8 +150,13 @@ struct PumpState {
     /// Per instance: where its lines go.
     files: HashMap<PathBuf, LogFile>,
     events: Sender<Event>,
+    /// Read buffer; only the pages output has filled are resident.
     buf: Vec<u8>,
+    /// Formatted output of one read.
     out: Vec<u8>,
+    /// A read brought more than `SMALL` since the buffers were last given back: once the
+    /// pump has been idle for `RELEASE_AFTER`, they are (see `release_buffers`).
+    burst: bool,
 }
 
 impl PumpState {
@@ -160,6 +169,8 @@ impl PumpState {
             let retrying = self.streams.values().any(|s| !s.pending.is_empty());
             let timeout = if retrying {
                 EpollTimeout::try_from(RETRY).unwrap_or(EpollTimeout::NONE)
+            } else if self.burst {
+                EpollTimeout::try_from(RELEASE_AFTER).unwrap_or(EpollTimeout::NONE)
             } else {
                 EpollTimeout::NONE
             };
@@ -171,6 +182,9 @@ impl PumpState {
                     return;
                 }
             };
+            if n == 0 && self.burst {
+                self.release_buffers();
+            }
             let output_ready = ready[..n].iter().any(|e| e.data() != WAKE_KEY);
             if output_ready && should_gather(last_turn, Instant::now()) {
                 std::thread::sleep(GATHER);
@@ -202,6 +216,19 @@ impl PumpState {
                 }
             }
         }
+    }
+
+    /// Gives back the memory a burst of output made resident: the read buffer's filled
+    /// pages, the formatted-output buffer, and framers grown by huge lines. A daemon
+    /// whose apps once logged 1 GB goes back to its idle footprint; the next burst pays a
+    /// few page faults.
+    fn release_buffers(&mut self) {
+        self.buf = vec![0; CHUNK];
+        self.out = Vec::new();
+        for state in self.streams.values_mut() {
+            state.framer.shrink();
+        }
+        self.burst = false;
     }
 
     /// Applies one command; `false` ends the thread.
@@ -386,6 +413,7 @@ impl PumpState {
                 Err(_) => break, // WouldBlock: drained.
             };
             read += n;
+            self.burst |= n >= SMALL;
             let chunk = &self.buf[..n];
             let direct = target.direct[stream as usize];
             // Direct: the bytes as they came (after any partial framed earlier); framed
