@@ -398,14 +398,14 @@ impl PumpState {
                 state.in_epoll = added.is_ok();
             }
         }
-        // A read may take the rest of a kept line out of the pipe; were the daemon to die
-        // right after it, the next one would join the kept start to whatever comes next.
-        // So the copy is dropped before reading and written again after: a crash in
-        // between loses that line, as it loses any bytes between a read and a write, but
-        // never garbles one.
-        state.partial.forget();
         let mut read = 0;
         for _ in 0..READS_PER_TURN {
+            // A read may take the rest of a kept line out of the pipe; were the daemon to
+            // die right after it, the next one would join the kept start to whatever comes
+            // next. So the copy is dropped before each read and written again after the
+            // write: a crash in between loses that line's start, as it loses any bytes
+            // between a read and a write, but never merges two lines.
+            state.partial.forget();
             let n = match state.reader.read(&mut self.buf) {
                 Ok(0) => break,
                 Ok(n) => n,
@@ -449,10 +449,12 @@ impl PumpState {
                 }
                 report(&self.events, state.id, target, None);
             }
+            state.partial.keep(state.framer.partial());
             if n < self.buf.len() {
                 break;
             }
         }
+        // A read that found nothing (or failed) dropped the copy: put it back.
         state.partial.keep(state.framer.partial());
         // A direct stream's line may have been left open by this daemon or one before it.
         let open_line = finish
