@@ -9,8 +9,11 @@
 //! the file before it reads (the read may consume the rest of the line, and a copy kept
 //! across it could be joined to the wrong bytes) and fills it again after.
 //!
-//! What is left is the window the raw path has too: bytes between a read and the write
-//! that follows it. A partial line longer than `MAX_KEPT` (say, a progress bar redrawn
+//! The file is an 8-byte little-endian length and that many bytes; keeping and dropping
+//! are each one `pwrite` at offset 0, so a killed daemon leaves either the old partial
+//! line or the new one, never half of either, and no `ftruncate` (a journalled metadata
+//! change) sits on the log path. What is left is the window the raw path has too: bytes
+//! between a read and the write that follows it. A partial line longer than `MAX_KEPT` (say, a progress bar redrawn
 //! with `\r` for an hour) is held in memory only, so rewriting it after every read stays
 //! cheap. Runs on the log pump thread; the file is created only when a partial line has
 //! to be kept.
@@ -29,8 +32,10 @@ const MAX_KEPT: usize = 64 * 1024;
 pub(super) struct PartialFile {
     path: PathBuf,
     file: Option<File>,
-    /// Bytes the file holds: a prefix of the framer's partial line.
+    /// Length of the partial line the file holds.
     len: u64,
+    /// Header and line, assembled for the single write.
+    record: Vec<u8>,
     /// A write failed and was logged; logged again only after one succeeds.
     failing: bool,
 }
@@ -39,12 +44,12 @@ impl PartialFile {
     /// Takes over what an earlier daemon left at `path`; returns the bytes to resume
     /// the stream's framer with (empty when there are none).
     pub(super) fn resume(path: PathBuf) -> (PartialFile, Vec<u8>) {
-        let mut bytes = Vec::new();
+        let mut data = Vec::new();
         let file = match OpenOptions::new().read(true).write(true).open(&path) {
             Ok(mut file) => {
-                if let Err(e) = file.read_to_end(&mut bytes) {
+                if let Err(e) = file.read_to_end(&mut data) {
                     log::warn!("cannot read {}: {e}", path.display());
-                    bytes.clear();
+                    data.clear();
                 }
                 Some(file)
             }
@@ -57,46 +62,56 @@ impl PartialFile {
         let mut partial = PartialFile {
             path,
             file,
-            len: bytes.len() as u64,
+            len: 0,
+            record: Vec::new(),
             failing: false,
         };
-        if memchr(b'\n', &bytes).is_some() {
-            // Never written by us: a partial line holds no newline.
-            log::warn!(
-                "{} is not a partial line; ignoring it",
-                partial.path.display()
-            );
-            bytes.clear();
-            partial.forget();
-        }
-        (partial, bytes)
+        let line = match decode(&data) {
+            Some(line) => line.to_vec(),
+            None => {
+                log::warn!(
+                    "{} is not a partial line; ignoring it",
+                    partial.path.display()
+                );
+                partial.len = 1; // so that `forget` clears it
+                partial.forget();
+                Vec::new()
+            }
+        };
+        partial.len = line.len() as u64;
+        (partial, line)
     }
 
-    /// Empties the file: the pump is about to read, or to write the line to the log.
+    /// Drops the kept line: the pump is about to read, or to write the line to the log.
     pub(super) fn forget(&mut self) {
         if self.len == 0 && !self.failing {
             return;
         }
         let result = match &self.file {
-            Some(file) => file.set_len(0),
+            Some(file) => file.write_all_at(&0u64.to_le_bytes(), 0),
             None => Ok(()),
         };
         self.len = 0;
         self.done(result);
     }
 
-    /// Makes the file hold `partial`, which starts with what it holds now; a partial
-    /// line over `MAX_KEPT` is not kept.
+    /// Makes the file hold `partial` (nothing when it is empty or over `MAX_KEPT`, which
+    /// are held in memory only).
     pub(super) fn keep(&mut self, partial: &[u8]) {
         if partial.len() > MAX_KEPT {
             self.forget();
             return;
         }
-        let Some(new) = partial.get(self.len as usize..).filter(|n| !n.is_empty()) else {
+        if partial.is_empty() || partial.len() as u64 == self.len {
             return;
-        };
-        let at = self.len;
-        let result = self.file().and_then(|file| file.write_all_at(new, at));
+        }
+        self.record.clear();
+        self.record
+            .extend_from_slice(&(partial.len() as u64).to_le_bytes());
+        self.record.extend_from_slice(partial);
+        let record = std::mem::take(&mut self.record);
+        let result = self.file().and_then(|file| file.write_all_at(&record, 0));
+        self.record = record;
         if result.is_ok() {
             self.len = partial.len() as u64;
         }
@@ -155,41 +170,53 @@ impl PartialFile {
     }
 }
 
+/// The partial line in a file's content: empty for an empty file, `None` when the content
+/// is not one this module wrote.
+fn decode(data: &[u8]) -> Option<&[u8]> {
+    if data.is_empty() {
+        return Some(&[]);
+    }
+    let header: [u8; 8] = data.get(..8)?.try_into().ok()?;
+    let len = usize::try_from(u64::from_le_bytes(header)).ok()?;
+    let line = data.get(8..8usize.checked_add(len)?)?;
+    memchr(b'\n', line).is_none().then_some(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn content(path: &std::path::Path) -> Vec<u8> {
-        fs::read(path).unwrap_or_default()
+    /// The partial line the file at `path` holds, as the next daemon would read it.
+    fn kept(path: &std::path::Path) -> Vec<u8> {
+        let data = fs::read(path).unwrap_or_default();
+        decode(&data).expect("a record this module wrote").to_vec()
     }
 
     #[test]
-    fn keeps_a_growing_line_forgets_it_and_resumes_it() {
+    fn keeps_a_line_forgets_it_and_resumes_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("0.out.partial");
         let (mut partial, resumed) = PartialFile::resume(path.clone());
         assert!(resumed.is_empty());
+        partial.keep(b"");
         assert!(
             !path.exists(),
             "created only when a partial line must be kept"
         );
 
-        partial.keep(b"");
-        assert!(!path.exists());
-        partial.keep(b"abc");
         partial.keep(b"abcdef");
-        assert_eq!(content(&path), b"abcdef");
+        assert_eq!(kept(&path), b"abcdef");
         partial.forget();
-        assert_eq!(content(&path), b"");
+        assert_eq!(kept(&path), b"");
         partial.keep(b"xy");
-        assert_eq!(content(&path), b"xy");
+        assert_eq!(kept(&path), b"xy", "a shorter line after a longer one");
 
         // A later daemon picks it up.
         drop(partial);
         let (mut again, resumed) = PartialFile::resume(path.clone());
         assert_eq!(resumed, b"xy");
         again.keep(b"xyz");
-        assert_eq!(content(&path), b"xyz");
+        assert_eq!(kept(&path), b"xyz");
         again.remove();
         assert!(!path.exists());
     }
@@ -200,20 +227,29 @@ mod tests {
         let path = dir.path().join("0.out.partial");
         let (mut partial, _) = PartialFile::resume(path.clone());
         partial.keep(b"progress");
-        assert_eq!(content(&path), b"progress");
+        assert_eq!(kept(&path), b"progress");
         partial.keep(&vec![b'#'; MAX_KEPT + 1]);
-        assert_eq!(content(&path), b"", "held in memory only");
+        assert_eq!(kept(&path), b"", "held in memory only");
     }
 
     #[test]
-    fn a_file_with_a_newline_is_not_replayed() {
+    fn content_this_module_did_not_write_is_not_replayed() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("0.err.partial");
-        fs::write(&path, b"not\nours").expect("write");
-        let (mut partial, resumed) = PartialFile::resume(path.clone());
-        assert!(resumed.is_empty());
-        assert_eq!(content(&path), b"", "emptied, so it is not replayed twice");
-        partial.keep(b"new");
-        assert_eq!(content(&path), b"new");
+        for (i, junk) in [
+            &b"not\nours"[..],
+            b"\x05\0\0\0\0\0\0\0ab",
+            b"\x02\0\0\0\0\0\0\0a\n",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let path = dir.path().join(format!("{i}.err.partial"));
+            fs::write(&path, junk).expect("write");
+            let (mut partial, resumed) = PartialFile::resume(path.clone());
+            assert!(resumed.is_empty(), "{junk:?}");
+            assert_eq!(kept(&path), b"", "cleared, so it is not replayed later");
+            partial.keep(b"new");
+            assert_eq!(kept(&path), b"new");
+        }
     }
 }

@@ -402,9 +402,10 @@ impl PumpState {
         for _ in 0..READS_PER_TURN {
             // A read may take the rest of a kept line out of the pipe; were the daemon to
             // die right after it, the next one would join the kept start to whatever comes
-            // next. So the copy is dropped before each read and written again after the
-            // write: a crash in between loses that line's start, as it loses any bytes
-            // between a read and a write, but never merges two lines.
+            // next. So the copy is dropped before each read and the new partial line kept
+            // right after framing, before the (slower) formatting and writing: a crash in
+            // that step loses the line's start, as it loses any bytes between a read and
+            // a write, but never merges two lines; a crash after it loses whole lines only.
             state.partial.forget();
             let n = match state.reader.read(&mut self.buf) {
                 Ok(0) => break,
@@ -423,6 +424,7 @@ impl PumpState {
                 (state.framer.finish().unwrap_or(&[]), chunk)
             } else {
                 framed = state.framer.push(chunk);
+                state.partial.keep(framed.rest);
                 if target.outputs.format.is_raw() {
                     (framed.head, framed.body)
                 } else {
@@ -449,7 +451,6 @@ impl PumpState {
                 }
                 report(&self.events, state.id, target, None);
             }
-            state.partial.keep(state.framer.partial());
             if n < self.buf.len() {
                 break;
             }

@@ -21,11 +21,13 @@ pub struct LineFramer {
 /// The complete lines one chunk produced, each still ending with its `\n`.
 ///
 /// `head` is the line completed by this chunk that started in an earlier one (empty if
-/// none); `body` is a run of whole lines borrowed from the chunk itself.
+/// none); `body` is a run of whole lines borrowed from the chunk itself; `rest` is the
+/// partial line the framer now holds (what [`LineFramer::partial`] returns).
 #[derive(Debug, Clone, Copy)]
 pub struct Framed<'a> {
     pub head: &'a [u8],
     pub body: &'a [u8],
+    pub rest: &'a [u8],
 }
 
 impl<'a> Framed<'a> {
@@ -85,6 +87,7 @@ impl LineFramer {
             return Framed {
                 head: &[],
                 body: &[],
+                rest: &self.pending,
             };
         };
         let (complete, tail) = chunk.split_at(last_nl + 1);
@@ -102,7 +105,11 @@ impl LineFramer {
             (&self.joined[..], body)
         };
         self.pending.extend_from_slice(tail);
-        Framed { head, body }
+        Framed {
+            head,
+            body,
+            rest: &self.pending,
+        }
     }
 
     /// A framer that continues a line whose start is `partial` (read by an earlier

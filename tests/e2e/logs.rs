@@ -426,13 +426,15 @@ fn half_line_across(extra: &[&str], replace: impl Fn(&RpmHome), files: &[&str]) 
     args.extend(["--", signals.to_str().expect("utf-8 path")]);
     home.start_fixture("half_line.sh", "half", &args);
     let fifo = home.join("pipes/0.out");
+    // The daemon's record of the half line (see `daemon::partial`: length, then bytes).
     let kept = home.join("pipes/0.out.partial");
+    let record = [&5u64.to_le_bytes()[..], b"half "].concat();
     wait_until(DEADLINE, "the daemon to read the half line", || {
         if !signals.join("wrote").exists() {
             return Err("not written yet".into());
         }
         match unread(&fifo) {
-            0 if read(&kept) == b"half " => Ok(()),
+            0 if read(&kept) == record => Ok(()),
             0 => Err(format!(
                 "read, kept so far: {:?}",
                 String::from_utf8_lossy(&read(&kept))
