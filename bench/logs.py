@@ -33,7 +33,6 @@ import datetime
 import os
 import re
 import subprocess
-import sys
 import time
 
 import managers
@@ -447,8 +446,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        log(f"bench failed: {e}")
-        sys.exit(1)
+    managers.run_main(main, "bench")

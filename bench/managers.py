@@ -424,6 +424,15 @@ def bench_session(prefix):
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def run_main(main, what):
+    """Runs a bench's `main`; a BenchError ends it with its message and status 1."""
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        log(f"{what} failed: {e}")
+        sys.exit(1)
+
+
 def write_results(results, out):
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "w") as f:
