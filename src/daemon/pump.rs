@@ -382,9 +382,7 @@ impl PumpState {
         // First pay what a failed write still owes, keeping the order of lines.
         if !state.pending.is_empty() {
             let pending = std::mem::take(&mut state.pending);
-            if let Err(message) =
-                write_targets(&mut self.files, &target.outputs, stream, &[], &pending)
-            {
+            if let Err(message) = write_targets(&mut self.files, target, stream, &[], &pending) {
                 state.pending = pending;
                 stall(&self.epoll, state, &self.events, target, message);
                 return 0;
@@ -440,9 +438,7 @@ impl PumpState {
                 }
             };
             if !head.is_empty() || !body.is_empty() {
-                if let Err(message) =
-                    write_targets(&mut self.files, &target.outputs, stream, head, body)
-                {
+                if let Err(message) = write_targets(&mut self.files, target, stream, head, body) {
                     let mut owed = head.to_vec();
                     owed.extend_from_slice(body);
                     state.pending = owed;
@@ -468,9 +464,7 @@ impl PumpState {
             .is_ok_and(|file| file.mid_line());
         if open_line {
             // The writer is gone mid-line: end the line, as framed streams do.
-            if let Err(message) =
-                write_targets(&mut self.files, &target.outputs, stream, &[], b"\n")
-            {
+            if let Err(message) = write_targets(&mut self.files, target, stream, &[], b"\n") {
                 state.pending = b"\n".to_vec();
                 stall(&self.epoll, state, &self.events, target, message);
             }
@@ -485,8 +479,7 @@ impl PumpState {
                     stream,
                     SystemTime::now(),
                 );
-                if let Err(message) =
-                    write_targets(&mut self.files, &target.outputs, stream, &[], &self.out)
+                if let Err(message) = write_targets(&mut self.files, target, stream, &[], &self.out)
                 {
                     state.pending = std::mem::take(&mut self.out);
                     stall(&self.epoll, state, &self.events, target, message);
@@ -558,19 +551,26 @@ fn primary_path(outputs: &Outputs, stream: Stream) -> &PathBuf {
     }
 }
 
-/// Appends formatted lines of `stream` to its file and to the combined file.
+/// Appends formatted lines of `stream` to its file and to the combined file. A framed
+/// stream writes whole lines only, so a file of its that ends inside a line was cut (a
+/// daemon killed in the middle of a write): that line is ended first, so it is never
+/// joined to the next one.
 fn write_targets(
     files: &mut HashMap<PathBuf, LogFile>,
-    outputs: &Outputs,
+    target: &Target,
     stream: Stream,
     head: &[u8],
     body: &[u8],
 ) -> Result<(), String> {
+    let outputs = &target.outputs;
+    let whole_lines = !target.direct[stream as usize];
     let primary = primary_path(outputs, stream);
     for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
-        open_file(files, path, outputs.rotation)?
-            .write_split(head, body)
-            .map_err(|e| e.to_string())?;
+        let file = open_file(files, path, outputs.rotation)?;
+        if whole_lines && file.mid_line() {
+            file.write(b"\n").map_err(|e| e.to_string())?;
+        }
+        file.write_split(head, body).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -634,3 +634,37 @@ fn lines_written_in_pieces_survive_repeated_daemon_kills_and_updates() {
 fn read_text(path: &std::path::Path) -> String {
     String::from_utf8(read(path)).expect("utf-8")
 }
+
+#[test]
+fn a_timestamped_line_never_joins_a_line_cut_short_in_its_file() {
+    // As a daemon killed in the middle of a write leaves it: the file ends inside a line.
+    let home = RpmHome::new();
+    std::fs::create_dir_all(home.join("logs")).expect("logs dir");
+    std::fs::write(home.join("logs/echo-out.log"), b"cut sho").expect("write");
+    home.ok(&[
+        "start",
+        "echo",
+        "--name",
+        "echo",
+        "--time",
+        "--no-autorestart",
+        "--",
+        "hello",
+    ]);
+    home.wait_app("echo", "finished", |p| p["status"] == "stopped");
+    let log = home.join("logs/echo-out.log");
+    let text = wait_until(DEADLINE, "the app's line", || {
+        let text = read_text(&log);
+        if text.ends_with("hello\n") {
+            Ok(text)
+        } else {
+            Err(format!("{text:?}"))
+        }
+    });
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "cut sho", "{text:?}");
+    assert!(
+        lines[1].ends_with(": hello") && lines.len() == 2,
+        "{text:?}"
+    );
+}
