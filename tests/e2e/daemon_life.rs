@@ -107,13 +107,7 @@ fn a_live_daemon_is_never_displaced() {
 #[test]
 fn sigterm_stops_every_app_gracefully_then_the_daemon() {
     let home = RpmHome::new();
-    let signal_file = home.join("signal");
-    home.start_fixture_env(
-        "graceful.sh",
-        "g",
-        &[],
-        &[("SIGNAL_FILE", signal_file.as_os_str())],
-    );
+    let signal_file = home.start_graceful("g", &[]);
     let app = home.wait_app("g", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid") as i32;

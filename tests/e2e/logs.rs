@@ -527,9 +527,11 @@ fn piece_line(k: usize) -> String {
 
 /// Reads `pieces.py` output after stripping `prefix` bytes per line. Every line must be
 /// whole, with numbers rising and never repeated, except: the last line may be cut short
-/// (the app was stopped mid-line), and a line may have lost its start where lines are
-/// missing (a daemon killed between a read and the write after it). Returns the numbers
-/// of the whole lines and the runs of missing numbers.
+/// (the app was stopped mid-line), a line may have lost its start where lines are
+/// missing (a daemon killed between a read and the write after it), and a line may have
+/// lost its end where lines are missing (a daemon killed inside its write to the file,
+/// which the kernel cuts short at a page boundary). Returns the numbers of the whole
+/// lines and the runs of missing numbers.
 fn pieces_output(text: &str, prefix: usize, what: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
     assert!(text.ends_with('\n'), "{what}: no final newline");
     let lines: Vec<&str> = text.lines().collect();
@@ -557,18 +559,45 @@ fn pieces_output(text: &str, prefix: usize, what: &str) -> (Vec<usize>, Vec<(usi
         }
         let next = whole[i + 1..].iter().flatten().next().copied();
         let last = i + 1 == lines.len();
-        let cut_last = last && piece_line(prev + 1).starts_with(body);
+        let cut_end = !body.is_empty() && piece_line(prev + 1).starts_with(body);
         let lost_start = (prev + 1..next.unwrap_or(prev + 2))
             .find(|k| piece_line(*k).ends_with(body) && !body.is_empty());
         assert!(
-            cut_last || lost_start.is_some(),
+            cut_end || lost_start.is_some(),
             "{what}: {body:?}; around it: {around:#?}"
         );
         if let Some(k) = lost_start {
             missing.push((prev + 1, k));
+        } else if !last {
+            // Cut short by a killed write: that line and the rest of its chunk are lost.
+            missing.push((prev + 1, next.map_or(prev + 1, |n| (n - 1).max(prev + 1))));
         }
     }
     (seen, missing)
+}
+
+#[test]
+fn pieces_output_tells_a_killed_write_from_a_merged_line() {
+    // As CI once saw: a SIGKILL cut the daemon's write inside line 3, and lines 3-5 were
+    // lost; the next daemon ended the cut line and went on with line 6.
+    let lines = |ks: &[usize]| ks.iter().map(|k| piece_line(*k) + "\n").collect::<String>();
+    let cut = format!(
+        "{}{}\n{}",
+        lines(&[1, 2]),
+        &piece_line(3)[..6],
+        lines(&[6, 7])
+    );
+    let (seen, lost) = pieces_output(&cut, 0, "cut");
+    assert_eq!((seen, lost), (vec![1, 2, 6, 7], vec![(3, 5)]));
+    // The same cut line with the next one glued to it is a merge, and fails.
+    let merged = format!(
+        "{}{}{}",
+        lines(&[1, 2]),
+        &piece_line(3)[..6],
+        lines(&[6, 7])
+    );
+    let caught = std::panic::catch_unwind(|| pieces_output(&merged, 0, "merged"));
+    assert!(caught.is_err(), "a merged line passed");
 }
 
 #[test]

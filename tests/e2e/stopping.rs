@@ -20,13 +20,7 @@ fn read_pids(path: &std::path::Path) -> Vec<i32> {
 #[test]
 fn stop_sends_sigint_by_default_and_the_app_exits_cleanly() {
     let home = RpmHome::new();
-    let signal_file = home.join("signal");
-    home.start_fixture_env(
-        "graceful.sh",
-        "g",
-        &[],
-        &[("SIGNAL_FILE", signal_file.as_os_str())],
-    );
+    let signal_file = home.start_graceful("g", &[]);
     home.wait_app("g", "online", |p| p["status"] == "online");
     let out = home.ok(&["stop", "g"]);
     assert!(out.contains("stopped"), "{out}");
@@ -43,13 +37,7 @@ fn stop_sends_sigint_by_default_and_the_app_exits_cleanly() {
 #[test]
 fn kill_signal_chooses_the_stop_signal() {
     let home = RpmHome::new();
-    let signal_file = home.join("signal");
-    home.start_fixture_env(
-        "graceful.sh",
-        "g",
-        &["--kill-signal", "SIGTERM"],
-        &[("SIGNAL_FILE", signal_file.as_os_str())],
-    );
+    let signal_file = home.start_graceful("g", &["--kill-signal", "SIGTERM"]);
     home.ok(&["stop", "g"]);
     assert_eq!(
         std::fs::read_to_string(&signal_file)

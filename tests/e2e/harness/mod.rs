@@ -191,6 +191,28 @@ impl RpmHome {
         succeeded(&args, cmd.output().expect("run the rpm binary"))
     }
 
+    /// Starts `graceful.sh` as `name` and waits until its signal traps are set.
+    /// Returns the file it writes the signal it got to (INT or TERM).
+    pub fn start_graceful(&self, name: &str, extra: &[&str]) -> PathBuf {
+        let signal_file = self.join(&format!("{name}.signal"));
+        self.start_fixture_env(
+            "graceful.sh",
+            name,
+            extra,
+            &[("SIGNAL_FILE", signal_file.as_os_str())],
+        );
+        wait_until(
+            DEADLINE,
+            "graceful.sh to set its traps",
+            || match std::fs::read_to_string(&signal_file) {
+                Ok(text) if text.trim() == "ready" => Ok(()),
+                Ok(text) => Err(text),
+                Err(e) => Err(e.to_string()),
+            },
+        );
+        signal_file
+    }
+
     /// `rpm jlist`, parsed.
     pub fn jlist(&self) -> Vec<Value> {
         let text = self.ok(&["jlist"]);
