@@ -13,10 +13,22 @@
 //! are each one `pwrite` at offset 0, so a killed daemon leaves either the old partial
 //! line or the new one, never half of either, and no `ftruncate` (a journalled metadata
 //! change) sits on the log path. What is left is the window the raw path has too: bytes
-//! between a read and the write that follows it. A partial line longer than `MAX_KEPT` (say, a progress bar redrawn
-//! with `\r` for an hour) is held in memory only, so rewriting it after every read stays
-//! cheap. Runs on the log pump thread; the file is created only when a partial line has
-//! to be kept.
+//! between a read and the write that follows it. A partial line longer than `MAX_KEPT`
+//! (say, a progress bar redrawn with `\r` for an hour) is held in memory only, so
+//! rewriting it after every read stays cheap. Runs on the log pump thread; the file is
+//! created only when something has to be kept.
+//!
+//! Direct streams (raw bytes to a file of their own, written as they come) keep no
+//! partial line: the file itself holds it. What the next daemon cannot see in that file
+//! is whether a line it ends inside is still open (the app will finish it) or was cut: a
+//! daemon killed inside its `write` leaves it short at a page boundary, and the rest of
+//! that chunk is gone; likewise a daemon killed between a read and its write. So the
+//! pump records how long the file must grow to (`mark_write`: the header `u64::MAX`, the
+//! file's inode, the end offset): before each read its size plus one (the read may take
+//! bytes), after it its size plus what was read, after a read that found nothing its
+//! size. A file found shorter than its mark lost output, and the line it ends inside is
+//! ended before anything else goes in. (The one window left: a daemon killed after the
+//! mark before a read that then never happened ends a line the app was still writing.)
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
@@ -27,6 +39,32 @@ use memchr::memchr;
 
 /// Longest partial line kept on disk.
 const MAX_KEPT: usize = 64 * 1024;
+/// Header of a write mark (a partial line's header is its length, at most `MAX_KEPT`).
+const WRITE_MARK: u64 = u64::MAX;
+
+/// What an earlier daemon left for a stream.
+#[derive(Debug, PartialEq)]
+pub(super) enum Resumed {
+    /// The partial line to start the stream's framer with (empty when there is none).
+    Line(Vec<u8>),
+    /// A direct stream's file (inode `inode`) was to reach `end` bytes; shorter, the
+    /// daemon was killed after taking output it never wrote.
+    Write(WriteMark),
+}
+
+/// How long a direct stream's file must grow for no output to be lost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct WriteMark {
+    pub inode: u64,
+    pub end: u64,
+}
+
+impl WriteMark {
+    /// Whether a file with this inode and size lost output.
+    pub(super) fn cut(&self, inode: Option<u64>, size: u64) -> bool {
+        inode == Some(self.inode) && size < self.end
+    }
+}
 
 /// The on-disk copy of one stream's partial line.
 pub(super) struct PartialFile {
@@ -34,6 +72,8 @@ pub(super) struct PartialFile {
     file: Option<File>,
     /// Length of the partial line the file holds.
     len: u64,
+    /// The file holds a write mark.
+    marked: bool,
     /// Header and line, assembled for the single write.
     record: Vec<u8>,
     /// A write failed and was logged; logged again only after one succeeds.
@@ -41,9 +81,8 @@ pub(super) struct PartialFile {
 }
 
 impl PartialFile {
-    /// Takes over what an earlier daemon left at `path`; returns the bytes to resume
-    /// the stream's framer with (empty when there are none).
-    pub(super) fn resume(path: PathBuf) -> (PartialFile, Vec<u8>) {
+    /// Takes over what an earlier daemon left at `path`.
+    pub(super) fn resume(path: PathBuf) -> (PartialFile, Resumed) {
         let mut data = Vec::new();
         let file = match OpenOptions::new().read(true).write(true).open(&path) {
             Ok(mut file) => {
@@ -63,28 +102,36 @@ impl PartialFile {
             path,
             file,
             len: 0,
+            marked: false,
             record: Vec::new(),
             failing: false,
         };
-        let line = match decode(&data) {
-            Some(line) => line.to_vec(),
+        let resumed = match decode(&data) {
+            Some(Resumed::Line(line)) => {
+                partial.len = line.len() as u64;
+                Resumed::Line(line)
+            }
+            Some(mark @ Resumed::Write(_)) => {
+                partial.marked = true;
+                mark
+            }
             None => {
                 log::warn!(
                     "{} is not a partial line; ignoring it",
                     partial.path.display()
                 );
-                partial.len = 1; // so that `forget` clears it
+                partial.marked = true; // so that `forget` clears it
                 partial.forget();
-                Vec::new()
+                Resumed::Line(Vec::new())
             }
         };
-        partial.len = line.len() as u64;
-        (partial, line)
+        (partial, resumed)
     }
 
-    /// Drops the kept line: the pump is about to read, or to write the line to the log.
+    /// Drops the kept line or mark: the pump is about to read, or to write the line to
+    /// the log.
     pub(super) fn forget(&mut self) {
-        if self.len == 0 && !self.failing {
+        if self.len == 0 && !self.marked && !self.failing {
             return;
         }
         let result = match &self.file {
@@ -92,6 +139,19 @@ impl PartialFile {
             None => Ok(()),
         };
         self.len = 0;
+        self.marked = false;
+        self.done(result);
+    }
+
+    /// Records how long a direct stream's file must grow: shorter, output was lost.
+    pub(super) fn mark_write(&mut self, mark: WriteMark) {
+        let mut record = [0u8; 24];
+        record[..8].copy_from_slice(&WRITE_MARK.to_le_bytes());
+        record[8..16].copy_from_slice(&mark.inode.to_le_bytes());
+        record[16..].copy_from_slice(&mark.end.to_le_bytes());
+        let result = self.file().and_then(|file| file.write_all_at(&record, 0));
+        self.len = 0;
+        self.marked = result.is_ok();
         self.done(result);
     }
 
@@ -102,7 +162,7 @@ impl PartialFile {
             self.forget();
             return;
         }
-        if partial.is_empty() || partial.len() as u64 == self.len {
+        if partial.is_empty() || (partial.len() as u64 == self.len && !self.marked) {
             return;
         }
         self.record.clear();
@@ -114,6 +174,7 @@ impl PartialFile {
         self.record = record;
         if result.is_ok() {
             self.len = partial.len() as u64;
+            self.marked = false;
         }
         self.done(result);
     }
@@ -122,6 +183,7 @@ impl PartialFile {
     pub(super) fn remove(&mut self) {
         self.file = None;
         self.len = 0;
+        self.marked = false;
         match fs::remove_file(&self.path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -164,22 +226,33 @@ impl PartialFile {
                 self.failing = true;
                 self.file = None;
                 self.len = 0;
+                self.marked = false;
                 let _ = fs::remove_file(&self.path);
             }
         }
     }
 }
 
-/// The partial line in a file's content: empty for an empty file, `None` when the content
+/// What a file's content holds: an empty line for an empty file, `None` when the content
 /// is not one this module wrote.
-fn decode(data: &[u8]) -> Option<&[u8]> {
+fn decode(data: &[u8]) -> Option<Resumed> {
     if data.is_empty() {
-        return Some(&[]);
+        return Some(Resumed::Line(Vec::new()));
     }
-    let header: [u8; 8] = data.get(..8)?.try_into().ok()?;
-    let len = usize::try_from(u64::from_le_bytes(header)).ok()?;
+    let word = |at: usize| -> Option<u64> {
+        let bytes: [u8; 8] = data.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(bytes))
+    };
+    let header = word(0)?;
+    if header == WRITE_MARK {
+        let (inode, end) = (word(8)?, word(16)?);
+        return Some(Resumed::Write(WriteMark { inode, end }));
+    }
+    let len = usize::try_from(header).ok()?;
     let line = data.get(8..8usize.checked_add(len)?)?;
-    memchr(b'\n', line).is_none().then_some(line)
+    memchr(b'\n', line)
+        .is_none()
+        .then(|| Resumed::Line(line.to_vec()))
 }
 
 #[cfg(test)]
@@ -189,7 +262,10 @@ mod tests {
     /// The partial line the file at `path` holds, as the next daemon would read it.
     fn kept(path: &std::path::Path) -> Vec<u8> {
         let data = fs::read(path).unwrap_or_default();
-        decode(&data).expect("a record this module wrote").to_vec()
+        match decode(&data).expect("a record this module wrote") {
+            Resumed::Line(line) => line,
+            Resumed::Write(mark) => panic!("a write mark, not a line: {mark:?}"),
+        }
     }
 
     #[test]
@@ -197,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("0.out.partial");
         let (mut partial, resumed) = PartialFile::resume(path.clone());
-        assert!(resumed.is_empty());
+        assert_eq!(resumed, Resumed::Line(Vec::new()));
         partial.keep(b"");
         assert!(
             !path.exists(),
@@ -214,11 +290,35 @@ mod tests {
         // A later daemon picks it up.
         drop(partial);
         let (mut again, resumed) = PartialFile::resume(path.clone());
-        assert_eq!(resumed, b"xy");
+        assert_eq!(resumed, Resumed::Line(b"xy".to_vec()));
         again.keep(b"xyz");
         assert_eq!(kept(&path), b"xyz");
         again.remove();
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_write_mark_is_resumed_and_tells_a_cut_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("0.out.partial");
+        let (mut partial, _) = PartialFile::resume(path.clone());
+        partial.keep(b"a longer partial line than a mark");
+        let mark = WriteMark { inode: 7, end: 100 };
+        partial.mark_write(mark);
+        drop(partial);
+        let (mut again, resumed) = PartialFile::resume(path.clone());
+        assert_eq!(resumed, Resumed::Write(mark));
+        // Shorter than the marked end, same file: cut. Complete, or another file: not.
+        assert!(mark.cut(Some(7), 60));
+        assert!(!mark.cut(Some(7), 100));
+        assert!(!mark.cut(Some(8), 60));
+        assert!(!mark.cut(None, 0));
+        // A mark is dropped like a line, and a line replaces it.
+        again.forget();
+        assert_eq!(kept(&path), b"");
+        again.mark_write(mark);
+        again.keep(b"x");
+        assert_eq!(kept(&path), b"x");
     }
 
     #[test]
@@ -246,7 +346,7 @@ mod tests {
             let path = dir.path().join(format!("{i}.err.partial"));
             fs::write(&path, junk).expect("write");
             let (mut partial, resumed) = PartialFile::resume(path.clone());
-            assert!(resumed.is_empty(), "{junk:?}");
+            assert_eq!(resumed, Resumed::Line(Vec::new()), "{junk:?}");
             assert_eq!(kept(&path), b"", "cleared, so it is not replayed later");
             partial.keep(b"new");
             assert_eq!(kept(&path), b"new");

@@ -25,7 +25,7 @@ use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
 use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
-use super::partial::PartialFile;
+use super::partial::{PartialFile, Resumed, WriteMark};
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
@@ -132,6 +132,11 @@ struct StreamState {
     /// Formatted bytes a failed write still owes.
     pending: Vec<u8>,
     in_epoll: bool,
+    /// A direct stream whose file an earlier daemon left inside a line, losing the
+    /// line's rest: the line is ended before the next bytes are written, unless they
+    /// start with the newline (which would leave an empty line). Settled by the drain
+    /// right after attaching.
+    cut_line: bool,
 }
 
 struct Target {
@@ -257,6 +262,10 @@ impl PumpState {
                     (err, Stream::Err, err_partial),
                 ] {
                     let (partial, resumed) = PartialFile::resume(partial);
+                    let (line, cut_line) = match resumed {
+                        Resumed::Line(line) => (line, false),
+                        Resumed::Write(mark) => (Vec::new(), self.lost(targets, id, stream, mark)),
+                    };
                     let fd = reader.as_raw_fd();
                     let added = self.epoll.add(
                         reader.as_fd(),
@@ -271,10 +280,11 @@ impl PumpState {
                             id,
                             stream,
                             reader,
-                            framer: LineFramer::resume(resumed),
+                            framer: LineFramer::resume(line),
                             partial,
                             pending: Vec::new(),
                             in_epoll: true,
+                            cut_line,
                         },
                     );
                 }
@@ -332,6 +342,34 @@ impl PumpState {
             }
         }
         true
+    }
+
+    /// Whether an earlier daemon was killed between taking a direct stream's bytes from
+    /// the pipe and writing them all, leaving its file inside a line: its file is shorter
+    /// than `mark` says, and does not end with a newline. That line is then ended before
+    /// the bytes that come next (a later part of the output) go in (see `StreamState`).
+    fn lost(
+        &mut self,
+        targets: &HashMap<u32, Target>,
+        id: u32,
+        stream: Stream,
+        mark: WriteMark,
+    ) -> bool {
+        let Some(target) = targets.get(&id).filter(|t| t.direct[stream as usize]) else {
+            return false; // Framed streams end such a line before writing anyway.
+        };
+        let path = primary_path(&target.outputs, stream);
+        let Ok(file) = open_file(&mut self.files, path, target.outputs.rotation) else {
+            return false; // Reported by the first write.
+        };
+        let cut = mark.cut(file.inode(), file.size()) && file.mid_line();
+        if cut {
+            log::warn!(
+                "{}: a killed daemon lost output it had read; the line it cut is ended",
+                path.display()
+            );
+        }
+        cut
     }
 
     fn fds_of(&self, id: u32) -> Vec<RawFd> {
@@ -397,6 +435,7 @@ impl PumpState {
             }
         }
         let mut read = 0;
+        let direct = target.direct[stream as usize];
         for _ in 0..READS_PER_TURN {
             // A read may take the rest of a kept line out of the pipe; were the daemon to
             // die right after it, the next one would join the kept start to whatever comes
@@ -404,22 +443,49 @@ impl PumpState {
             // right after framing, before the (slower) formatting and writing: a crash in
             // that step loses the line's start, as it loses any bytes between a read and
             // a write, but never merges two lines; a crash after it loses whole lines only.
-            state.partial.forget();
+            // A direct stream keeps no line: the file holds it. Its mark says the file
+            // must grow (a read may take bytes) until the write that follows is done.
+            if direct {
+                mark_end(&mut self.files, target, stream, &mut state.partial, 1);
+            } else {
+                state.partial.forget();
+            }
             let n = match state.reader.read(&mut self.buf) {
-                Ok(0) => break,
-                Ok(n) => n,
+                Ok(n) if n > 0 => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => break, // WouldBlock: drained.
+                _ => {
+                    // End of file, WouldBlock (drained) or an error: nothing taken.
+                    if direct {
+                        mark_end(&mut self.files, target, stream, &mut state.partial, 0);
+                    }
+                    if std::mem::take(&mut state.cut_line) {
+                        if let Err(message) =
+                            write_targets(&mut self.files, target, stream, &[], b"\n")
+                        {
+                            state.pending = b"\n".to_vec();
+                            stall(&self.epoll, state, &self.events, target, message);
+                            return read;
+                        }
+                    }
+                    break;
+                }
             };
             read += n;
             self.burst |= n >= SMALL;
             let chunk = &self.buf[..n];
-            let direct = target.direct[stream as usize];
-            // Direct: the bytes as they came (after any partial framed earlier); framed
-            // raw lines: whole lines, one writev, no copy; others: formatted first.
+            // Direct: the bytes as they came (after any partial framed earlier), with a
+            // mark of where they will end (see `partial`); framed raw lines: whole lines,
+            // one writev, no copy; others: formatted first.
             let framed;
             let (head, body): (&[u8], &[u8]) = if direct {
-                (state.framer.finish().unwrap_or(&[]), chunk)
+                let head = if std::mem::take(&mut state.cut_line) && chunk[0] != b'\n' {
+                    b"\n"
+                } else {
+                    state.framer.finish().unwrap_or(&[])
+                };
+                let len = (head.len() + n) as u64;
+                mark_end(&mut self.files, target, stream, &mut state.partial, len);
+                (head, chunk)
             } else {
                 framed = state.framer.push(chunk);
                 state.partial.keep(framed.rest);
@@ -487,6 +553,24 @@ impl PumpState {
             }
         }
         read
+    }
+}
+
+/// Marks where a direct stream's file must end once `coming` more bytes are written (see
+/// `partial`): a later daemon that finds it shorter knows output was lost in between.
+fn mark_end(
+    files: &mut HashMap<PathBuf, LogFile>,
+    target: &Target,
+    stream: Stream,
+    partial: &mut PartialFile,
+    coming: u64,
+) {
+    let path = primary_path(&target.outputs, stream);
+    if let Ok(file) = open_file(files, path, target.outputs.rotation) {
+        if let Some(inode) = file.inode() {
+            let end = file.size() + coming;
+            partial.mark_write(WriteMark { inode, end });
+        }
     }
 }
 

@@ -39,6 +39,8 @@ pub struct LogFile {
     background: Option<JoinHandle<Result<(), LogError>>>,
     /// The file's last byte is not a newline: a line in it is not finished.
     mid_line: bool,
+    /// Inode number of a regular file, as opened.
+    inode: Option<u64>,
 }
 
 impl LogFile {
@@ -46,7 +48,12 @@ impl LogFile {
     /// directories. Refuses a symlink at `path`. `/dev/null` and other non-regular files
     /// are allowed and never rotated.
     pub fn open(path: &Path, rotation: Rotation) -> Result<LogFile, LogError> {
-        let (file, size, regular) = open_append(path)?;
+        let Opened {
+            file,
+            size,
+            regular,
+            inode,
+        } = open_append(path)?;
         Ok(LogFile {
             path: path.to_path_buf(),
             file,
@@ -56,6 +63,7 @@ impl LogFile {
             retry_rotation_at: 0,
             background: None,
             mid_line: regular && ends_mid_line(path, size),
+            inode,
         })
     }
 
@@ -73,6 +81,12 @@ impl LogFile {
     /// this daemon, or one before it that was killed while an app was mid-line.
     pub fn mid_line(&self) -> bool {
         self.mid_line
+    }
+
+    /// The inode number of a regular file (`None` for `/dev/null` and the like): tells
+    /// the file this daemon writes from one an external rotation put in its place.
+    pub fn inode(&self) -> Option<u64> {
+        self.inode
     }
 
     /// Appends `formatted`, which holds only whole lines. Rotates first when the write
@@ -205,10 +219,16 @@ impl LogFile {
 
     /// Opens the path again (after an external logrotate moved the file away).
     pub fn reopen(&mut self) -> Result<(), LogError> {
-        let (file, size, regular) = open_append(&self.path)?;
+        let Opened {
+            file,
+            size,
+            regular,
+            inode,
+        } = open_append(&self.path)?;
         self.file = file;
         self.size = size;
         self.regular = regular;
+        self.inode = inode;
         self.mid_line = regular && ends_mid_line(&self.path, size);
         Ok(())
     }
@@ -259,7 +279,16 @@ fn write_all_pair(file: &mut File, mut first: &[u8], mut second: &[u8]) -> io::R
 
 /// Opens `path` append-only without following a final symlink; returns the file, its
 /// size and whether it is a regular file.
-fn open_append(path: &Path) -> Result<(File, u64, bool), LogError> {
+/// A log file just opened for appending.
+struct Opened {
+    file: File,
+    /// Its length (0 for a non-regular file).
+    size: u64,
+    regular: bool,
+    inode: Option<u64>,
+}
+
+fn open_append(path: &Path) -> Result<Opened, LogError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.is_dir() {
             DirBuilder::new()
@@ -295,7 +324,12 @@ fn open_append(path: &Path) -> Result<(File, u64, bool), LogError> {
             );
         }
     }
-    Ok((file, if regular { meta.len() } else { 0 }, regular))
+    Ok(Opened {
+        file,
+        size: if regular { meta.len() } else { 0 },
+        regular,
+        inode: regular.then(|| meta.ino()),
+    })
 }
 
 fn open_error(path: &Path, source: io::Error) -> LogError {

@@ -520,6 +520,72 @@ fn a_line_left_open_by_a_killed_daemon_is_ended_when_the_app_exits() {
     });
 }
 
+/// Starts `half_line.sh` with raw output to its own file (written as it comes), waits
+/// for the half line in the file, SIGKILLs the daemon, lets `between` touch the file,
+/// has the app end the line with `rest` while no daemon runs, and returns the file once
+/// the next daemon has drained the pipe into it.
+fn raw_half_line_across_a_kill(rest: &str, between: impl Fn(&std::path::Path)) -> String {
+    let home = RpmHome::new();
+    let signals = home.join("signals");
+    std::fs::create_dir(&signals).expect("signals dir");
+    home.start_fixture_env(
+        "half_line.sh",
+        "half",
+        &["--", signals.to_str().expect("utf-8 path")],
+        &[("REST", std::ffi::OsStr::new(rest))],
+    );
+    let log = home.join("logs/half-out.log");
+    wait_until(DEADLINE, "the half line in the log", || match read(&log) {
+        text if text == b"half " => Ok(()),
+        text => Err(format!("{:?}", String::from_utf8_lossy(&text))),
+    });
+    home.sigkill_daemon();
+    between(&log);
+    std::fs::write(signals.join("go"), b"").expect("go");
+    wait_until(DEADLINE, "the app to end its line", || {
+        signals
+            .join("ended")
+            .exists()
+            .then_some(())
+            .ok_or_else(|| "not yet".to_string())
+    });
+    home.jlist(); // a daemon again: it adopts the app and drains its pipe
+    let fifo = home.join("pipes/0.out");
+    wait_until(DEADLINE, "the pipe drained into the log", || {
+        let text = read_text(&log);
+        if unread(&fifo) == 0 && text.ends_with('\n') {
+            Ok(text)
+        } else {
+            Err(format!("{text:?}"))
+        }
+    })
+}
+
+#[test]
+fn a_raw_line_left_open_across_a_sigkill_is_continued() {
+    assert_eq!(raw_half_line_across_a_kill("line", |_| {}), "half line\n");
+}
+
+/// As the kernel leaves a write that a SIGKILL interrupts: shorter than the daemon meant
+/// (it marked where its write of "half " would end).
+fn cut_to_3_bytes(log: &std::path::Path) {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(log)
+        .expect("open the log");
+    file.set_len(3).expect("cut the log");
+}
+
+#[test]
+fn a_raw_line_cut_short_by_a_killed_write_is_ended_before_the_next() {
+    assert_eq!(
+        raw_half_line_across_a_kill("line", cut_to_3_bytes),
+        "hal\nline\n"
+    );
+    // Output that goes on with a newline ends the cut line itself: no empty line.
+    assert_eq!(raw_half_line_across_a_kill("", cut_to_3_bytes), "hal\n");
+}
+
 /// A line of `pieces.py` numbered `k`.
 fn piece_line(k: usize) -> String {
     format!("n{k:08} {}", "y".repeat(k % 97))
@@ -559,7 +625,14 @@ fn pieces_output(text: &str, prefix: usize, what: &str) -> (Vec<usize>, Vec<(usi
         }
         let next = whole[i + 1..].iter().flatten().next().copied();
         let last = i + 1 == lines.len();
-        let cut_end = !body.is_empty() && piece_line(prev + 1).starts_with(body);
+        // A write cut inside the timestamp leaves the start of one and no body.
+        let line = lines[i];
+        let cut_stamp = !line.is_empty()
+            && line.len() <= prefix
+            && line
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"-T: ".contains(&b));
+        let cut_end = cut_stamp || (!body.is_empty() && piece_line(prev + 1).starts_with(body));
         let lost_start = (prev + 1..next.unwrap_or(prev + 2))
             .find(|k| piece_line(*k).ends_with(body) && !body.is_empty());
         assert!(
@@ -598,6 +671,15 @@ fn pieces_output_tells_a_killed_write_from_a_merged_line() {
     );
     let caught = std::panic::catch_unwind(|| pieces_output(&merged, 0, "merged"));
     assert!(caught.is_err(), "a merged line passed");
+    // With timestamps, the write may be cut inside one.
+    let stamped = |ks: &[usize]| {
+        ks.iter()
+            .map(|k| format!("2026-11-25T17:20:09: {}\n", piece_line(*k)))
+            .collect::<String>()
+    };
+    let cut = format!("{}2026-11-25T\n{}", stamped(&[1, 2]), stamped(&[6, 7]));
+    let (seen, lost) = pieces_output(&cut, "2026-11-25T17:20:09: ".len(), "stamped");
+    assert_eq!((seen, lost), (vec![1, 2, 6, 7], vec![(3, 5)]));
 }
 
 #[test]
