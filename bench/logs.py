@@ -38,7 +38,7 @@ import time
 import managers
 from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, build_rpm, cell, cmdline,
                     cpu_times, ensure_pm2, fmt, log, machine, machine_line, now,
-                    quick_default, render_table, summary, target_dir, bench_session,
+                    quick_default, render_table, summary, release_dir, bench_session,
                     vm_rss_kib, write_results)
 
 POLL = 0.001  # seconds between looks at the log file's size
@@ -372,7 +372,7 @@ def main():
         cfg["lines"] = args.lines
     cfg.update(quick=args.quick, line_bytes=args.line_bytes, poll_s=POLL)
 
-    release = os.path.join(target_dir(), "release")
+    release = release_dir()
     rpm_bin = (os.path.join(release, "rpm") if args.no_build
                else build_rpm(["--example", "loggen"]))
     gen = os.path.join(release, "examples", "loggen")

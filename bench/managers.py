@@ -346,12 +346,21 @@ def target_dir():
     return target if os.path.isabs(target) else os.path.join(REPO, target)
 
 
+def release_dir():
+    """Where `cargo build --release` puts rpm: target/<host triple>/release, since
+    .cargo/config.toml names the target (see there)."""
+    out = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
+    host = next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                if line.startswith("host:"))
+    return os.path.join(target_dir(), host, "release")
+
+
 def build_rpm(extra=()):
     """`cargo build --release` of the rpm binary (and `extra` cargo target args)."""
     log("== building rpm (release)")
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "rpm", *extra],
                    cwd=REPO, check=True)
-    return os.path.join(target_dir(), "release", "rpm")
+    return os.path.join(release_dir(), "rpm")
 
 
 def ensure_pm2():

@@ -4,16 +4,29 @@
 //! `RPM_HOME/pipes`, opened by the child read-write: the child is then always a reader of
 //! its own pipe, so it never gets SIGPIPE or EPIPE, even while no daemon runs; its output
 //! waits in the pipe (back-pressure when full) until a daemon reopens the FIFO by path and
-//! drains it. Nothing of ours runs between fork and exec: the process group is set by
-//! posix_spawn itself, std resets the signal mask and SIGPIPE, and every other descriptor
-//! is close-on-exec.
+//! drains it.
+//!
+//! Processes start with posix_spawn(3), called directly: glibc runs it as a vfork-like
+//! clone that shares the daemon's memory until the exec, the short crash-to-restart
+//! path. (std's `Command` also uses posix_spawn, but only when it can find glibc's
+//! version at run time, which a statically linked rpm cannot: it would fork.) Nothing of
+//! ours runs in the child: posix_spawn sets the process group, resets the signal mask
+//! and SIGPIPE (which Rust ignores), opens stdin on /dev/null, puts the output FIFOs on
+//! 1 and 2 and changes directory; every other descriptor is close-on-exec.
 
+use std::ffi::{CString, OsStr};
 use std::fs::{File, OpenOptions};
 use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+use nix::fcntl::OFlag;
+use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::stat::Mode;
+use nix::unistd::Pid;
 
 use thiserror::Error;
 
@@ -167,36 +180,87 @@ pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i
         None => (spec.script.clone(), Vec::new()),
     };
     args.extend(spec.args.iter().cloned());
-    let mut command = Command::new(&program);
-    command
-        .args(&args)
-        .current_dir(&spec.cwd)
-        .env_clear()
-        .envs(child_env(spec, who, home))
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(stdout))
-        .stderr(Stdio::from(stderr))
-        // Its own process group (pgid = pid). The daemon has no controlling terminal, so
-        // neither has the child; and without a pre_exec hook std can use posix_spawn
-        // (vfork-like), which keeps the crash-to-restart path short.
-        .process_group(0);
+    let env = child_env(spec, who, home);
     let spawned = {
-        // While std spawns, it may waitpid() a child whose exec failed; the reaper must
-        // not collect that child first (std would panic), so it waits for this lock.
+        // When the exec fails, posix_spawn itself waitpid()s the child; the reaper must
+        // not collect that child first, so it waits for this lock.
         let _guard = SPAWN_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        command.spawn()
+        posix_spawn(&program, &args, &env, &spec.cwd, &stdout, &stderr)
     };
-    let child = spawned.map_err(|source| SpawnError::Exec {
+    // The child has its own copies of the FIFO descriptors; ours close here.
+    drop((stdout, stderr));
+    let pid = spawned.map_err(|source| SpawnError::Exec {
         program: program.clone(),
         source,
     })?;
-    // The reaper thread collects the exit status with waitpid; the handle is not needed.
-    let pid = child.id() as i32;
-    drop(child);
     super::fd_limit::restore(pid);
     Ok(pid)
+}
+
+/// Starts `program` with `args` (after argv[0], the program itself) and exactly `env`, in
+/// `cwd`, in a process group of its own (pgid = pid; the daemon has no controlling
+/// terminal, so neither has the child), with stdin on /dev/null and stdout and stderr on
+/// the given files. Fails with the error of the first step that failed, the exec
+/// included (glibc reports it from the child).
+fn posix_spawn(
+    program: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    cwd: &Path,
+    stdout: &File,
+    stderr: &File,
+) -> io::Result<i32> {
+    let c_string = |bytes: &[u8]| {
+        CString::new(bytes).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{:?} contains a NUL byte", String::from_utf8_lossy(bytes)),
+            )
+        })
+    };
+    let path = c_string(program.as_os_str().as_bytes())?;
+    let mut argv = vec![path.clone()];
+    for arg in args {
+        argv.push(c_string(arg.as_bytes())?);
+    }
+    let envp = env
+        .iter()
+        .map(|(key, value)| c_string(format!("{key}={value}").as_bytes()))
+        .collect::<io::Result<Vec<CString>>>()?;
+    let dir = c_string(cwd.as_os_str().as_bytes())?;
+
+    let mut actions = PosixSpawnFileActions::init()?;
+    actions.add_open(0, OsStr::new("/dev/null"), OFlag::O_RDONLY, Mode::empty())?;
+    actions.add_dup2(stdout.as_raw_fd(), 1)?;
+    actions.add_dup2(stderr.as_raw_fd(), 2)?;
+    // SAFETY: `PosixSpawnFileActions` is a `repr(transparent)` wrapper of the C object,
+    // initialised above and alive for the call; `dir` is NUL-terminated and is copied.
+    let rc = unsafe {
+        libc::posix_spawn_file_actions_addchdir_np(
+            std::ptr::from_mut(&mut actions).cast::<libc::posix_spawn_file_actions_t>(),
+            dir.as_ptr(),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
+    }
+
+    let mut attr = PosixSpawnAttr::init()?;
+    attr.set_flags(
+        PosixSpawnFlags::POSIX_SPAWN_SETPGROUP
+            | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK
+            | PosixSpawnFlags::POSIX_SPAWN_SETSIGDEF,
+    )?;
+    attr.set_pgroup(Pid::from_raw(0))?;
+    attr.set_sigmask(&SigSet::empty())?;
+    let mut default = SigSet::empty();
+    default.add(Signal::SIGPIPE);
+    attr.set_sigdefault(&default)?;
+
+    let pid = nix::spawn::posix_spawn(path.as_c_str(), &actions, &attr, &argv, &envp)?;
+    Ok(pid.as_raw())
 }
 
 #[cfg(test)]

@@ -203,6 +203,21 @@ fn a_child_gets_its_environment_its_own_group_and_only_the_standard_descriptors(
         .split_whitespace()
         .collect();
     assert_eq!(fields[2], pid.to_string(), "its own process group");
+    // No signal blocked, SIGPIPE not ignored (Rust ignores it in the daemon).
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let mask = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or_else(|| panic!("no {name} in {status}"))
+    };
+    assert_eq!(mask("SigBlk:"), 0, "{status}");
+    assert_eq!(mask("SigIgn:") & (1 << (libc::SIGPIPE - 1)), 0, "{status}");
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{pid}/cwd")).expect("cwd"),
+        std::path::PathBuf::from(row["cwd"].as_str().expect("cwd"))
+    );
     let shown = home.ok(&["env", &id]);
     assert!(shown.contains("RPM_NAME: probe"), "{shown}");
 }
