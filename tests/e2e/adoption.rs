@@ -1,22 +1,6 @@
 //! Apps outlive the daemon: SIGKILL and `rpm update` keep every pid and every line.
 
-use crate::harness::{alive, wait_until, RpmHome, DEADLINE};
-
-/// Reads `line N` numbers from a log and checks they are 1..=N with none missing or doubled.
-fn assert_complete_sequence(path: &std::path::Path) -> usize {
-    let text = std::fs::read_to_string(path).expect("read log");
-    let numbers: Vec<usize> = text
-        .lines()
-        .map(|l| {
-            l.strip_prefix("line ")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| panic!("unexpected line {l:?}"))
-        })
-        .collect();
-    let expected: Vec<usize> = (1..=numbers.len()).collect();
-    assert_eq!(numbers, expected, "lines lost, doubled or reordered");
-    numbers.len()
-}
+use crate::harness::{alive, assert_complete_sequence, wait_until, RpmHome, DEADLINE};
 
 fn pids(home: &RpmHome) -> Vec<(String, i64)> {
     let mut v: Vec<(String, i64)> = home

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
 
-use crate::harness::{wait_until, RpmHome, DEADLINE};
+use crate::harness::{assert_complete_sequence, wait_until, RpmHome, DEADLINE};
 
 fn read(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_default()
@@ -357,6 +357,40 @@ fn a_failing_log_file_is_reported_and_never_kills_the_app() {
         (row["status"].as_str(), row["restarts"].as_u64()),
         (Some("online"), Some(0))
     );
+}
+
+#[test]
+fn logging_resumes_with_every_line_once_the_log_file_can_be_written_again() {
+    let home = RpmHome::new();
+    // A path that cannot be opened for writing (a socket), as a full or failing disk
+    // refuses writes, until it is removed.
+    let out = home.join("out.log");
+    drop(std::os::unix::net::UnixListener::bind(&out).expect("bind a socket"));
+    home.start_fixture(
+        "counter.sh",
+        "c",
+        &["-o", out.to_str().expect("utf-8 path")],
+    );
+    wait_until(DEADLINE, "the problem in describe", || {
+        let shown = home.ok(&["describe", "c"]);
+        if shown.contains("No such device or address") {
+            Ok(())
+        } else {
+            Err(shown)
+        }
+    });
+    // The app waits on its full pipe meanwhile; it is neither killed nor restarted.
+    std::fs::remove_file(&out).expect("remove the socket");
+    wait_until(DEADLINE, "writing again, the problem gone", || {
+        let shown = home.ok(&["describe", "c"]);
+        match std::fs::read_to_string(&out) {
+            Ok(text) if !shown.contains("cannot open") && text.lines().count() > 20 => Ok(()),
+            _ => Err(shown),
+        }
+    });
+    home.ok(&["stop", "c"]);
+    assert_complete_sequence(&out);
+    assert_eq!(home.app("c")["restarts"], 0);
 }
 
 #[test]

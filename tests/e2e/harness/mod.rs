@@ -92,6 +92,22 @@ pub fn wait_gone(pids: &[i32], what: &str) {
     });
 }
 
+/// Reads `line N` numbers from a log and checks they are 1..=N with none missing or doubled.
+pub fn assert_complete_sequence(path: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(path).expect("read log");
+    let numbers: Vec<usize> = text
+        .lines()
+        .map(|l| {
+            l.strip_prefix("line ")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("unexpected line {l:?}"))
+        })
+        .collect();
+    let expected: Vec<usize> = (1..=numbers.len()).collect();
+    assert_eq!(numbers, expected, "lines lost, doubled or reordered");
+    numbers.len()
+}
+
 /// Whether a process exists and is not a zombie.
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
