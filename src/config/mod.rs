@@ -39,7 +39,7 @@ mod suggest;
 #[cfg(test)]
 mod test_support;
 mod toml_format;
-mod units;
+pub(crate) mod units;
 mod validate;
 mod values;
 mod yaml;

@@ -304,12 +304,43 @@ fn bind_socket(home: &Home) -> Result<UnixListener, DaemonError> {
     Ok(listener)
 }
 
-/// `daemon.log` is rotated like app logs: 10 MB per file, 5 files kept.
+/// `daemon.log` is rotated like app logs: 10 MB per file (`RPM_DAEMON_LOG_MAX_SIZE`, in
+/// the daemon's environment, sets another size), 5 files kept.
 const DAEMON_LOG_ROTATION: crate::logs::Rotation = crate::logs::Rotation {
     max_size: Some(10 * 1024 * 1024),
     retain: Some(5),
     compress: false,
 };
+
+/// Names the size at which `daemon.log` rotates.
+const DAEMON_LOG_SIZE_VAR: &str = "RPM_DAEMON_LOG_MAX_SIZE";
+
+/// The rotation of `daemon.log`, and a problem with `RPM_DAEMON_LOG_MAX_SIZE` to log once
+/// logging works.
+fn daemon_log_rotation() -> (crate::logs::Rotation, Option<String>) {
+    let mut rotation = DAEMON_LOG_ROTATION;
+    let Some(value) = std::env::var_os(DAEMON_LOG_SIZE_VAR) else {
+        return (rotation, None);
+    };
+    let parsed = value
+        .to_str()
+        .ok_or_else(|| format!("{value:?} is not text"))
+        .and_then(crate::config::units::parse_size);
+    match parsed {
+        Ok(size) if size > 0 => {
+            rotation.max_size = Some(size);
+            (rotation, None)
+        }
+        Ok(_) => (
+            rotation,
+            Some(format!("{DAEMON_LOG_SIZE_VAR}: 0 is not a size; using 10M")),
+        ),
+        Err(e) => (
+            rotation,
+            Some(format!("{DAEMON_LOG_SIZE_VAR}: {e}; using 10M")),
+        ),
+    }
+}
 
 /// Hands env_logger's records (one whole line per write) to a rotating `LogFile`.
 struct DaemonLog(crate::logs::LogFile);
@@ -328,18 +359,20 @@ fn init_logging(home: &Home, mode: Mode) -> Result<(), DaemonError> {
     let mut builder = env_logger::Builder::new();
     builder.parse_filters(&std::env::var("RPM_LOG").unwrap_or_else(|_| "info".into()));
     builder.format_timestamp_millis();
+    let (rotation, problem) = daemon_log_rotation();
     if mode != Mode::Foreground {
         let path = home.daemon_log();
-        let file = crate::logs::LogFile::open(&path, DAEMON_LOG_ROTATION).map_err(|e| {
-            DaemonError::File {
-                what: "open",
-                path,
-                source: io::Error::other(e),
-            }
+        let file = crate::logs::LogFile::open(&path, rotation).map_err(|e| DaemonError::File {
+            what: "open",
+            path,
+            source: io::Error::other(e),
         })?;
         builder.target(env_logger::Target::Pipe(Box::new(DaemonLog(file))));
     }
     let _ = builder.try_init();
+    if let Some(problem) = problem {
+        log::warn!("{problem}");
+    }
     Ok(())
 }
 

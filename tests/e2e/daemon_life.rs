@@ -417,3 +417,44 @@ fn an_order_to_a_daemon_that_dies_is_not_sent_twice() {
         "no daemon was started to repeat it"
     );
 }
+
+#[test]
+fn the_daemon_log_rotates_at_its_size_and_keeps_whole_lines() {
+    let home = RpmHome::new();
+    let mut first = home.command(&["start", "sleep", "--name", "s", "--", "1000"]);
+    first.env("RPM_DAEMON_LOG_MAX_SIZE", "1K");
+    assert!(first.output().expect("start").status.success());
+    // Each update execs the daemon again (same environment) and logs a few lines.
+    for _ in 0..12 {
+        home.ok(&["update"]);
+    }
+    let mut rotated: Vec<std::path::PathBuf> = std::fs::read_dir(home.path())
+        .expect("home")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with("daemon") && name.ends_with(".log") && name != "daemon.log"
+        })
+        .collect();
+    rotated.sort();
+    assert!(
+        (1..=5).contains(&rotated.len()),
+        "rotated, at most 5 kept: {rotated:?}"
+    );
+    for path in rotated.iter().chain([&home.join("daemon.log")]) {
+        let text = std::fs::read_to_string(path).expect("read");
+        assert!(
+            text.len() <= 1024,
+            "{}: {} bytes",
+            path.display(),
+            text.len()
+        );
+        assert!(
+            text.lines().all(|l| l.starts_with("[20")) && text.ends_with('\n'),
+            "{}: {text:?}",
+            path.display()
+        );
+    }
+    assert_eq!(home.app("s")["restarts"], 0);
+}
