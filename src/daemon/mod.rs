@@ -16,6 +16,7 @@ pub(crate) mod info;
 pub(crate) mod mailbox;
 pub(crate) mod outputs;
 pub(crate) mod partial;
+pub(crate) mod peek;
 pub mod persist;
 pub(crate) mod pidfd;
 pub mod policy;

@@ -41,6 +41,8 @@ use memchr::memchr;
 const MAX_KEPT: usize = 64 * 1024;
 /// Header of a write mark (a partial line's header is its length, at most `MAX_KEPT`).
 const WRITE_MARK: u64 = u64::MAX;
+/// Header of an in-flight record.
+const IN_FLIGHT: u64 = u64::MAX - 1;
 
 /// What an earlier daemon left for a stream.
 #[derive(Debug, PartialEq)]
@@ -50,6 +52,36 @@ pub(super) enum Resumed {
     /// A direct stream's file (inode `inode`) was to reach `end` bytes; shorter, the
     /// daemon was killed after taking output it never wrote.
     Write(WriteMark),
+    /// A chunk peeked from the pipe was being written (see `InFlight`).
+    InFlight(InFlight),
+}
+
+/// A chunk of `len` bytes, peeked from the pipe and not yet taken out of it, on its way
+/// to the files in `files`; a daemon killed before taking it leaves this record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct InFlight {
+    pub len: u64,
+    /// `peek::fingerprint` of the chunk.
+    pub fingerprint: u64,
+    pub files: Vec<FileSpan>,
+    /// The framer's partial line before the chunk, and after it.
+    pub before: Vec<u8>,
+    pub after: Vec<u8>,
+}
+
+/// One file a chunk is written to: its inode, and its size before and after the write.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct FileSpan {
+    pub inode: u64,
+    pub before: u64,
+    pub after: u64,
+}
+
+impl InFlight {
+    /// Whether the record is small enough to keep (both partial lines within `MAX_KEPT`).
+    pub(super) fn fits(before: &[u8], after: &[u8]) -> bool {
+        before.len() <= MAX_KEPT && after.len() <= MAX_KEPT
+    }
 }
 
 /// How long a direct stream's file must grow for no output to be lost.
@@ -111,7 +143,7 @@ impl PartialFile {
                 partial.len = line.len() as u64;
                 Resumed::Line(line)
             }
-            Some(mark @ Resumed::Write(_)) => {
+            Some(mark @ (Resumed::Write(_) | Resumed::InFlight(_))) => {
                 partial.marked = true;
                 mark
             }
@@ -153,6 +185,41 @@ impl PartialFile {
         self.len = 0;
         self.marked = result.is_ok();
         self.done(result);
+    }
+
+    /// Records a chunk on its way to its files (see `InFlight`).
+    pub(super) fn record_in_flight(&mut self, flight: &InFlight) {
+        let mut record = std::mem::take(&mut self.record);
+        record.clear();
+        let word = |record: &mut Vec<u8>, v: u64| record.extend_from_slice(&v.to_le_bytes());
+        word(&mut record, IN_FLIGHT);
+        word(&mut record, flight.len);
+        word(&mut record, flight.fingerprint);
+        word(&mut record, flight.files.len() as u64);
+        for span in &flight.files {
+            word(&mut record, span.inode);
+            word(&mut record, span.before);
+            word(&mut record, span.after);
+        }
+        for line in [&flight.before, &flight.after] {
+            word(&mut record, line.len() as u64);
+            record.extend_from_slice(line);
+        }
+        let result = self.file().and_then(|file| file.write_all_at(&record, 0));
+        self.record = record;
+        self.len = 0;
+        self.marked = result.is_ok();
+        self.done(result);
+    }
+
+    /// The chunk in flight is written and taken: the file holds `partial` again (even
+    /// when it is empty).
+    pub(super) fn settle(&mut self, partial: &[u8]) {
+        if partial.is_empty() {
+            self.forget();
+        } else {
+            self.keep(partial);
+        }
     }
 
     /// Makes the file hold `partial` (nothing when it is empty or over `MAX_KEPT`, which
@@ -248,11 +315,65 @@ fn decode(data: &[u8]) -> Option<Resumed> {
         let (inode, end) = (word(8)?, word(16)?);
         return Some(Resumed::Write(WriteMark { inode, end }));
     }
+    if header == IN_FLIGHT {
+        return decode_in_flight(data).map(Resumed::InFlight);
+    }
     let len = usize::try_from(header).ok()?;
     let line = data.get(8..8usize.checked_add(len)?)?;
     memchr(b'\n', line)
         .is_none()
         .then(|| Resumed::Line(line.to_vec()))
+}
+
+fn decode_in_flight(data: &[u8]) -> Option<InFlight> {
+    let mut cursor = Cursor { data, at: 8 };
+    let len = cursor.word()?;
+    let fingerprint = cursor.word()?;
+    let count = cursor.word()?;
+    if count > 3 {
+        return None;
+    }
+    let mut files = Vec::new();
+    for _ in 0..count {
+        files.push(FileSpan {
+            inode: cursor.word()?,
+            before: cursor.word()?,
+            after: cursor.word()?,
+        });
+    }
+    let before = cursor.line()?;
+    let after = cursor.line()?;
+    Some(InFlight {
+        len,
+        fingerprint,
+        files,
+        before,
+        after,
+    })
+}
+
+/// Reads a record's fields in order.
+struct Cursor<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn word(&mut self) -> Option<u64> {
+        let bytes: [u8; 8] = self.data.get(self.at..self.at + 8)?.try_into().ok()?;
+        self.at += 8;
+        Some(u64::from_le_bytes(bytes))
+    }
+
+    /// A length-prefixed partial line (no newline, at most `MAX_KEPT`).
+    fn line(&mut self) -> Option<Vec<u8>> {
+        let len = usize::try_from(self.word()?)
+            .ok()
+            .filter(|l| *l <= MAX_KEPT)?;
+        let bytes = self.data.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        memchr(b'\n', bytes).is_none().then(|| bytes.to_vec())
+    }
 }
 
 #[cfg(test)]
@@ -264,7 +385,7 @@ mod tests {
         let data = fs::read(path).unwrap_or_default();
         match decode(&data).expect("a record this module wrote") {
             Resumed::Line(line) => line,
-            Resumed::Write(mark) => panic!("a write mark, not a line: {mark:?}"),
+            other => panic!("not a line: {other:?}"),
         }
     }
 
@@ -319,6 +440,40 @@ mod tests {
         again.mark_write(mark);
         again.keep(b"x");
         assert_eq!(kept(&path), b"x");
+    }
+
+    #[test]
+    fn an_in_flight_record_is_resumed_whole_and_settled_by_a_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("0.out.partial");
+        let (mut partial, _) = PartialFile::resume(path.clone());
+        let flight = InFlight {
+            len: 4096,
+            fingerprint: 99,
+            files: vec![
+                FileSpan {
+                    inode: 7,
+                    before: 10,
+                    after: 4106,
+                },
+                FileSpan {
+                    inode: 8,
+                    before: 0,
+                    after: 4096,
+                },
+            ],
+            before: b"start of".to_vec(),
+            after: b"next".to_vec(),
+        };
+        partial.record_in_flight(&flight);
+        drop(partial);
+        let (mut again, resumed) = PartialFile::resume(path.clone());
+        assert_eq!(resumed, Resumed::InFlight(flight.clone()));
+        again.settle(b"next");
+        assert_eq!(kept(&path), b"next");
+        again.record_in_flight(&flight);
+        again.settle(b"");
+        assert_eq!(kept(&path), b"", "settled with no partial line");
     }
 
     #[test]

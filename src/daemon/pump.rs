@@ -25,7 +25,8 @@ use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
 use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
-use super::partial::{PartialFile, Resumed, WriteMark};
+use super::partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
+use super::peek::{fingerprint, Scratch};
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
@@ -96,6 +97,11 @@ impl Pump {
             .name("log-pump".into())
             .stack_size(128 * 1024)
             .spawn(move || {
+                let scratch = Scratch::new(CHUNK)
+                    .map_err(|e| {
+                        log::warn!("log pump: no scratch pipe ({e}); reading destructively")
+                    })
+                    .ok();
                 let mut state = PumpState {
                     epoll,
                     streams: HashMap::new(),
@@ -103,6 +109,8 @@ impl Pump {
                     events,
                     buf: vec![0; CHUNK],
                     out: Vec::new(),
+                    before: Vec::new(),
+                    scratch,
                     burst: false,
                 };
                 state.run(inbox);
@@ -147,6 +155,10 @@ struct Target {
     /// nothing it had read. Shared files need whole lines (no interleaving), so they are
     /// framed.
     direct: [bool; 2],
+    /// Per stream: its files are this instance's alone and never rotated, so a chunk can
+    /// stay in the pipe until it is written (see `peek`), and a next daemon can undo a
+    /// write cut short by cutting the files back.
+    protected: [bool; 2],
 }
 
 struct PumpState {
@@ -159,6 +171,10 @@ struct PumpState {
     buf: Vec<u8>,
     /// Formatted output of one read.
     out: Vec<u8>,
+    /// A stream's partial line before the chunk being written.
+    before: Vec<u8>,
+    /// Where chunks are peeked through; `None` if no pipe could be made.
+    scratch: Option<Scratch>,
     /// A read brought more than `SMALL` since the buffers were last given back: once the
     /// pump has been idle for `RELEASE_AFTER`, they are (see `release_buffers`).
     burst: bool,
@@ -253,6 +269,7 @@ impl PumpState {
                         outputs,
                         error: None,
                         direct: [false; 2],
+                        protected: [false; 2],
                     },
                 );
                 mark_direct(targets);
@@ -265,6 +282,10 @@ impl PumpState {
                     let (line, cut_line) = match resumed {
                         Resumed::Line(line) => (line, false),
                         Resumed::Write(mark) => (Vec::new(), self.lost(targets, id, stream, mark)),
+                        Resumed::InFlight(flight) => (
+                            self.resume_in_flight(targets, id, stream, &reader, flight),
+                            false,
+                        ),
                     };
                     let fd = reader.as_raw_fd();
                     let added = self.epoll.add(
@@ -372,6 +393,73 @@ impl PumpState {
         cut
     }
 
+    /// Settles a chunk an earlier daemon was writing when it died, before anything else
+    /// is written: if a file is short of where the write was to end, the files are cut
+    /// back to where it began and the chunk, still in the pipe, is written again (the
+    /// framer resumes with the partial line from before it); if the write was whole, the
+    /// chunk is taken out of the pipe, unless the dead daemon already had. Returns the
+    /// partial line to resume the framer with.
+    fn resume_in_flight(
+        &mut self,
+        targets: &HashMap<u32, Target>,
+        id: u32,
+        stream: Stream,
+        reader: &File,
+        flight: InFlight,
+    ) -> Vec<u8> {
+        let Some(target) = targets.get(&id) else {
+            return flight.after;
+        };
+        let outputs = &target.outputs;
+        let paths: Vec<PathBuf> = std::iter::once(primary_path(outputs, stream))
+            .chain(outputs.log_file.iter())
+            .cloned()
+            .collect();
+        let span_of = |file: &LogFile| -> Option<FileSpan> {
+            flight
+                .files
+                .iter()
+                .find(|s| Some(s.inode) == file.inode())
+                .copied()
+        };
+        let mut whole = true;
+        for path in &paths {
+            if let Ok(file) = open_file(&mut self.files, path, outputs.rotation) {
+                whole &= span_of(file).is_none_or(|span| file.size() >= span.after);
+            }
+        }
+        if !whole {
+            for path in &paths {
+                let Ok(file) = open_file(&mut self.files, path, outputs.rotation) else {
+                    continue;
+                };
+                if let Some(span) = span_of(file).filter(|span| file.size() > span.before) {
+                    if let Err(e) = file.truncate_to(span.before) {
+                        log::warn!("cannot undo a cut write in {}: {e}", path.display());
+                    }
+                }
+            }
+            log::warn!(
+                "instance {id}: a killed daemon was writing {} bytes of {} output; written again",
+                flight.len,
+                stream.as_str()
+            );
+            return flight.before;
+        }
+        let n = usize::try_from(flight.len).unwrap_or(usize::MAX);
+        if let (Some(scratch), Some(buf)) = (self.scratch.as_mut(), self.buf.get_mut(..n)) {
+            let still_there = scratch
+                .peek(reader, buf)
+                .is_ok_and(|got| got == n && fingerprint(buf) == flight.fingerprint);
+            if still_there {
+                if let Err(e) = scratch.consume(reader, n) {
+                    log::warn!("instance {id}: cannot take written output from its pipe: {e}");
+                }
+            }
+        }
+        flight.after
+    }
+
     fn fds_of(&self, id: u32) -> Vec<RawFd> {
         let mut fds: Vec<(Stream, RawFd)> = self
             .streams
@@ -436,6 +524,7 @@ impl PumpState {
         }
         let mut read = 0;
         let direct = target.direct[stream as usize];
+        let protect = target.protected[stream as usize] && self.scratch.is_some();
         for _ in 0..READS_PER_TURN {
             // A read may take the rest of a kept line out of the pipe; were the daemon to
             // die right after it, the next one would join the kept start to whatever comes
@@ -445,17 +534,29 @@ impl PumpState {
             // a write, but never merges two lines; a crash after it loses whole lines only.
             // A direct stream keeps no line: the file holds it. Its mark says the file
             // must grow (a read may take bytes) until the write that follows is done.
-            if direct {
+            // A protected stream only peeks: its chunk's record comes after framing.
+            if protect {
+            } else if direct {
                 mark_end(&mut self.files, target, stream, &mut state.partial, 1);
             } else {
                 state.partial.forget();
             }
-            let n = match state.reader.read(&mut self.buf) {
+            let got = match self.scratch.as_mut().filter(|_| protect) {
+                Some(scratch) => scratch.peek(&state.reader, &mut self.buf),
+                None => state.reader.read(&mut self.buf),
+            };
+            let n = match got {
                 Ok(n) if n > 0 => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if protect => {
+                    // tee(2) refused: read as before rather than wake up again forever.
+                    log::error!("log pump: cannot peek at output ({e}); reading it instead");
+                    self.scratch = None;
+                    break;
+                }
                 _ => {
                     // End of file, WouldBlock (drained) or an error: nothing taken.
-                    if direct {
+                    if direct && !protect {
                         mark_end(&mut self.files, target, stream, &mut state.partial, 0);
                     }
                     if std::mem::take(&mut state.cut_line) {
@@ -473,24 +574,30 @@ impl PumpState {
             read += n;
             self.burst |= n >= SMALL;
             let chunk = &self.buf[..n];
+            self.before.clear();
+            self.before.extend_from_slice(state.framer.partial());
             // Direct: the bytes as they came (after any partial framed earlier), with a
             // mark of where they will end (see `partial`); framed raw lines: whole lines,
             // one writev, no copy; others: formatted first.
             let framed;
-            let (head, body): (&[u8], &[u8]) = if direct {
+            let (head, body, rest): (&[u8], &[u8], &[u8]) = if direct {
                 let head = if std::mem::take(&mut state.cut_line) && chunk[0] != b'\n' {
                     b"\n"
                 } else {
                     state.framer.finish().unwrap_or(&[])
                 };
-                let len = (head.len() + n) as u64;
-                mark_end(&mut self.files, target, stream, &mut state.partial, len);
-                (head, chunk)
+                if !protect {
+                    let len = (head.len() + n) as u64;
+                    mark_end(&mut self.files, target, stream, &mut state.partial, len);
+                }
+                (head, chunk, &[])
             } else {
                 framed = state.framer.push(chunk);
-                state.partial.keep(framed.rest);
+                if !protect {
+                    state.partial.keep(framed.rest);
+                }
                 if target.outputs.format.is_raw() {
-                    (framed.head, framed.body)
+                    (framed.head, framed.body, framed.rest)
                 } else {
                     self.out.clear();
                     format_framed(
@@ -500,18 +607,47 @@ impl PumpState {
                         stream,
                         SystemTime::now(),
                     );
-                    (&[], &self.out)
+                    (&[], &self.out, framed.rest)
                 }
             };
+            // A protected stream records the chunk on its way (see `resume_in_flight`) and
+            // takes it out of the pipe once written; one whose partial lines are too long
+            // to record takes it now, as an unprotected stream did by reading.
+            let mut take_after = false;
+            if protect {
+                if InFlight::fits(&self.before, rest) {
+                    let len = (head.len() + body.len()) as u64;
+                    let files = spans(&mut self.files, target, stream, len);
+                    state.partial.record_in_flight(&InFlight {
+                        len: n as u64,
+                        fingerprint: fingerprint(chunk),
+                        files,
+                        before: self.before.clone(),
+                        after: rest.to_vec(),
+                    });
+                    take_after = true;
+                } else {
+                    take(&mut self.scratch, &state.reader, n);
+                    state.partial.settle(rest);
+                }
+            }
             if !head.is_empty() || !body.is_empty() {
                 if let Err(message) = write_targets(&mut self.files, target, stream, head, body) {
                     let mut owed = head.to_vec();
                     owed.extend_from_slice(body);
+                    if take_after {
+                        take(&mut self.scratch, &state.reader, n);
+                        state.partial.settle(rest);
+                    }
                     state.pending = owed;
                     stall(&self.epoll, state, &self.events, target, message);
                     return read;
                 }
                 report(&self.events, state.id, target, None);
+            }
+            if take_after {
+                take(&mut self.scratch, &state.reader, n);
+                state.partial.settle(rest);
             }
             if n < self.buf.len() {
                 break;
@@ -553,6 +689,43 @@ impl PumpState {
             }
         }
         read
+    }
+}
+
+/// Where a protected stream's chunk of `len` bytes (formatted) will take each of its
+/// files: the stream's own file and the combined one, as `write_targets` writes them.
+fn spans(
+    files: &mut HashMap<PathBuf, LogFile>,
+    target: &Target,
+    stream: Stream,
+    len: u64,
+) -> Vec<FileSpan> {
+    let outputs = &target.outputs;
+    let whole_lines = !target.direct[stream as usize];
+    let primary = primary_path(outputs, stream);
+    let mut spans = Vec::new();
+    for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
+        let Ok(file) = open_file(files, path, outputs.rotation) else {
+            continue;
+        };
+        if let Some(inode) = file.inode() {
+            let ended = u64::from(whole_lines && file.mid_line() && len > 0);
+            spans.push(FileSpan {
+                inode,
+                before: file.size(),
+                after: file.size() + ended + len,
+            });
+        }
+    }
+    spans
+}
+
+/// Takes a written chunk of `n` bytes out of a stream's pipe.
+fn take(scratch: &mut Option<Scratch>, reader: &File, n: usize) {
+    if let Some(scratch) = scratch {
+        if let Err(e) = scratch.consume(reader, n) {
+            log::error!("log pump: cannot take written output from its pipe: {e}");
+        }
     }
 }
 
@@ -606,6 +779,16 @@ fn mark_direct(targets: &mut HashMap<u32, Target>) {
             *users.entry(path.clone()).or_default() += 1;
         }
     }
+    // Instances writing to each file.
+    let mut instances: HashMap<PathBuf, usize> = HashMap::new();
+    for t in targets.values() {
+        let mut paths = target_paths(&t.outputs);
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            *instances.entry(path).or_default() += 1;
+        }
+    }
     for t in targets.values_mut() {
         let alone = |p: &PathBuf| users.get(p) == Some(&1);
         let raw = t.outputs.format.is_raw()
@@ -615,6 +798,16 @@ fn mark_direct(targets: &mut HashMap<u32, Target>) {
             raw && alone(&t.outputs.out_file),
             raw && alone(&t.outputs.error_file),
         ];
+        let ours = |p: &PathBuf| instances.get(p) == Some(&1);
+        let protect = |primary: &PathBuf| {
+            t.outputs.rotation.max_size.is_none()
+                && ours(primary)
+                && t.outputs
+                    .log_file
+                    .as_ref()
+                    .is_none_or(|l| ours(l) && l != primary)
+        };
+        t.protected = [protect(&t.outputs.out_file), protect(&t.outputs.error_file)];
     }
 }
 

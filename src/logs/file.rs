@@ -233,6 +233,24 @@ impl LogFile {
         Ok(())
     }
 
+    /// Cuts the file back to `len` bytes: what a killed daemon's unfinished write added
+    /// is taken away before the same bytes are written again. Appends continue at the
+    /// new end.
+    pub fn truncate_to(&mut self, len: u64) -> Result<(), LogError> {
+        if !self.regular {
+            return Ok(());
+        }
+        self.file
+            .set_len(len)
+            .map_err(|source| LogError::Truncate {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.size = len;
+        self.mid_line = ends_mid_line(&self.path, len);
+        Ok(())
+    }
+
     /// Empties the file (`rpm flush`). Appends continue at the new end.
     pub fn truncate(&mut self) -> Result<(), LogError> {
         if self.regular {
