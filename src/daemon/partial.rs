@@ -29,6 +29,14 @@
 //! size. A file found shorter than its mark lost output, and the line it ends inside is
 //! ended before anything else goes in. (The one window left: a daemon killed after the
 //! mark before a read that then never happened ends a line the app was still writing.)
+//!
+//! Streams whose files are their instance's own and not rotated no longer read
+//! destructively (see `peek`): for each chunk the file holds an in-flight record
+//! (header `u64::MAX - 1`: the chunk's length and fingerprint, each file's inode and size
+//! before and after the write, the partial line before and after), and once the chunk
+//! is written and taken from the pipe, the partial line alone again (`settle`). Marks
+//! and destructive reads remain for rotated or shared files, and are still understood
+//! when an older daemon left them.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};

@@ -4,7 +4,9 @@
 //! chunk is framed into lines (a partial last line waits for the rest, in memory and in
 //! a file that outlives the daemon: see `partial`), formatted (timestamps, JSON) into
 //! one buffer and appended to each target file with one write, so a line is never split
-//! or interleaved. Writing synchronously is the back-pressure: an app
+//! or interleaved. Where a stream's files are its instance's own and not rotated, the
+//! chunk is only peeked at and taken out of the pipe once written (`peek`,
+//! `resume_in_flight`), so a killed daemon loses nothing. Writing synchronously is the back-pressure: an app
 //! that writes faster than the disk fills its pipe and waits, and loses nothing. When a
 //! write fails (full disk), the formatted bytes are kept, the FIFO is left unread (the app
 //! waits) and the write is retried every second until it succeeds. A stream that wakes
