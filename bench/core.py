@@ -30,7 +30,7 @@ import time
 
 from managers import (BENCH, CLK_TCK, WAIT_TIMEOUT, BenchError, cell, cmdline, cpu_times,
                     build_rpm, ensure_pm2, log, machine, machine_line, now,
-                    quick_default, read_file, render_table, summary, release_dir, timed_quiet,
+                    quick_default, read_file, render_table, summary, timed_quiet,
                     bench_session, vm_rss_kib, write_results)
 import managers
 
@@ -381,8 +381,7 @@ def main():
         cfg.update(start_reps=args.reps, jlist_reps=args.reps * 10, crash_reps=args.reps)
     cfg["quick"] = args.quick
 
-    rpm_bin = (os.path.join(release_dir(), "rpm") if args.no_build
-               else build_rpm())
+    rpm_bin = build_rpm(no_build=args.no_build)
     if not os.access(rpm_bin, os.X_OK):
         raise BenchError(f"no rpm binary at {rpm_bin}: run without --no-build or set CARGO_TARGET_DIR")
     want = [args.only] if args.only else ["rpm", "pm2"]

@@ -372,10 +372,8 @@ def main():
         cfg["lines"] = args.lines
     cfg.update(quick=args.quick, line_bytes=args.line_bytes, poll_s=POLL)
 
-    release = release_dir()
-    rpm_bin = (os.path.join(release, "rpm") if args.no_build
-               else build_rpm(["--example", "loggen"]))
-    gen = os.path.join(release, "examples", "loggen")
+    rpm_bin = build_rpm(["--example", "loggen"], no_build=args.no_build)
+    gen = os.path.join(release_dir(), "examples", "loggen")
     for b in (rpm_bin, gen):
         if not os.access(b, os.X_OK):
             raise BenchError(f"no {b}: run without --no-build or set CARGO_TARGET_DIR")

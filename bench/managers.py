@@ -355,11 +355,13 @@ def release_dir():
     return os.path.join(target_dir(), host, "release")
 
 
-def build_rpm(extra=()):
-    """`cargo build --release` of the rpm binary (and `extra` cargo target args)."""
-    log("== building rpm (release)")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "rpm", *extra],
-                   cwd=REPO, check=True)
+def build_rpm(extra=(), no_build=False):
+    """`cargo build --release` of the rpm binary (and `extra` cargo target args), unless
+    `no_build` asks for the existing build; returns the binary's path."""
+    if not no_build:
+        log("== building rpm (release)")
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "rpm", *extra],
+                       cwd=REPO, check=True)
     return os.path.join(release_dir(), "rpm")
 
 

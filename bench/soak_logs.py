@@ -31,7 +31,7 @@ import sys
 import time
 
 import managers
-from managers import BenchError, bench_session, build_rpm, log, read_file, release_dir
+from managers import BenchError, bench_session, build_rpm, log, read_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.join(HERE, "..", "tests", "fixtures", "pieces.py")
@@ -105,7 +105,7 @@ def main():
                     help="replace the daemon one way only (default: 3 SIGKILLs, then an update)")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
-    rpm = (os.path.join(release_dir(), "rpm") if args.no_build else build_rpm())
+    rpm = build_rpm(no_build=args.no_build)
     rnd = random.Random(args.seed)
     with bench_session("rpm-soak-") as (root, started):
         m = Rpm(root, rpm)

@@ -323,19 +323,19 @@ fn daemon_log_rotation() -> (crate::logs::Rotation, Option<String>) {
     let Some(value) = std::env::var_os(DAEMON_LOG_SIZE_VAR) else {
         return (rotation, None);
     };
-    let parsed = value
+    let size = value
         .to_str()
         .ok_or_else(|| format!("{value:?} is not text"))
-        .and_then(crate::config::units::parse_size);
-    match parsed {
-        Ok(size) if size > 0 => {
+        .and_then(crate::config::units::parse_size)
+        .and_then(|size| match size {
+            0 => Err("0 is not a size".to_string()),
+            size => Ok(size),
+        });
+    match size {
+        Ok(size) => {
             rotation.max_size = Some(size);
             (rotation, None)
         }
-        Ok(_) => (
-            rotation,
-            Some(format!("{DAEMON_LOG_SIZE_VAR}: 0 is not a size; using 10M")),
-        ),
         Err(e) => (
             rotation,
             Some(format!("{DAEMON_LOG_SIZE_VAR}: {e}; using 10M")),

@@ -185,38 +185,47 @@ impl PartialFile {
 
     /// Records how long a direct stream's file must grow: shorter, output was lost.
     pub(super) fn mark_write(&mut self, mark: WriteMark) {
-        let mut record = [0u8; 24];
-        record[..8].copy_from_slice(&WRITE_MARK.to_le_bytes());
-        record[8..16].copy_from_slice(&mark.inode.to_le_bytes());
-        record[16..].copy_from_slice(&mark.end.to_le_bytes());
-        let result = self.file().and_then(|file| file.write_all_at(&record, 0));
-        self.len = 0;
-        self.marked = result.is_ok();
-        self.done(result);
+        self.record.clear();
+        for word in [WRITE_MARK, mark.inode, mark.end] {
+            push_word(&mut self.record, word);
+        }
+        self.store(0, true);
     }
 
     /// Records a chunk on its way to its files (see `InFlight`).
     pub(super) fn record_in_flight(&mut self, flight: &InFlight) {
-        let mut record = std::mem::take(&mut self.record);
+        let record = &mut self.record;
         record.clear();
-        let word = |record: &mut Vec<u8>, v: u64| record.extend_from_slice(&v.to_le_bytes());
-        word(&mut record, IN_FLIGHT);
-        word(&mut record, flight.len);
-        word(&mut record, flight.fingerprint);
-        word(&mut record, flight.files.len() as u64);
+        for word in [
+            IN_FLIGHT,
+            flight.len,
+            flight.fingerprint,
+            flight.files.len() as u64,
+        ] {
+            push_word(record, word);
+        }
         for span in &flight.files {
-            word(&mut record, span.inode);
-            word(&mut record, span.before);
-            word(&mut record, span.after);
+            for word in [span.inode, span.before, span.after] {
+                push_word(record, word);
+            }
         }
         for line in [&flight.before, &flight.after] {
-            word(&mut record, line.len() as u64);
+            push_word(record, line.len() as u64);
             record.extend_from_slice(line);
         }
+        self.store(0, true);
+    }
+
+    /// Writes the assembled record at offset 0, in one `pwrite`; once it is there, the
+    /// file holds a partial line of `len` bytes, or a mark or in-flight record (`marked`).
+    fn store(&mut self, len: u64, marked: bool) {
+        let record = std::mem::take(&mut self.record);
         let result = self.file().and_then(|file| file.write_all_at(&record, 0));
         self.record = record;
-        self.len = 0;
-        self.marked = result.is_ok();
+        if result.is_ok() {
+            self.len = len;
+            self.marked = marked;
+        }
         self.done(result);
     }
 
@@ -241,17 +250,9 @@ impl PartialFile {
             return;
         }
         self.record.clear();
-        self.record
-            .extend_from_slice(&(partial.len() as u64).to_le_bytes());
+        push_word(&mut self.record, partial.len() as u64);
         self.record.extend_from_slice(partial);
-        let record = std::mem::take(&mut self.record);
-        let result = self.file().and_then(|file| file.write_all_at(&record, 0));
-        self.record = record;
-        if result.is_ok() {
-            self.len = partial.len() as u64;
-            self.marked = false;
-        }
-        self.done(result);
+        self.store(partial.len() as u64, false);
     }
 
     /// The stream is gone for good (its instance was deleted).
@@ -308,33 +309,28 @@ impl PartialFile {
     }
 }
 
+fn push_word(record: &mut Vec<u8>, word: u64) {
+    record.extend_from_slice(&word.to_le_bytes());
+}
+
 /// What a file's content holds: an empty line for an empty file, `None` when the content
 /// is not one this module wrote.
 fn decode(data: &[u8]) -> Option<Resumed> {
     if data.is_empty() {
         return Some(Resumed::Line(Vec::new()));
     }
-    let word = |at: usize| -> Option<u64> {
-        let bytes: [u8; 8] = data.get(at..at + 8)?.try_into().ok()?;
-        Some(u64::from_le_bytes(bytes))
-    };
-    let header = word(0)?;
-    if header == WRITE_MARK {
-        let (inode, end) = (word(8)?, word(16)?);
-        return Some(Resumed::Write(WriteMark { inode, end }));
+    let mut cursor = Cursor { data, at: 0 };
+    match cursor.word()? {
+        WRITE_MARK => Some(Resumed::Write(WriteMark {
+            inode: cursor.word()?,
+            end: cursor.word()?,
+        })),
+        IN_FLIGHT => decode_in_flight(&mut cursor).map(Resumed::InFlight),
+        len => cursor.line(usize::try_from(len).ok()?).map(Resumed::Line),
     }
-    if header == IN_FLIGHT {
-        return decode_in_flight(data).map(Resumed::InFlight);
-    }
-    let len = usize::try_from(header).ok()?;
-    let line = data.get(8..8usize.checked_add(len)?)?;
-    memchr(b'\n', line)
-        .is_none()
-        .then(|| Resumed::Line(line.to_vec()))
 }
 
-fn decode_in_flight(data: &[u8]) -> Option<InFlight> {
-    let mut cursor = Cursor { data, at: 8 };
+fn decode_in_flight(cursor: &mut Cursor<'_>) -> Option<InFlight> {
     let len = cursor.word()?;
     let fingerprint = cursor.word()?;
     let count = cursor.word()?;
@@ -349,8 +345,8 @@ fn decode_in_flight(data: &[u8]) -> Option<InFlight> {
             after: cursor.word()?,
         });
     }
-    let before = cursor.line()?;
-    let after = cursor.line()?;
+    let before = cursor.kept_line()?;
+    let after = cursor.kept_line()?;
     Some(InFlight {
         len,
         fingerprint,
@@ -373,14 +369,19 @@ impl Cursor<'_> {
         Some(u64::from_le_bytes(bytes))
     }
 
-    /// A length-prefixed partial line (no newline, at most `MAX_KEPT`).
-    fn line(&mut self) -> Option<Vec<u8>> {
-        let len = usize::try_from(self.word()?)
-            .ok()
-            .filter(|l| *l <= MAX_KEPT)?;
+    /// The next `len` bytes, which must hold no newline (a partial line).
+    fn line(&mut self, len: usize) -> Option<Vec<u8>> {
         let bytes = self.data.get(self.at..self.at.checked_add(len)?)?;
         self.at += len;
         memchr(b'\n', bytes).is_none().then(|| bytes.to_vec())
+    }
+
+    /// A length-prefixed partial line of at most `MAX_KEPT` bytes.
+    fn kept_line(&mut self) -> Option<Vec<u8>> {
+        let len = usize::try_from(self.word()?)
+            .ok()
+            .filter(|l| *l <= MAX_KEPT)?;
+        self.line(len)
     }
 }
 
@@ -395,6 +396,14 @@ mod tests {
             Resumed::Line(line) => line,
             other => panic!("not a line: {other:?}"),
         }
+    }
+
+    /// A partial-line file in a new directory, nothing in it yet.
+    fn fresh() -> (tempfile::TempDir, PathBuf, PartialFile) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("0.out.partial");
+        let (partial, _) = PartialFile::resume(path.clone());
+        (dir, path, partial)
     }
 
     #[test]
@@ -428,9 +437,7 @@ mod tests {
 
     #[test]
     fn a_write_mark_is_resumed_and_tells_a_cut_write() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("0.out.partial");
-        let (mut partial, _) = PartialFile::resume(path.clone());
+        let (_dir, path, mut partial) = fresh();
         partial.keep(b"a longer partial line than a mark");
         let mark = WriteMark { inode: 7, end: 100 };
         partial.mark_write(mark);
@@ -452,9 +459,7 @@ mod tests {
 
     #[test]
     fn an_in_flight_record_is_resumed_whole_and_settled_by_a_line() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("0.out.partial");
-        let (mut partial, _) = PartialFile::resume(path.clone());
+        let (_dir, path, mut partial) = fresh();
         let flight = InFlight {
             len: 4096,
             fingerprint: 99,
@@ -486,9 +491,7 @@ mod tests {
 
     #[test]
     fn a_partial_line_too_long_to_rewrite_is_not_kept() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("0.out.partial");
-        let (mut partial, _) = PartialFile::resume(path.clone());
+        let (_dir, path, mut partial) = fresh();
         partial.keep(b"progress");
         assert_eq!(kept(&path), b"progress");
         partial.keep(&vec![b'#'; MAX_KEPT + 1]);

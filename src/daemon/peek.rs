@@ -22,6 +22,8 @@ pub(super) struct Scratch {
     read: File,
     write: File,
     null: File,
+    /// splice(2) to /dev/null was refused once (logged): taken bytes are read instead.
+    splice_refused: bool,
 }
 
 impl Scratch {
@@ -39,6 +41,7 @@ impl Scratch {
             read: File::from(read),
             write: File::from(write),
             null,
+            splice_refused: false,
         })
     }
 
@@ -68,9 +71,14 @@ impl Scratch {
         Ok(got)
     }
 
-    /// Takes `n` bytes (already peeked and written) out of `fifo`.
+    /// Takes `n` bytes (already peeked and written) out of `fifo`. Should splice(2) be
+    /// refused, the bytes are read and dropped instead: left in the pipe, they would be
+    /// written again at every turn.
     pub(super) fn consume(&mut self, fifo: &File, n: usize) -> io::Result<()> {
         let mut left = n;
+        if self.splice_refused {
+            left -= discard(fifo, left)?;
+        }
         while left > 0 {
             match splice(
                 fifo,
@@ -80,10 +88,15 @@ impl Scratch {
                 left,
                 SpliceFFlags::SPLICE_F_NONBLOCK,
             ) {
-                Ok(0) => break,
+                Ok(0) | Err(Errno::EAGAIN) => break,
                 Ok(k) => left -= k,
                 Err(Errno::EINTR) => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    log::warn!("log pump: cannot splice output away ({e}); reading it");
+                    self.splice_refused = true;
+                    left -= discard(fifo, left)?;
+                    break;
+                }
             }
         }
         if left == 0 {
@@ -94,6 +107,23 @@ impl Scratch {
             )))
         }
     }
+}
+
+/// Reads and drops up to `n` bytes of `fifo`; returns how many.
+fn discard(mut fifo: &File, n: usize) -> io::Result<usize> {
+    let mut sink = [0u8; 16 * 1024];
+    let mut done = 0;
+    while done < n {
+        let want = sink.len().min(n - done);
+        match fifo.read(&mut sink[..want]) {
+            Ok(0) => break,
+            Ok(k) => done += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// Identifies a chunk well enough to tell whether a pipe still starts with it: its

@@ -111,7 +111,6 @@ impl Pump {
                     events,
                     buf: vec![0; CHUNK],
                     out: Vec::new(),
-                    before: Vec::new(),
                     scratch,
                     burst: false,
                 };
@@ -173,8 +172,6 @@ struct PumpState {
     buf: Vec<u8>,
     /// Formatted output of one read.
     out: Vec<u8>,
-    /// A stream's partial line before the chunk being written.
-    before: Vec<u8>,
     /// Where chunks are peeked through; `None` if no pipe could be made.
     scratch: Option<Scratch>,
     /// A read brought more than `SMALL` since the buffers were last given back: once the
@@ -274,7 +271,7 @@ impl PumpState {
                         protected: [false; 2],
                     },
                 );
-                mark_direct(targets);
+                stream_modes(targets);
                 let [out_partial, err_partial] = partials;
                 for (reader, stream, partial) in [
                     (out, Stream::Out, out_partial),
@@ -323,7 +320,7 @@ impl PumpState {
                 if let Some(target) = targets.get_mut(&id) {
                     target.outputs = outputs;
                 }
-                mark_direct(targets);
+                stream_modes(targets);
             }
             PumpCommand::Exited { id } => {
                 for fd in self.fds_of(id) {
@@ -413,10 +410,7 @@ impl PumpState {
             return flight.after;
         };
         let outputs = &target.outputs;
-        let paths: Vec<PathBuf> = std::iter::once(primary_path(outputs, stream))
-            .chain(outputs.log_file.iter())
-            .cloned()
-            .collect();
+        let paths: Vec<PathBuf> = stream_paths(outputs, stream).cloned().collect();
         let span_of = |file: &LogFile| -> Option<FileSpan> {
             flight
                 .files
@@ -493,7 +487,7 @@ impl PumpState {
                     self.files.remove(&path);
                 }
             }
-            mark_direct(targets);
+            stream_modes(targets);
         }
     }
 
@@ -537,11 +531,12 @@ impl PumpState {
             // A direct stream keeps no line: the file holds it. Its mark says the file
             // must grow (a read may take bytes) until the write that follows is done.
             // A protected stream only peeks: its chunk's record comes after framing.
-            if protect {
-            } else if direct {
-                mark_end(&mut self.files, target, stream, &mut state.partial, 1);
-            } else {
-                state.partial.forget();
+            if !protect {
+                if direct {
+                    mark_end(&mut self.files, target, stream, &mut state.partial, 1);
+                } else {
+                    state.partial.forget();
+                }
             }
             let got = match self.scratch.as_mut().filter(|_| protect) {
                 Some(scratch) => scratch.peek(&state.reader, &mut self.buf),
@@ -576,8 +571,12 @@ impl PumpState {
             read += n;
             self.burst |= n >= SMALL;
             let chunk = &self.buf[..n];
-            self.before.clear();
-            self.before.extend_from_slice(state.framer.partial());
+            // Only a protected stream's record needs the partial line from before.
+            let before = if protect {
+                state.framer.partial().to_vec()
+            } else {
+                Vec::new()
+            };
             // Direct: the bytes as they came (after any partial framed earlier), with a
             // mark of where they will end (see `partial`); framed raw lines: whole lines,
             // one writev, no copy; others: formatted first.
@@ -617,20 +616,25 @@ impl PumpState {
             // to record takes it now, as an unprotected stream did by reading.
             let mut take_after = false;
             if protect {
-                if InFlight::fits(&self.before, rest) {
+                if InFlight::fits(&before, rest) {
                     let len = (head.len() + body.len()) as u64;
                     let files = spans(&mut self.files, target, stream, len);
                     state.partial.record_in_flight(&InFlight {
                         len: n as u64,
                         fingerprint: fingerprint(chunk),
                         files,
-                        before: self.before.clone(),
+                        before,
                         after: rest.to_vec(),
                     });
                     take_after = true;
                 } else {
-                    take(&mut self.scratch, &state.reader, n);
-                    state.partial.settle(rest);
+                    take(
+                        &mut self.scratch,
+                        &state.reader,
+                        &mut state.partial,
+                        n,
+                        rest,
+                    );
                 }
             }
             if !head.is_empty() || !body.is_empty() {
@@ -638,8 +642,13 @@ impl PumpState {
                     let mut owed = head.to_vec();
                     owed.extend_from_slice(body);
                     if take_after {
-                        take(&mut self.scratch, &state.reader, n);
-                        state.partial.settle(rest);
+                        take(
+                            &mut self.scratch,
+                            &state.reader,
+                            &mut state.partial,
+                            n,
+                            rest,
+                        );
                     }
                     state.pending = owed;
                     stall(&self.epoll, state, &self.events, target, message);
@@ -648,8 +657,13 @@ impl PumpState {
                 report(&self.events, state.id, target, None);
             }
             if take_after {
-                take(&mut self.scratch, &state.reader, n);
-                state.partial.settle(rest);
+                take(
+                    &mut self.scratch,
+                    &state.reader,
+                    &mut state.partial,
+                    n,
+                    rest,
+                );
             }
             if n < self.buf.len() {
                 break;
@@ -704,9 +718,8 @@ fn spans(
 ) -> Vec<FileSpan> {
     let outputs = &target.outputs;
     let whole_lines = !target.direct[stream as usize];
-    let primary = primary_path(outputs, stream);
     let mut spans = Vec::new();
-    for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
+    for path in stream_paths(outputs, stream) {
         let Ok(file) = open_file(files, path, outputs.rotation) else {
             continue;
         };
@@ -722,13 +735,21 @@ fn spans(
     spans
 }
 
-/// Takes a written chunk of `n` bytes out of a stream's pipe.
-fn take(scratch: &mut Option<Scratch>, reader: &File, n: usize) {
+/// Takes a written chunk of `n` bytes out of a stream's pipe, and records the partial
+/// line it leaves (`rest`) alone again.
+fn take(
+    scratch: &mut Option<Scratch>,
+    reader: &File,
+    partial: &mut PartialFile,
+    n: usize,
+    rest: &[u8],
+) {
     if let Some(scratch) = scratch {
         if let Err(e) = scratch.consume(reader, n) {
             log::error!("log pump: cannot take written output from its pipe: {e}");
         }
     }
+    partial.settle(rest);
 }
 
 /// Marks where a direct stream's file must end once `coming` more bytes are written (see
@@ -771,10 +792,11 @@ fn stall(
     }
 }
 
-/// Decides which streams may write straight through: raw lines, no combined `log_file`,
-/// no size rotation (it cuts files between writes, so writes must be whole lines), and a
-/// file no other stream writes to.
-fn mark_direct(targets: &mut HashMap<u32, Target>) {
+/// Decides, per stream, how it is pumped. Direct (written straight through): raw lines,
+/// no combined `log_file`, no size rotation (it cuts files between writes, so writes
+/// must be whole lines), and a file no other stream writes to. Protected (peeked, taken
+/// once written): no size rotation, and files no other instance writes to.
+fn stream_modes(targets: &mut HashMap<u32, Target>) {
     let mut users: HashMap<PathBuf, usize> = HashMap::new();
     for t in targets.values() {
         for path in [&t.outputs.out_file, &t.outputs.error_file] {
@@ -822,6 +844,11 @@ fn target_paths(outputs: &Outputs) -> Vec<PathBuf> {
     paths
 }
 
+/// Every file `stream` is written to: its own, then the combined `log_file`.
+fn stream_paths(outputs: &Outputs, stream: Stream) -> impl Iterator<Item = &PathBuf> {
+    std::iter::once(primary_path(outputs, stream)).chain(outputs.log_file.iter())
+}
+
 /// The file of `stream` alone (`log_file` also gets both streams).
 fn primary_path(outputs: &Outputs, stream: Stream) -> &PathBuf {
     match stream {
@@ -843,8 +870,7 @@ fn write_targets(
 ) -> Result<(), String> {
     let outputs = &target.outputs;
     let whole_lines = !target.direct[stream as usize];
-    let primary = primary_path(outputs, stream);
-    for path in std::iter::once(primary).chain(outputs.log_file.iter()) {
+    for path in stream_paths(outputs, stream) {
         let file = open_file(files, path, outputs.rotation)?;
         if whole_lines && file.mid_line() {
             file.write(b"\n").map_err(|e| e.to_string())?;

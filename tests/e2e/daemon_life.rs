@@ -1,5 +1,6 @@
 //! The daemon itself: one per RPM_HOME, private files, signals, version checks, the child's view.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
@@ -162,9 +163,10 @@ fn a_cli_of_another_version_is_told_so() {
 #[test]
 fn a_child_gets_its_environment_its_own_group_and_only_the_standard_descriptors() {
     let home = RpmHome::new();
-    let mut cmd = home.command(&["start", "sleep", "--name", "probe", "--", "1000"]);
-    cmd.env("FROM_CALLER", "yes");
-    assert!(cmd.output().expect("start").status.success());
+    home.ok_env(
+        &["start", "sleep", "--name", "probe", "--", "1000"],
+        &[("FROM_CALLER", OsStr::new("yes"))],
+    );
     let row = home.wait_app("probe", "online", |p| p["status"] == "online");
     let pid = row["pid"].as_i64().expect("pid") as i32;
     let id = row["id"].as_u64().expect("id").to_string();
@@ -421,9 +423,10 @@ fn an_order_to_a_daemon_that_dies_is_not_sent_twice() {
 #[test]
 fn the_daemon_log_rotates_at_its_size_and_keeps_whole_lines() {
     let home = RpmHome::new();
-    let mut first = home.command(&["start", "sleep", "--name", "s", "--", "1000"]);
-    first.env("RPM_DAEMON_LOG_MAX_SIZE", "1K");
-    assert!(first.output().expect("start").status.success());
+    home.ok_env(
+        &["start", "sleep", "--name", "s", "--", "1000"],
+        &[("RPM_DAEMON_LOG_MAX_SIZE", OsStr::new("1K"))],
+    );
     // Each update execs the daemon again (same environment) and logs a few lines.
     for _ in 0..12 {
         home.ok(&["update"]);

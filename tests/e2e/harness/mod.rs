@@ -168,6 +168,14 @@ impl RpmHome {
         succeeded(args, self.run(args))
     }
 
+    /// The same, with variables added to the caller's environment (which a daemon it
+    /// starts, and apps, inherit).
+    pub fn ok_env(&self, args: &[&str], env: &[(&str, &OsStr)]) -> String {
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied());
+        succeeded(args, cmd.output().expect("run the rpm binary"))
+    }
+
     /// Runs rpm, expects failure with `code`, returns stderr.
     pub fn fails(&self, args: &[&str], code: i32) -> String {
         let out = self.run(args);
@@ -202,9 +210,7 @@ impl RpmHome {
             name,
         ];
         args.extend_from_slice(extra);
-        let mut cmd = self.command(&args);
-        cmd.envs(env.iter().copied());
-        succeeded(&args, cmd.output().expect("run the rpm binary"))
+        self.ok_env(&args, env)
     }
 
     /// Starts `graceful.sh` as `name` and waits until its signal traps are set.
