@@ -52,7 +52,7 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
         let s = &d.spec;
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
         let rows: Vec<(&str, String)> = vec![
-            ("status", p.status.clone()),
+            ("status", p.status.to_string()),
             ("name", p.name.clone()),
             ("namespace", p.namespace.clone()),
             ("id", p.id.to_string()),
@@ -61,7 +61,7 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
                 "pid",
                 p.pid.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
             ),
-            ("exec mode", p.exec_mode.clone()),
+            ("exec mode", p.exec_mode.as_str().to_string()),
             ("script", p.script.display().to_string()),
             ("args", shell_words(&p.args)),
             (

@@ -1,6 +1,6 @@
 //! The process table of `rpm list`: PM2's columns, colour only on a terminal.
 
-use crate::ipc::ProcessInfo;
+use crate::ipc::{ProcessInfo, Status};
 
 const HEADERS: [&str; 12] = [
     "id",
@@ -27,7 +27,7 @@ pub fn render(rows: &[ProcessInfo], color: bool) -> String {
         }
     }
     let mut out = String::new();
-    let line = |out: &mut String, cells: &[String], statuses: Option<&str>| {
+    let line = |out: &mut String, cells: &[String], statuses: Option<Status>| {
         out.push('│');
         for (i, cell) in cells.iter().enumerate() {
             let pad = widths[i] - cell.chars().count();
@@ -55,7 +55,7 @@ pub fn render(rows: &[ProcessInfo], color: bool) -> String {
     line(&mut out, &header, None);
     rule(&mut out, '├', '┼', '┤');
     for (row, info) in cells.iter().zip(rows) {
-        line(&mut out, row, Some(&info.status));
+        line(&mut out, row, Some(info.status));
     }
     rule(&mut out, '└', '┴', '┘');
     out
@@ -66,13 +66,13 @@ fn row_cells(p: &ProcessInfo) -> [String; 12] {
         p.id.to_string(),
         p.name.clone(),
         p.namespace.clone(),
-        p.exec_mode.clone(),
+        p.exec_mode.as_str().to_string(),
         p.pid.map(|x| x.to_string()).unwrap_or_else(|| "0".into()),
         p.uptime_ms
             .map(human_duration)
             .unwrap_or_else(|| "0".into()),
         p.restarts.to_string(),
-        p.status.clone(),
+        p.status.to_string(),
         format!("{}%", p.cpu),
         human_bytes(p.memory),
         p.user.map(user_name).unwrap_or_else(|| "-".into()),
@@ -80,11 +80,11 @@ fn row_cells(p: &ProcessInfo) -> [String; 12] {
     ]
 }
 
-fn status_color(status: &str) -> &'static str {
+fn status_color(status: Status) -> &'static str {
     match status {
-        "online" => "1;32",
-        "stopped" => "1;90",
-        "errored" => "1;31",
+        Status::Online => "1;32",
+        Status::Stopped => "1;90",
+        Status::Errored => "1;31",
         _ => "1;33",
     }
 }

@@ -82,6 +82,8 @@ impl Supervisor {
                 }))
             }
             Request::Save => self.save(),
+            // Replaced by the notices hub in the supervisor split (same series of commits).
+            Request::Subscribe { .. } => Err(failed("subscriptions are not served yet")),
             Request::Kill => {
                 self.begin_quit(Some(reply.clone()));
                 Ok(None)

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::config::AppSpec;
+pub use crate::ipc::Status;
 
 /// Upper bound of the exponential backoff (PM2: 15 s).
 pub const MAX_BACKOFF_MS: u64 = 15_000;
@@ -19,36 +20,6 @@ pub const MAX_BACKOFF_MS: u64 = 15_000;
 pub const BACKOFF_RESET_AFTER: Duration = Duration::from_secs(30);
 /// How long to wait for an exit after SIGKILL before giving up on the deadline.
 const AFTER_KILL_GRACE: Duration = Duration::from_secs(5);
-
-/// An instance's status, as `jlist` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Launching,
-    Online,
-    Stopping,
-    Stopped,
-    WaitingRestart,
-    Errored,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Launching => "launching",
-            Status::Online => "online",
-            Status::Stopping => "stopping",
-            Status::Stopped => "stopped",
-            Status::WaitingRestart => "waiting-restart",
-            Status::Errored => "errored",
-        }
-    }
-
-    /// Whether a process of this instance may be alive.
-    pub fn has_process(self) -> bool {
-        matches!(self, Status::Launching | Status::Online | Status::Stopping)
-    }
-}
 
 /// What the user wants once a stopping instance has exited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

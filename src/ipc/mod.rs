@@ -3,6 +3,11 @@
 pub mod client;
 pub mod protocol;
 pub(crate) mod server;
+pub mod target;
 
 pub use client::{Client, ClientError};
-pub use protocol::{Details, ErrorKind, ProcessInfo, Request, Response, StartMode};
+pub use protocol::{
+    Details, ErrorKind, ErroredCause, Notice, NoticeEvent, ProcessInfo, Request, Response,
+    RestartReason, StartMode, Status,
+};
+pub use target::Target;

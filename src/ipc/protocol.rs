@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::AppSpec;
+use crate::config::{AppSpec, ExecMode};
 
 /// The version every CLI and daemon speak; a mismatch is reported, never guessed around.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -77,6 +77,12 @@ pub enum Request {
     },
     ReloadLogs,
     Save,
+    /// Keep the connection open and stream a `Response::Notice` line for every change to
+    /// the targeted instances (all of them when `targets` is empty), after one
+    /// `Response::Subscribed`. A subscriber that falls too far behind is dropped.
+    Subscribe {
+        targets: Vec<String>,
+    },
     /// Stop every app, then the daemon.
     Kill,
     /// Replace the daemon with the binary at `exe`, keeping every app running.
@@ -133,6 +139,12 @@ pub enum Response {
     Ok {
         message: String,
     },
+    /// The subscription is open: `Notice` lines follow.
+    Subscribed,
+    /// One change, on a subscription.
+    Notice {
+        notice: Notice,
+    },
     Error {
         kind: ErrorKind,
         message: String,
@@ -146,8 +158,8 @@ pub struct ProcessInfo {
     pub name: String,
     pub namespace: String,
     pub instance: u32,
-    pub exec_mode: String,
-    pub status: String,
+    pub exec_mode: ExecMode,
+    pub status: Status,
     pub pid: Option<i32>,
     pub restarts: u32,
     pub unstable_restarts: u32,
@@ -182,4 +194,151 @@ pub struct Details {
     pub log_error: Option<String>,
     /// Whether rpm started this run itself or adopted it from an earlier daemon.
     pub adopted: bool,
+}
+
+/// An instance's status, as `jlist` spells it (DESIGN 1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Launching,
+    Online,
+    Stopping,
+    Stopped,
+    WaitingRestart,
+    Errored,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Launching => "launching",
+            Status::Online => "online",
+            Status::Stopping => "stopping",
+            Status::Stopped => "stopped",
+            Status::WaitingRestart => "waiting-restart",
+            Status::Errored => "errored",
+        }
+    }
+
+    /// Whether a process of this instance may be alive.
+    pub fn has_process(self) -> bool {
+        matches!(self, Status::Launching | Status::Online | Status::Stopping)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One change the supervisor made to an instance, as `rpm events` and subscribers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Unix time in ms.
+    pub at: u64,
+    pub id: u32,
+    pub name: String,
+    pub namespace: String,
+    #[serde(flatten)]
+    pub event: NoticeEvent,
+}
+
+/// What happened, in a `Notice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum NoticeEvent {
+    /// The status changed (`pid` is the process of the new status, if any).
+    Status {
+        from: Status,
+        to: Status,
+        pid: Option<i32>,
+    },
+    /// The main process ended; `code` and `signal` are both `None` when the status is
+    /// unknown (it ended while no daemon ran, or was not our child).
+    Exited {
+        pid: i32,
+        code: Option<i32>,
+        signal: Option<String>,
+        uptime_ms: Option<u64>,
+    },
+    /// The instance is being restarted, at once or after `delay_ms`.
+    Restarting {
+        reason: RestartReason,
+        delay_ms: u64,
+    },
+    /// The instance stopped trying: it stays errored until the user acts.
+    Errored {
+        cause: ErroredCause,
+        /// The sentence `daemon.log` has too.
+        message: String,
+    },
+    /// The instance was deleted.
+    Deleted,
+}
+
+/// Why an instance restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestartReason {
+    /// Its process ended on its own and the restart policy brings it back.
+    Crash,
+    /// A user asked (`restart`, `start` of a file that changed, `apply`).
+    Manual,
+}
+
+/// Why an instance went to `errored`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErroredCause {
+    /// It exited `max_restarts` times in a row before `min_uptime`.
+    CrashLoop,
+    /// Its process could not be started at all.
+    SpawnFailed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_exec_modes_keep_their_jlist_spelling() {
+        let rows = [
+            (Status::Launching, "\"launching\""),
+            (Status::Online, "\"online\""),
+            (Status::Stopping, "\"stopping\""),
+            (Status::Stopped, "\"stopped\""),
+            (Status::WaitingRestart, "\"waiting-restart\""),
+            (Status::Errored, "\"errored\""),
+        ];
+        for (status, json) in rows {
+            assert_eq!(serde_json::to_string(&status).expect("encodes"), json);
+            assert_eq!(format!("\"{status}\""), json);
+        }
+        assert_eq!(
+            serde_json::to_string(&[ExecMode::Fork, ExecMode::Cluster]).expect("encodes"),
+            r#"["fork","cluster"]"#
+        );
+    }
+
+    #[test]
+    fn a_notice_is_one_flat_json_object() {
+        let notice = Notice {
+            at: 1,
+            id: 3,
+            name: "api".into(),
+            namespace: "default".into(),
+            event: NoticeEvent::Restarting {
+                reason: RestartReason::Crash,
+                delay_ms: 250,
+            },
+        };
+        let json = serde_json::to_string(&notice).expect("encodes");
+        assert_eq!(
+            json,
+            r#"{"at":1,"id":3,"name":"api","namespace":"default","event":"restarting","reason":"crash","delay_ms":250}"#
+        );
+        let back: Notice = serde_json::from_str(&json).expect("decodes");
+        assert_eq!(back, notice);
+    }
 }
