@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod ipc;
 pub mod logs;
 pub mod paths;
+pub mod proctree;
 pub mod signal_names;
 
 pub use ipc::Client;

@@ -1,7 +1,12 @@
 //! The events the supervisor thread consumes, from every other thread.
+//!
+//! Threads of other rooms (the reaper, the pidfd watcher, the log pump, the sampler)
+//! report through types or closures of their own; `daemon::run` wraps those reports into
+//! these events, so no room below the daemon imports this type.
 
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Sender, SyncSender};
 
+use super::sampler::Sample;
 use crate::ipc::{Request, Response};
 
 /// One thing that happened; the supervisor applies them one at a time.
@@ -11,6 +16,12 @@ pub enum Event {
     Request {
         request: Request,
         reply: Sender<Response>,
+    },
+    /// A client subscribes to notices: `Subscribed` (or an `Error`), then a `Notice` per
+    /// change go to `queue`, which is bounded: a subscriber that falls behind is dropped.
+    Subscribe {
+        targets: Vec<String>,
+        queue: SyncSender<Response>,
     },
     /// A child was reaped (the signal thread).
     Exited {
@@ -26,4 +37,6 @@ pub enum Event {
     Persisted { seq: u64 },
     /// The log pump could not write an instance's log, or can again (`None`).
     LogError { id: u32, message: Option<String> },
+    /// CPU and memory of the instances the sampler was asked about.
+    Samples(Vec<Sample>),
 }

@@ -14,9 +14,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::event::Event;
-use super::policy::{Intent, Status};
+use super::policy::Intent;
 use crate::atomic_write::write_atomic;
 use crate::config::AppSpec;
+use crate::ipc::Status;
 
 /// Format version of `state.json`.
 pub const STATE_VERSION: u32 = 1;

@@ -2,17 +2,23 @@
 //!
 //! `step(instance, policy, input, now) -> (instance, actions)` decides every transition:
 //! `launching → online → stopping → stopped`, `online → exit → waiting-restart →
-//! launching`, `→ errored`. It performs nothing: the supervisor carries out the returned
-//! actions in order. Time is an argument, so PM2's semantics (`min_uptime`,
+//! launching`, `→ errored`. It is the only code that changes an instance's status, pid and
+//! counters: adoption by a new daemon, `reset` and "ended while no daemon ran" are inputs
+//! like any other. It performs nothing: the supervisor carries out the returned actions in
+//! order, and each action carries the data it needs (which pid, which signal), so the
+//! executor decides nothing. Time is an argument, so PM2's semantics (`min_uptime`,
 //! `max_restarts`, `restart_delay`, `exp_backoff_restart_delay`, `stop_exit_codes`,
-//! `autorestart`, `kill_timeout`) are tested below without processes or clocks.
+//! `autorestart`, `kill_timeout`) are table-tested in `policy_tests` without processes or
+//! clocks.
 
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 
+use super::persist::SavedInstance;
 use crate::config::AppSpec;
-pub use crate::ipc::Status;
+use crate::ipc::{ErroredCause, RestartReason, Status};
 
 /// Upper bound of the exponential backoff (PM2: 15 s).
 pub const MAX_BACKOFF_MS: u64 = 15_000;
@@ -70,6 +76,39 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// The instance's process, while its status says it has one.
+    pub fn live_pid(&self) -> Option<i32> {
+        self.pid.filter(|_| self.status.has_process())
+    }
+
+    /// An instance as an earlier daemon's `state.json` recorded it, before adoption
+    /// decides what its process is now (`Adopted`, `ExitedWhileAway` or `Start`). A run
+    /// that was only being started, or a status that needs a process but names none,
+    /// has no process as far as anyone knows: it is stopped.
+    pub fn restored(saved: &SavedInstance, started: Option<Instant>) -> Instance {
+        let status = match saved.status {
+            Status::Launching => Status::Stopped,
+            status if status.has_process() && saved.pid.is_none() => Status::Stopped,
+            status => status,
+        };
+        let has_process = status.has_process();
+        Instance {
+            status,
+            pid: saved.pid.filter(|_| has_process),
+            started: started.filter(|_| has_process),
+            restarts: saved.restarts,
+            unstable_restarts: saved.unstable_restarts,
+            exit_code: saved.exit_code,
+            exit_signal: saved.exit_signal.clone(),
+            backoff_ms: saved.backoff_ms,
+            deadline: None,
+            intent: saved.intent.filter(|_| status == Status::Stopping),
+            killed: false,
+        }
+    }
+}
+
 impl Default for Instance {
     fn default() -> Self {
         Instance::new()
@@ -86,6 +125,9 @@ pub struct Policy {
     pub exp_backoff_ms: Option<u64>,
     pub stop_exit_codes: Vec<i32>,
     pub kill_timeout: Duration,
+    pub kill_signal: Signal,
+    /// Signals and kills reach the whole process group (PM2's `treekill`).
+    pub treekill: bool,
 }
 
 impl Policy {
@@ -98,6 +140,8 @@ impl Policy {
             exp_backoff_ms: spec.exp_backoff_restart_delay.filter(|ms| *ms > 0),
             stop_exit_codes: spec.stop_exit_codes.clone(),
             kill_timeout: Duration::from_millis(spec.kill_timeout),
+            kill_signal: crate::signal_names::parse(&spec.kill_signal).unwrap_or(Signal::SIGINT),
+            treekill: spec.treekill,
         }
     }
 }
@@ -124,6 +168,14 @@ pub enum Input {
     },
     /// Its deadline passed.
     Deadline,
+    /// A new daemon found this instance's process alive (same pid and start time) and
+    /// takes it over as it is, not restarted.
+    Adopted { pid: i32, started: Instant },
+    /// Its recorded process ended while no daemon ran: how is unknown, and what it left
+    /// behind was already reaped by the system.
+    ExitedWhileAway,
+    /// The user zeroes the counters (`rpm reset`).
+    Reset,
 }
 
 /// What the supervisor must do, in order.
@@ -131,14 +183,42 @@ pub enum Input {
 pub enum Action {
     /// Start a new process (then feed back `Spawned` or `SpawnFailed`).
     Spawn,
-    /// Send the app's `kill_signal` to the process group.
-    SignalStop,
-    /// SIGKILL the process group and every descendant.
-    KillTree,
-    /// Stop what the exited main process left behind.
-    CleanupLeftovers,
+    /// Send `signal` to `pid`, or to its whole process group when `group`.
+    SignalStop {
+        pid: i32,
+        signal: Signal,
+        group: bool,
+    },
+    /// SIGKILL `pid`, its process group when `group`, and every descendant.
+    KillTree { pid: i32, group: bool },
+    /// The main process `pid` is gone: stop what it left behind when `kill_leftovers`
+    /// (its group, and orphans of it), and stop watching it.
+    ProcessEnded { pid: i32, kill_leftovers: bool },
     /// Forget the instance.
     Remove,
+    /// Tell subscribers and the daemon log.
+    Report(Report),
+}
+
+/// Something worth a notice, decided by the state machine (status changes are seen by
+/// comparing the instance before and after a step).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// The main process `pid` ended after `uptime`; `code` and `signal` are both `None`
+    /// when the status is unknown.
+    Exited {
+        pid: i32,
+        code: Option<i32>,
+        signal: Option<String>,
+        uptime: Option<Duration>,
+    },
+    /// A restart is under way: at once, or after `delay`.
+    Restarting {
+        reason: RestartReason,
+        delay: Duration,
+    },
+    /// The instance gave up: it stays errored until the user acts.
+    Errored { cause: ErroredCause },
 }
 
 /// The single transition function of an instance.
@@ -173,10 +253,12 @@ pub fn step(
         },
         Input::Restart => match current.status {
             Status::Online | Status::Launching => {
+                announce_restart(RestartReason::Manual, Duration::ZERO, &mut actions);
                 begin_stop(&mut next, policy, Intent::Restart, now, &mut actions)
             }
             Status::Stopping => next.intent = Some(Intent::Restart),
             Status::Stopped | Status::Errored | Status::WaitingRestart => {
+                announce_restart(RestartReason::Manual, Duration::ZERO, &mut actions);
                 next.unstable_restarts = 0;
                 next.backoff_ms = None;
                 next.restarts += 1;
@@ -205,34 +287,15 @@ pub fn step(
                 next.status = Status::Errored;
                 next.pid = None;
                 next.started = None;
+                actions.push(Action::Report(Report::Errored {
+                    cause: ErroredCause::SpawnFailed,
+                }));
             }
         }
         Input::Exited { code, signal } => {
-            if !current.status.has_process() {
-                return (next, actions);
-            }
-            next.pid = None;
-            next.exit_code = code;
-            next.exit_signal = signal;
-            next.killed = false;
-            next.deadline = None;
-            actions.push(Action::CleanupLeftovers);
-            if current.status == Status::Stopping {
-                let intent = current.intent.unwrap_or(Intent::Stop);
-                next.intent = None;
-                next.status = Status::Stopped;
-                match intent {
-                    Intent::Stop => {}
-                    Intent::Restart => {
-                        next.restarts += 1;
-                        launch(&mut next, &mut actions);
-                    }
-                    Intent::Delete => actions.push(Action::Remove),
-                }
-            } else {
-                after_crash(&mut next, policy, now, &mut actions);
-            }
+            exited(&mut next, policy, code, signal, true, now, &mut actions)
         }
+        Input::ExitedWhileAway => exited(&mut next, policy, None, None, false, now, &mut actions),
         Input::Deadline => match (current.status, current.deadline) {
             (Status::WaitingRestart, Some(at)) if now >= at => {
                 next.restarts += 1;
@@ -243,16 +306,80 @@ pub fn step(
                     // The process survived SIGKILL (uninterruptible sleep): keep waiting
                     // for its exit without a deadline.
                     next.deadline = None;
-                } else {
+                } else if let Some(pid) = current.pid {
                     next.killed = true;
                     next.deadline = Some(now + AFTER_KILL_GRACE);
-                    actions.push(Action::KillTree);
+                    actions.push(Action::KillTree {
+                        pid,
+                        group: policy.treekill,
+                    });
                 }
             }
             _ => {}
         },
+        Input::Adopted { pid, started } => {
+            next.status = Status::Online;
+            next.pid = Some(pid);
+            next.started = Some(started);
+            next.deadline = None;
+            next.intent = None;
+            next.killed = false;
+        }
+        Input::Reset => {
+            next.restarts = 0;
+            next.unstable_restarts = 0;
+        }
     }
     (next, actions)
+}
+
+/// The main process ended: after a stop, what the user wanted next; otherwise a crash,
+/// and PM2's restart policy decides. `seen` is false for an end no daemon saw, whose
+/// leftovers are no longer ours to kill.
+fn exited(
+    next: &mut Instance,
+    policy: &Policy,
+    code: Option<i32>,
+    signal: Option<String>,
+    seen: bool,
+    now: Instant,
+    actions: &mut Vec<Action>,
+) {
+    if !next.status.has_process() {
+        return;
+    }
+    let Some(pid) = next.pid.take() else {
+        return;
+    };
+    actions.push(Action::Report(Report::Exited {
+        pid,
+        code,
+        signal: signal.clone(),
+        uptime: next.started.map(|s| now.saturating_duration_since(s)),
+    }));
+    next.exit_code = code;
+    next.exit_signal = signal;
+    next.killed = false;
+    next.deadline = None;
+    actions.push(Action::ProcessEnded {
+        pid,
+        kill_leftovers: seen && policy.treekill,
+    });
+    if next.status == Status::Stopping {
+        let intent = next.intent.take().unwrap_or(Intent::Stop);
+        next.status = Status::Stopped;
+        next.started = None;
+        match intent {
+            Intent::Stop => {}
+            Intent::Restart => {
+                next.restarts += 1;
+                launch(next, actions);
+            }
+            Intent::Delete => actions.push(Action::Remove),
+        }
+    } else {
+        after_crash(next, policy, now, actions);
+    }
 }
 
 fn launch(next: &mut Instance, actions: &mut Vec<Action>) {
@@ -261,6 +388,10 @@ fn launch(next: &mut Instance, actions: &mut Vec<Action>) {
     next.intent = None;
     next.killed = false;
     actions.push(Action::Spawn);
+}
+
+fn announce_restart(reason: RestartReason, delay: Duration, actions: &mut Vec<Action>) {
+    actions.push(Action::Report(Report::Restarting { reason, delay }));
 }
 
 fn begin_stop(
@@ -274,7 +405,13 @@ fn begin_stop(
     next.intent = Some(intent);
     next.killed = false;
     next.deadline = Some(now + policy.kill_timeout);
-    actions.push(Action::SignalStop);
+    if let Some(pid) = next.pid {
+        actions.push(Action::SignalStop {
+            pid,
+            signal: policy.kill_signal,
+            group: policy.treekill,
+        });
+    }
 }
 
 /// The main process ended on its own: PM2's restart policy.
@@ -298,6 +435,9 @@ fn after_crash(next: &mut Instance, policy: &Policy, now: Instant, actions: &mut
     }
     if next.unstable_restarts >= policy.max_restarts {
         next.status = Status::Errored;
+        actions.push(Action::Report(Report::Errored {
+            cause: ErroredCause::CrashLoop,
+        }));
         return;
     }
     let delay = match policy.exp_backoff_ms {
@@ -313,6 +453,7 @@ fn after_crash(next: &mut Instance, policy: &Policy, now: Instant, actions: &mut
         }
         None => policy.restart_delay,
     };
+    announce_restart(RestartReason::Crash, delay, actions);
     if delay.is_zero() {
         next.restarts += 1;
         launch(next, actions);
@@ -323,265 +464,5 @@ fn after_crash(next: &mut Instance, policy: &Policy, now: Instant, actions: &mut
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy() -> Policy {
-        Policy::from_spec(&AppSpec::new("t", "/bin/true".into(), "/".into()))
-    }
-
-    fn online(now: Instant) -> Instance {
-        let (i, _) = step(&Instance::new(), &policy(), Input::Start, now);
-        let (i, _) = step(&i, &policy(), Input::Spawned { pid: 10 }, now);
-        i
-    }
-
-    fn exit(code: i32) -> Input {
-        Input::Exited {
-            code: Some(code),
-            signal: None,
-        }
-    }
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    #[test]
-    fn start_spawns_and_spawned_goes_online() {
-        let t = Instant::now();
-        let (i, a) = step(&Instance::new(), &policy(), Input::Start, t);
-        assert_eq!((i.status, a), (Status::Launching, vec![Action::Spawn]));
-        let (i, a) = step(&i, &policy(), Input::Spawned { pid: 42 }, t);
-        assert_eq!((i.status, i.pid, a), (Status::Online, Some(42), vec![]));
-    }
-
-    #[test]
-    fn crash_after_min_uptime_restarts_at_once_and_is_stable() {
-        let t = Instant::now();
-        let i = online(t);
-        let (i, a) = step(&i, &policy(), exit(1), t + ms(5000));
-        assert_eq!(a, vec![Action::CleanupLeftovers, Action::Spawn]);
-        assert_eq!(
-            (i.status, i.restarts, i.unstable_restarts),
-            (Status::Launching, 1, 0)
-        );
-        assert_eq!(i.exit_code, Some(1));
-    }
-
-    #[test]
-    fn crash_before_min_uptime_counts_as_unstable() {
-        let t = Instant::now();
-        let (i, _) = step(&online(t), &policy(), exit(1), t + ms(10));
-        assert_eq!(i.unstable_restarts, 1);
-        assert_eq!(i.status, Status::Launching);
-    }
-
-    #[test]
-    fn crash_loop_ends_errored_after_max_restarts() {
-        let mut p = policy();
-        p.max_restarts = 3;
-        let mut t = Instant::now();
-        let mut i = online(t);
-        let mut statuses = Vec::new();
-        for _ in 0..3 {
-            t += ms(10);
-            let (n, _) = step(&i, &p, exit(1), t);
-            statuses.push(n.status);
-            let (n, _) = step(&n, &p, Input::Spawned { pid: 11 }, t);
-            i = n;
-        }
-        assert_eq!(
-            statuses,
-            vec![Status::Launching, Status::Launching, Status::Errored]
-        );
-        assert_eq!(i.status, Status::Errored);
-        assert_eq!(i.restarts, 2);
-        // An errored app stays errored until the user acts.
-        let (same, a) = step(&i, &p, Input::Deadline, t + ms(60_000));
-        assert_eq!((same.status, a), (Status::Errored, vec![]));
-        let (again, a) = step(&i, &p, Input::Start, t);
-        assert_eq!(
-            (again.status, again.unstable_restarts, a),
-            (Status::Launching, 0, vec![Action::Spawn])
-        );
-    }
-
-    #[test]
-    fn a_stable_run_resets_the_unstable_count() {
-        let t = Instant::now();
-        let (i, _) = step(&online(t), &policy(), exit(1), t + ms(10));
-        let (i, _) = step(&i, &policy(), Input::Spawned { pid: 2 }, t + ms(10));
-        let (i, _) = step(&i, &policy(), exit(1), t + ms(5000));
-        assert_eq!(i.unstable_restarts, 0);
-    }
-
-    #[test]
-    fn stop_exit_codes_leave_the_app_stopped() {
-        let mut p = policy();
-        p.stop_exit_codes = vec![0, 3];
-        let t = Instant::now();
-        for (code, want) in [
-            (0, Status::Stopped),
-            (3, Status::Stopped),
-            (1, Status::Launching),
-        ] {
-            let (i, _) = step(&online(t), &p, exit(code), t + ms(2000));
-            assert_eq!(i.status, want, "exit code {code}");
-        }
-        let (i, _) = step(
-            &online(t),
-            &p,
-            Input::Exited {
-                code: None,
-                signal: Some("SIGKILL".into()),
-            },
-            t + ms(2000),
-        );
-        assert_eq!(
-            i.status,
-            Status::Launching,
-            "a signal is never a stop exit code"
-        );
-    }
-
-    #[test]
-    fn no_autorestart_leaves_the_app_stopped() {
-        let mut p = policy();
-        p.autorestart = false;
-        let t = Instant::now();
-        let (i, a) = step(&online(t), &p, exit(1), t + ms(2000));
-        assert_eq!(
-            (i.status, a),
-            (Status::Stopped, vec![Action::CleanupLeftovers])
-        );
-    }
-
-    #[test]
-    fn restart_delay_waits_then_launches() {
-        let mut p = policy();
-        p.restart_delay = ms(500);
-        let t = Instant::now();
-        let (i, a) = step(&online(t), &p, exit(1), t + ms(2000));
-        assert_eq!(
-            (i.status, i.deadline, a),
-            (
-                Status::WaitingRestart,
-                Some(t + ms(2500)),
-                vec![Action::CleanupLeftovers]
-            )
-        );
-        let (early, a) = step(&i, &p, Input::Deadline, t + ms(2400));
-        assert_eq!((early.status, a), (Status::WaitingRestart, vec![]));
-        let (late, a) = step(&i, &p, Input::Deadline, t + ms(2500));
-        assert_eq!(
-            (late.status, late.restarts, a),
-            (Status::Launching, 1, vec![Action::Spawn])
-        );
-    }
-
-    #[test]
-    fn exponential_backoff_grows_by_half_up_to_15s_and_resets_after_30s_up() {
-        let mut p = policy();
-        p.exp_backoff_ms = Some(100);
-        p.max_restarts = 1000;
-        let mut t = Instant::now();
-        let mut i = online(t);
-        let mut delays = Vec::new();
-        for _ in 0..14 {
-            t += ms(2000);
-            let (n, _) = step(&i, &p, exit(1), t);
-            delays.push(n.backoff_ms.expect("backoff set"));
-            let at = n.deadline.expect("waiting");
-            let (n, _) = step(&n, &p, Input::Deadline, at);
-            let (n, _) = step(&n, &p, Input::Spawned { pid: 3 }, at);
-            t = at;
-            i = n;
-        }
-        assert_eq!(
-            delays,
-            vec![100, 150, 225, 337, 505, 757, 1135, 1702, 2553, 3829, 5743, 8614, 12921, 15000]
-        );
-        let (n, _) = step(&i, &p, exit(1), t + Duration::from_secs(31));
-        assert_eq!(n.backoff_ms, Some(100));
-    }
-
-    #[test]
-    fn stop_signals_then_kills_after_kill_timeout() {
-        let p = policy();
-        let t = Instant::now();
-        let (i, a) = step(&online(t), &p, Input::Stop, t);
-        assert_eq!((i.status, a), (Status::Stopping, vec![Action::SignalStop]));
-        assert_eq!(i.deadline, Some(t + ms(1600)));
-        let (i, a) = step(&i, &p, Input::Deadline, t + ms(1600));
-        assert_eq!(a, vec![Action::KillTree]);
-        assert!(i.killed);
-        let (i, a) = step(
-            &i,
-            &p,
-            Input::Exited {
-                code: None,
-                signal: Some("SIGKILL".into()),
-            },
-            t + ms(1601),
-        );
-        assert_eq!(
-            (i.status, a),
-            (Status::Stopped, vec![Action::CleanupLeftovers])
-        );
-        assert_eq!(i.restarts, 0, "a stop is not a restart");
-    }
-
-    #[test]
-    fn restart_stops_then_launches_and_counts() {
-        let p = policy();
-        let t = Instant::now();
-        let (i, a) = step(&online(t), &p, Input::Restart, t);
-        assert_eq!(a, vec![Action::SignalStop]);
-        let (i, a) = step(&i, &p, exit(0), t + ms(5));
-        assert_eq!(
-            (i.status, i.restarts, a),
-            (
-                Status::Launching,
-                1,
-                vec![Action::CleanupLeftovers, Action::Spawn]
-            )
-        );
-    }
-
-    #[test]
-    fn delete_removes_after_exit_or_at_once_when_not_running() {
-        let p = policy();
-        let t = Instant::now();
-        let (i, _) = step(&online(t), &p, Input::Delete, t);
-        let (_, a) = step(&i, &p, exit(0), t);
-        assert_eq!(a, vec![Action::CleanupLeftovers, Action::Remove]);
-        let (_, a) = step(&Instance::new(), &p, Input::Delete, t);
-        assert_eq!(a, vec![Action::Remove]);
-    }
-
-    #[test]
-    fn stop_while_waiting_restart_cancels_the_restart() {
-        let mut p = policy();
-        p.restart_delay = ms(500);
-        let t = Instant::now();
-        let (i, _) = step(&online(t), &p, exit(1), t + ms(2000));
-        let (i, a) = step(&i, &p, Input::Stop, t + ms(2100));
-        assert_eq!((i.status, i.deadline, a), (Status::Stopped, None, vec![]));
-    }
-
-    #[test]
-    fn spawn_failure_is_errored() {
-        let t = Instant::now();
-        let (i, _) = step(&Instance::new(), &policy(), Input::Start, t);
-        let (i, a) = step(&i, &policy(), Input::SpawnFailed, t);
-        assert_eq!((i.status, a), (Status::Errored, vec![]));
-    }
-
-    #[test]
-    fn exits_of_instances_without_a_process_are_ignored() {
-        let t = Instant::now();
-        let (i, a) = step(&Instance::new(), &policy(), exit(1), t);
-        assert_eq!((i, a), (Instance::new(), vec![]));
-    }
-}
+#[path = "policy_tests.rs"]
+mod tests;

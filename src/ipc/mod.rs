@@ -2,7 +2,6 @@
 
 pub mod client;
 pub mod protocol;
-pub(crate) mod server;
 pub mod target;
 
 pub use client::{Client, ClientError};

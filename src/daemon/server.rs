@@ -2,8 +2,10 @@
 //!
 //! One accept thread; one short-lived thread per connection, which checks the peer's uid
 //! (`SO_PEERCRED`: the daemon's own user and root only), reads one request, hands it to
-//! the supervisor with a reply channel, and writes the answer back. The supervisor never
-//! touches a socket, so a slow client cannot stall it.
+//! the supervisor with a reply channel, and writes the answer back. A `Subscribe` keeps
+//! its thread: it writes every notice the supervisor queues for it until the client goes
+//! away or the supervisor drops the queue. The supervisor never touches a socket, so a
+//! slow client cannot stall it.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -14,11 +16,13 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
 
-use super::protocol::{Envelope, ErrorKind, Request, Response, VERSION};
-use crate::daemon::event::Event;
+use super::event::Event;
+use crate::ipc::protocol::{Envelope, ErrorKind, Request, Response, VERSION};
 
 /// Largest request accepted (an ecosystem of thousands of apps fits easily).
 const MAX_REQUEST: u64 = 64 * 1024 * 1024;
+/// Notices a subscriber may have waiting before the supervisor drops it.
+pub(crate) const SUBSCRIBER_QUEUE: usize = 1024;
 
 /// Counts connections still being answered, so the daemon can let them finish.
 #[derive(Clone, Default)]
@@ -104,6 +108,10 @@ fn answer(stream: UnixStream, events: &Sender<Event>) -> io::Result<()> {
                 ),
             }
         }
+        Ok(Envelope {
+            request: Request::Subscribe { targets },
+            ..
+        }) => return stream_notices(stream, targets, events),
         Ok(envelope) => {
             let (reply, wait) = mpsc::channel();
             events
@@ -118,4 +126,25 @@ fn answer(stream: UnixStream, events: &Sender<Event>) -> io::Result<()> {
     let mut out = serde_json::to_vec(&response).map_err(io::Error::other)?;
     out.push(b'\n');
     (&stream).write_all(&out)
+}
+
+/// Writes what the supervisor queues for a subscriber, a line each, until either side
+/// ends: the client by closing (a write fails), the supervisor by dropping the queue.
+fn stream_notices(
+    stream: UnixStream,
+    targets: Vec<String>,
+    events: &Sender<Event>,
+) -> io::Result<()> {
+    let (queue, notices) = mpsc::sync_channel(SUBSCRIBER_QUEUE);
+    events
+        .send(Event::Subscribe { targets, queue })
+        .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "daemon stopping"))?;
+    let mut out = Vec::new();
+    while let Ok(response) = notices.recv() {
+        out.clear();
+        serde_json::to_writer(&mut out, &response).map_err(io::Error::other)?;
+        out.push(b'\n');
+        (&stream).write_all(&out)?;
+    }
+    Ok(())
 }

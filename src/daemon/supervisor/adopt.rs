@@ -9,14 +9,15 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use super::super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
+use super::super::policy::{Input, Instance, Intent};
 use super::outputs::outputs_for;
-use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
-use super::policy::{Input, Intent, Status};
-use super::proctree;
-use super::pump::PumpCommand;
-use super::stopping::kill_tree;
-use super::supervisor::{unix_ms, App, Slot, Supervisor};
+use super::tables::unix_ms;
+use super::{App, Slot, Supervisor};
+use crate::daemon::pump::PumpCommand;
 use crate::ipc::protocol::VERSION;
+use crate::ipc::Status;
+use crate::proctree;
 
 impl Supervisor {
     /// The tables as `state.json` keeps them.
@@ -74,7 +75,7 @@ impl Supervisor {
         // and its state write leaves a process that state.json does not name yet.
         let home_marker = self.home.root().to_string_lossy().into_owned();
         let mut leaders = proctree::instance_leaders(&home_marker);
-        let mut to_apply: Vec<(u32, Input)> = Vec::new();
+        let mut to_apply: Vec<(u32, Vec<Input>)> = Vec::new();
         for saved_app in saved.apps {
             let name = saved_app.spec.name.clone();
             self.apps
@@ -82,17 +83,17 @@ impl Supervisor {
             for s in saved_app.instances {
                 self.next_id = self.next_id.max(s.id + 1);
                 let outputs = outputs_for(&self.home, &saved_app.spec, s.id, s.instance);
-                let mut slot = restored_slot(&name, &s, &outputs);
+                let mut slot = Slot::new(s.id, &name, s.instance, &outputs, s.created_at);
+                slot.started_at_ms = s.started_at;
+                slot.inst = Instance::restored(&s, s.started_at.map(monotonic_since));
                 let found = leaders.remove(&s.id).unwrap_or_default();
-                let input = self.take_back(&mut slot, &s, found);
+                let inputs = self.take_back(&mut slot, &s, found);
                 self.attach_output(s.id, outputs);
-                if let Some(input) = input {
-                    if matches!(input, Input::Exited { .. }) {
-                        // Gone while no daemon ran: drain what it wrote, end its last line.
-                        self.pump.send(PumpCommand::Exited { id: s.id });
-                    }
-                    to_apply.push((s.id, input));
+                if inputs.contains(&Input::ExitedWhileAway) {
+                    // Gone while no daemon ran: drain what it wrote, end its last line.
+                    self.pump.send(PumpCommand::Exited { id: s.id });
                 }
+                to_apply.push((s.id, inputs));
                 if let Some(app) = self.apps.get_mut(&name) {
                     app.ids.push(s.id);
                 }
@@ -103,18 +104,20 @@ impl Supervisor {
         for pids in leaders.into_values() {
             for pid in pids {
                 log::warn!("stopping pid {pid}: it belongs to no instance rpm knows");
-                kill_tree(pid, true);
+                self.processes.kill_tree(pid, true);
             }
         }
-        for (id, input) in to_apply {
-            self.apply(id, input);
+        for (id, inputs) in to_apply {
+            for input in inputs {
+                self.apply(id, input);
+            }
         }
         self.dirty = true;
     }
 
-    /// Decides what an instance's process is now; returns the input that settles it.
+    /// Decides what an instance's process is now; returns the inputs that settle it.
     /// `found` lists the live main processes carrying this instance's id.
-    fn take_back(&mut self, slot: &mut Slot, s: &SavedInstance, found: Vec<i32>) -> Option<Input> {
+    fn take_back(&mut self, slot: &mut Slot, s: &SavedInstance, found: Vec<i32>) -> Vec<Input> {
         let recorded = match (s.pid, s.proc_start) {
             (Some(pid), Some(start))
                 if s.status.has_process() && proctree::is_same_process(pid, start) =>
@@ -136,11 +139,9 @@ impl Supervisor {
                 slot.app,
                 slot.id
             );
-            kill_tree(*pid, true);
+            self.processes.kill_tree(*pid, true);
         }
         if let Some((pid, start)) = live {
-            slot.inst.pid = Some(pid);
-            slot.inst.status = Status::Online;
             slot.adopted = true;
             slot.proc_start = Some(start);
             let wall_now = unix_ms(SystemTime::now());
@@ -150,8 +151,7 @@ impl Supervisor {
                 proctree::started_unix_ms(start, wall_now)
             };
             slot.started_at_ms = Some(started_ms);
-            slot.inst.started = Some(monotonic_since(started_ms));
-            slot.child = proctree::stat(pid).is_some_and(|st| st.ppid == self.me);
+            slot.child = proctree::stat(pid).is_some_and(|st| st.ppid == std::process::id() as i32);
             slot.uid = proctree::uid(pid);
             if !slot.child {
                 if let Err(e) = self.pids.watch(pid) {
@@ -159,40 +159,30 @@ impl Supervisor {
                 }
             }
             log::info!("{} (id {}): adopted pid {pid}", slot.app, slot.id);
+            let adopted = Input::Adopted {
+                pid,
+                started: monotonic_since(started_ms),
+            };
+            // A stop the dead daemon had begun is begun again: signal, then kill timeout.
             return match (s.status, s.intent) {
-                (Status::Stopping, Some(Intent::Stop)) => Some(Input::Stop),
-                (Status::Stopping, Some(Intent::Restart)) => Some(Input::Restart),
-                (Status::Stopping, Some(Intent::Delete)) => Some(Input::Delete),
-                _ => None,
+                (Status::Stopping, Some(Intent::Stop)) => vec![adopted, Input::Stop],
+                (Status::Stopping, Some(Intent::Restart)) => vec![adopted, Input::Restart],
+                (Status::Stopping, Some(Intent::Delete)) => vec![adopted, Input::Delete],
+                _ => vec![adopted],
             };
         }
+        if slot.inst.live_pid().is_some() {
+            log::info!(
+                "{} (id {}): its process ended while no daemon ran",
+                slot.app,
+                slot.id
+            );
+            slot.adopted = true;
+            return vec![Input::ExitedWhileAway];
+        }
         match s.status {
-            status if status.has_process() && s.pid.is_some() && status != Status::Launching => {
-                log::info!(
-                    "{} (id {}): its process ended while no daemon ran",
-                    slot.app,
-                    slot.id
-                );
-                // Gone while no daemon ran: the policy sees a crash of unknown status.
-                slot.inst.pid = s.pid;
-                slot.inst.status = status;
-                slot.inst.intent = s.intent;
-                slot.adopted = true;
-                slot.inst.started = Some(monotonic_since(s.started_at.unwrap_or(0)));
-                Some(Input::Exited {
-                    code: None,
-                    signal: None,
-                })
-            }
-            Status::Launching | Status::WaitingRestart => {
-                slot.inst.status = Status::Stopped;
-                Some(Input::Start)
-            }
-            status if status.has_process() => {
-                slot.inst.status = Status::Stopped;
-                None
-            }
-            _ => None,
+            Status::Launching | Status::WaitingRestart => vec![Input::Start],
+            _ => Vec::new(),
         }
     }
 }
@@ -202,18 +192,4 @@ fn monotonic_since(unix_ms_then: u64) -> Instant {
     let age = Duration::from_millis(unix_ms(SystemTime::now()).saturating_sub(unix_ms_then));
     let now = Instant::now();
     now.checked_sub(age).unwrap_or(now)
-}
-
-/// An instance as saved, with no process yet.
-fn restored_slot(app: &str, s: &SavedInstance, outputs: &super::pump::Outputs) -> Slot {
-    let mut slot = Slot::new(s.id, app, s.instance, outputs, s.created_at);
-    slot.started_at_ms = s.started_at;
-    let inst = &mut slot.inst;
-    inst.status = s.status;
-    inst.restarts = s.restarts;
-    inst.unstable_restarts = s.unstable_restarts;
-    inst.exit_code = s.exit_code;
-    inst.exit_signal = s.exit_signal.clone();
-    inst.backoff_ms = s.backoff_ms;
-    slot
 }

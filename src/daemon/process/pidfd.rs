@@ -8,12 +8,10 @@
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
-use std::sync::mpsc::Sender;
 
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
-use super::event::Event;
-use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use crate::daemon::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 
 /// Opens a pidfd for `pid`.
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
@@ -37,16 +35,18 @@ pub struct PidWatcher {
 }
 
 impl PidWatcher {
-    pub fn spawn(events: Sender<Event>) -> io::Result<PidWatcher> {
+    /// Starts the thread; `vanished(pid)` is called on it when a watched process ends,
+    /// and returns false once nobody listens any more (the thread then ends).
+    pub fn spawn(vanished: impl Fn(i32) -> bool + Send + 'static) -> io::Result<PidWatcher> {
         let (epoll, mailbox, inbox) = epoll_with_mailbox()?;
         std::thread::Builder::new()
             .name("pidfds".into())
             .stack_size(64 * 1024)
-            .spawn(move || run(epoll, inbox, events))?;
+            .spawn(move || run(epoll, inbox, vanished))?;
         Ok(PidWatcher { mailbox })
     }
 
-    /// Watches `pid`; an `Event::Vanished` follows its exit (at once if already gone).
+    /// Watches `pid`; `vanished(pid)` follows its exit (at once if already gone).
     pub fn watch(&self, pid: i32) -> io::Result<()> {
         let fd = pidfd_open(pid)?;
         self.mailbox.send(Command::Watch(pid, fd));
@@ -59,7 +59,7 @@ impl PidWatcher {
     }
 }
 
-fn run(epoll: Epoll, inbox: Inbox<Command>, events: Sender<Event>) {
+fn run(epoll: Epoll, inbox: Inbox<Command>, vanished: impl Fn(i32) -> bool) {
     let mut watched: HashMap<i32, OwnedFd> = HashMap::new();
     let mut ready = [EpollEvent::empty(); 32];
     loop {
@@ -92,7 +92,7 @@ fn run(epoll: Epoll, inbox: Inbox<Command>, events: Sender<Event>) {
             let pid = key as i32;
             if let Some(fd) = watched.remove(&pid) {
                 let _ = epoll.delete(&fd);
-                if events.send(Event::Vanished { pid }).is_err() {
+                if !vanished(pid) {
                     return;
                 }
             }

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 
 /// Carries the apps' limit (`soft:hard`) across the exec of `rpm update`.
-pub(super) const APPS_LIMIT_VAR: &str = "RPM_APPS_NOFILE";
+pub(crate) const APPS_LIMIT_VAR: &str = "RPM_APPS_NOFILE";
 
 /// The limit apps get, when it differs from the daemon's own.
 static APPS: OnceLock<Option<(u64, u64)>> = OnceLock::new();
@@ -21,7 +21,7 @@ static APPS: OnceLock<Option<(u64, u64)>> = OnceLock::new();
 /// Raises this process's soft limit to its hard limit, remembering the limit apps get:
 /// `inherited` (from a daemon that exec'd this one) or the current one. Call once,
 /// before any app is spawned.
-pub(super) fn raise(inherited: Option<&str>) {
+pub(crate) fn raise(inherited: Option<&str>) {
     let current = match getrlimit(Resource::RLIMIT_NOFILE) {
         Ok(limit) => limit,
         Err(e) => {
@@ -49,7 +49,7 @@ pub(super) fn raise(inherited: Option<&str>) {
 }
 
 /// `soft:hard` for [`APPS_LIMIT_VAR`], when apps get a limit of their own.
-pub(super) fn apps_limit_for_reexec() -> Option<String> {
+pub(crate) fn apps_limit_for_reexec() -> Option<String> {
     APPS.get()
         .copied()
         .flatten()

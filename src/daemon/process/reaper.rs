@@ -5,18 +5,29 @@
 //! zombies) and sends each exit to the supervisor. SIGTERM/SIGINT ask for a planned stop,
 //! SIGUSR2 reopens log files, SIGHUP changes nothing.
 
-use std::sync::mpsc::Sender;
-
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
 use signal_hook::iterator::Signals;
 
-use super::event::Event;
 use super::spawn::SPAWN_LOCK;
 
-/// Installs the handlers and starts the thread.
-pub fn spawn(events: Sender<Event>) -> std::io::Result<()> {
+/// What the signal thread reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaped {
+    /// A child was reaped: its exit code, or the signal that ended it.
+    Exited {
+        pid: i32,
+        code: Option<i32>,
+        signal: Option<String>,
+    },
+    /// A signal to the daemon itself (SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT).
+    Signal(i32),
+}
+
+/// Installs the handlers and starts the thread, which calls `report` for each exit and
+/// signal, and ends once `report` returns false (nobody listens any more).
+pub fn spawn(report: impl Fn(Reaped) -> bool + Send + 'static) -> std::io::Result<()> {
     let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT])?;
     std::thread::Builder::new()
         .name("signals".into())
@@ -24,16 +35,13 @@ pub fn spawn(events: Sender<Event>) -> std::io::Result<()> {
         .spawn(move || {
             // Children that ended before the handler existed (e.g. across an exec for
             // `rpm update`) are collected first.
-            reap_all(&events);
+            reap_all(&report);
             for signal in signals.forever() {
-                let sent = match signal {
-                    SIGCHLD => {
-                        reap_all(&events);
-                        Ok(())
-                    }
-                    other => events.send(Event::Signal(other)),
+                let listened = match signal {
+                    SIGCHLD => reap_all(&report),
+                    other => report(Reaped::Signal(other)),
                 };
-                if sent.is_err() {
+                if !listened {
                     break;
                 }
             }
@@ -41,28 +49,32 @@ pub fn spawn(events: Sender<Event>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Collects every exited child and reports it.
-pub fn reap_all(events: &Sender<Event>) {
+/// Collects every exited child and reports it; false once nobody listens.
+pub fn reap_all(report: &impl Fn(Reaped) -> bool) -> bool {
     let _guard = SPAWN_LOCK
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     loop {
         match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::Exited(pid, code)) => {
-                let _ = events.send(Event::Exited {
+                if !report(Reaped::Exited {
                     pid: pid.as_raw(),
                     code: Some(code),
                     signal: None,
-                });
+                }) {
+                    return false;
+                }
             }
             Ok(WaitStatus::Signaled(pid, signal, _)) => {
-                let _ = events.send(Event::Exited {
+                if !report(Reaped::Exited {
                     pid: pid.as_raw(),
                     code: None,
                     signal: Some(signal.as_str().to_string()),
-                });
+                }) {
+                    return false;
+                }
             }
-            Ok(WaitStatus::StillAlive) | Err(_) => break,
+            Ok(WaitStatus::StillAlive) | Err(_) => return true,
             Ok(_) => continue,
         }
     }

@@ -1,0 +1,196 @@
+//! The supervisor thread: the one owner of the app and instance tables.
+//!
+//! It blocks on one channel with the earliest deadline (`Timers`) as its timeout and
+//! applies one event at a time: requests go to `requests/`, exits and deadlines become
+//! inputs of `policy::step` (`actions`), which alone changes an instance's status, pid
+//! and counters; `actions` carries out what it returns, publishes a notice for each
+//! change (`notices`) and marks the state dirty. Answers that wait for processes or the
+//! disk are in `waiters`; adoption and `state.json` snapshots in `adopt`; rows in `rows`;
+//! log targets in `outputs`; sampling demand in `sampling`. Other threads only send
+//! events; nothing here polls process state on a timer.
+
+mod actions;
+mod adopt;
+mod notices;
+mod outputs;
+mod requests;
+mod rows;
+mod sampling;
+mod tables;
+#[cfg(test)]
+mod tests;
+mod waiters;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Instant;
+
+use super::event::Event;
+use super::persist::Persister;
+use super::policy::Input;
+use super::process::pidfd::PidWatcher;
+use super::process::Processes;
+use super::sampler::Sampler;
+use super::timers::{TimerKey, Timers};
+use crate::daemon::pump::{Pump, PumpCommand};
+use crate::paths::Home;
+pub(crate) use tables::{App, Slot};
+
+/// How the loop ended.
+pub enum Exit {
+    /// Planned stop: every app was stopped.
+    Quit,
+    /// `rpm update`: exec this binary, keeping the apps.
+    Exec(PathBuf),
+}
+
+/// The threads and handles the supervisor drives.
+pub struct Helpers {
+    pub pump: Pump,
+    pub pids: PidWatcher,
+    pub persister: Persister,
+    pub sampler: Sampler,
+    pub processes: Box<dyn Processes>,
+}
+
+pub struct Supervisor {
+    pub(crate) home: Home,
+    pub(crate) apps: BTreeMap<String, App>,
+    pub(crate) slots: BTreeMap<u32, Slot>,
+    pub(crate) next_id: u32,
+    pub(crate) pump: Pump,
+    pub(crate) pids: PidWatcher,
+    pub(crate) persister: Persister,
+    pub(crate) processes: Box<dyn Processes>,
+    pub(crate) timers: Timers,
+    pub(crate) waiters: waiters::Waiters,
+    pub(crate) notices: notices::Notices,
+    pub(crate) sampling: sampling::Sampling,
+    pub(crate) exit: Option<Exit>,
+    pub(crate) quitting: bool,
+    pub(crate) dirty: bool,
+    /// Number of the last snapshot handed to the writer, and of the last one on disk.
+    pub(crate) persist_seq: u64,
+    pub(crate) durable_seq: u64,
+}
+
+impl Supervisor {
+    pub fn new(home: Home, helpers: Helpers) -> Supervisor {
+        Supervisor {
+            home,
+            apps: BTreeMap::new(),
+            slots: BTreeMap::new(),
+            next_id: 0,
+            pump: helpers.pump,
+            pids: helpers.pids,
+            persister: helpers.persister,
+            processes: helpers.processes,
+            timers: Timers::default(),
+            waiters: waiters::Waiters::default(),
+            notices: notices::Notices::default(),
+            sampling: sampling::Sampling::new(helpers.sampler),
+            exit: None,
+            quitting: false,
+            dirty: false,
+            persist_seq: 0,
+            durable_seq: 0,
+        }
+    }
+
+    /// Runs until a planned stop or an update.
+    pub fn run(&mut self, events: Receiver<Event>) -> Exit {
+        let exit = loop {
+            let received = match self.timers.next() {
+                Some(at) => events.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match received {
+                Ok(event) => self.handle(event),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break Exit::Quit,
+            }
+            if let Some(exit) = self.end_of_turn() {
+                break exit;
+            }
+        };
+        // Subscribers' connections end with the loop, so their threads can finish.
+        self.notices.close_all();
+        exit
+    }
+
+    /// Fires due deadlines, answers settled waiters and queues the state when it
+    /// changed; returns how the loop ends, if it does now.
+    pub(crate) fn end_of_turn(&mut self) -> Option<Exit> {
+        self.fire_deadlines(Instant::now());
+        self.check_waiters();
+        // A planned stop has just removed state.json: nothing may write it again.
+        if matches!(self.exit, Some(Exit::Quit)) {
+            return self.exit.take();
+        }
+        if self.dirty {
+            self.dirty = false;
+            self.persist();
+        }
+        self.exit.take()
+    }
+
+    pub(crate) fn handle(&mut self, event: Event) {
+        match event {
+            Event::Request { request, reply } => self.request(request, reply),
+            Event::Subscribe { targets, queue } => self.subscribe(&targets, queue),
+            Event::Exited { pid, code, signal } => {
+                if let Some(id) = self.id_of_pid(pid, true) {
+                    self.pump.send(PumpCommand::Exited { id });
+                    self.apply(id, Input::Exited { code, signal });
+                }
+            }
+            Event::Vanished { pid } => {
+                if let Some(id) = self.id_of_pid(pid, false) {
+                    self.pump.send(PumpCommand::Exited { id });
+                    self.apply(
+                        id,
+                        Input::Exited {
+                            code: None,
+                            signal: None,
+                        },
+                    );
+                }
+            }
+            Event::Signal(signal) => self.daemon_signal(signal),
+            Event::Persisted { seq } => self.durable_seq = self.durable_seq.max(seq),
+            Event::LogError { id, message } => {
+                if let Some(slot) = self.slots.get_mut(&id) {
+                    slot.log_error = message;
+                }
+            }
+            Event::Samples(samples) => self.samples_arrived(samples),
+        }
+    }
+
+    fn daemon_signal(&mut self, signal: i32) {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR2};
+        match signal {
+            SIGTERM | SIGINT | SIGQUIT => {
+                log::info!("signal {signal}: stopping every app, then the daemon");
+                self.begin_quit(None);
+            }
+            SIGUSR2 => {
+                log::info!("SIGUSR2: reopening log files");
+                self.pump.send(PumpCommand::Reopen);
+            }
+            SIGHUP => log::info!("SIGHUP ignored: the daemon keeps running"),
+            _ => {}
+        }
+    }
+
+    fn fire_deadlines(&mut self, now: Instant) {
+        for key in self.timers.due(now) {
+            match key.instance() {
+                Some(id) => self.apply(id, Input::Deadline),
+                None if key == TimerKey::Sample => self.sample_due(),
+                None => {}
+            }
+        }
+    }
+}

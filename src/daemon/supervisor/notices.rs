@@ -1,0 +1,134 @@
+//! Notices: every change the supervisor makes, streamed to subscribers.
+//!
+//! `rpm events`, and later `monit` and the web API, subscribe with `Request::Subscribe`.
+//! Each subscriber has a bounded queue (`server::SUBSCRIBER_QUEUE`) drained by its own
+//! connection thread; a subscriber whose queue is full has fallen behind and is dropped
+//! (its connection ends), so a slow or stuck client never blocks the supervisor.
+
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::SystemTime;
+
+use super::tables::unix_ms;
+use super::Supervisor;
+use crate::ipc::target::Target;
+use crate::ipc::{ErroredCause, Notice, NoticeEvent, Response};
+
+/// One subscriber: what it asked for and its queue.
+struct Subscriber {
+    /// Empty: every instance.
+    targets: Vec<Target>,
+    queue: SyncSender<Response>,
+}
+
+/// The subscribers.
+#[derive(Default)]
+pub(crate) struct Notices {
+    subscribers: Vec<Subscriber>,
+}
+
+impl Notices {
+    /// Whether anybody listens.
+    pub fn any(&self) -> bool {
+        !self.subscribers.is_empty()
+    }
+
+    /// Ends every subscription (the daemon stops or is replaced).
+    pub fn close_all(&mut self) {
+        self.subscribers.clear();
+    }
+}
+
+impl Supervisor {
+    /// Opens a subscription, or answers why not.
+    pub(crate) fn subscribe(&mut self, targets: &[String], queue: SyncSender<Response>) {
+        if let Err(message) = crate::ipc::target::resolve(targets, self.target_rows()) {
+            let _ = queue.try_send(Response::Error {
+                kind: crate::ipc::ErrorKind::Failed,
+                message,
+            });
+            return;
+        }
+        if queue.try_send(Response::Subscribed).is_ok() {
+            self.notices.subscribers.push(Subscriber {
+                targets: targets.iter().map(|t| Target::parse(t)).collect(),
+                queue,
+            });
+        }
+    }
+
+    /// Publishes `event` about instance `id` to every subscriber that wants it.
+    pub(crate) fn notify(&mut self, id: u32, event: NoticeEvent) {
+        if !self.notices.any() {
+            return;
+        }
+        let Some(spec) = self
+            .slots
+            .get(&id)
+            .and_then(|slot| self.apps.get(&slot.app))
+            .map(|app| &app.spec)
+        else {
+            return;
+        };
+        let notice = Notice {
+            at: unix_ms(SystemTime::now()),
+            id,
+            name: spec.name.clone(),
+            namespace: spec.namespace.clone(),
+            event,
+        };
+        let apps = &self.apps;
+        let wanted = |target: &Target| match target {
+            Target::All => true,
+            Target::Id(n) => *n == id,
+            // An app name wins over a namespace of the same name, as in `resolve`.
+            Target::Name(name) => {
+                notice.name == *name || (!apps.contains_key(name) && notice.namespace == *name)
+            }
+        };
+        self.notices.subscribers.retain(|sub| {
+            if !sub.targets.is_empty() && !sub.targets.iter().any(wanted) {
+                return true;
+            }
+            match sub.queue.try_send(Response::Notice {
+                notice: notice.clone(),
+            }) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    log::warn!("dropped an event subscriber that fell behind");
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            }
+        });
+    }
+
+    /// The sentence `daemon.log` and subscribers get when an instance goes to errored.
+    pub(crate) fn errored_message(&self, id: u32, cause: ErroredCause) -> String {
+        let Some(slot) = self.slots.get(&id) else {
+            return format!("instance {id} errored");
+        };
+        let name = &slot.app;
+        match cause {
+            ErroredCause::CrashLoop => {
+                let last = match (&slot.inst.exit_code, &slot.inst.exit_signal) {
+                    (Some(code), _) => format!("exit code {code}"),
+                    (None, Some(signal)) => format!("killed by {signal}"),
+                    (None, None) => "exit status unknown".to_string(),
+                };
+                let min_uptime = self
+                    .apps
+                    .get(name)
+                    .map(|a| a.policy.min_uptime.as_millis())
+                    .unwrap_or_default();
+                format!(
+                    "{name} (id {id}) errored: it exited {} times in a row within min_uptime ({min_uptime} ms), last with {last}; fix it, then `rpm restart {name}`",
+                    slot.inst.unstable_restarts
+                )
+            }
+            ErroredCause::SpawnFailed => format!(
+                "{name} (id {id}) errored: it could not be started: {}",
+                slot.last_error.as_deref().unwrap_or("unknown reason")
+            ),
+        }
+    }
+}

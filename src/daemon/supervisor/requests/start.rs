@@ -1,0 +1,154 @@
+//! `start`: new apps, and known apps whose spec changed, from fully resolved specs.
+//!
+//! Every spec is checked before any app is touched, so a refused request changes
+//! nothing; a new app none of whose instances could start is not kept.
+
+use std::sync::mpsc::Sender;
+
+use super::super::super::policy::Input;
+use super::super::outputs::outputs_for;
+use super::super::{App, Supervisor};
+use super::{failed, Refusal};
+use crate::config::AppSpec;
+use crate::daemon::pump::PumpCommand;
+use crate::ipc::{Response, StartMode, Status};
+
+impl Supervisor {
+    pub(super) fn start(
+        &mut self,
+        specs: Vec<AppSpec>,
+        mode: StartMode,
+        reply: &Sender<Response>,
+    ) -> Result<Option<Response>, Refusal> {
+        // Check every app before touching any, so a bad request changes nothing.
+        for spec in &specs {
+            if let Some(app) = self.apps.get(&spec.name) {
+                if mode == StartMode::Script && app.spec.script != spec.script {
+                    return Err(failed(format!(
+                        "the name `{}` is taken by {} (id {}): choose another --name or `rpm delete {}` first",
+                        spec.name,
+                        app.spec.script.display(),
+                        app.ids.first().copied().unwrap_or_default(),
+                        spec.name
+                    )));
+                }
+                let running = app.ids.iter().any(|id| {
+                    self.slots
+                        .get(id)
+                        .is_some_and(|s| s.inst.status.has_process())
+                });
+                if mode == StartMode::Script && running {
+                    return Err(failed(format!(
+                        "`{}` is already running: use `rpm restart {}` to restart it",
+                        spec.name, spec.name
+                    )));
+                }
+            }
+        }
+        let mut touched = Vec::new();
+        let mut added = Vec::new();
+        for spec in specs {
+            let name = spec.name.clone();
+            let known = self.apps.contains_key(&name);
+            if known && mode == StartMode::Missing {
+                continue;
+            }
+            if !known {
+                added.push(name.clone());
+            }
+            let ids = if known {
+                self.update_app(spec)
+            } else {
+                self.add_app(spec)
+            };
+            for id in ids {
+                let input = if known && mode == StartMode::File {
+                    Input::Restart
+                } else {
+                    Input::Start
+                };
+                self.apply(id, input);
+                touched.push(id);
+            }
+        }
+        let failure = touched
+            .iter()
+            .filter_map(|id| self.slots.get(id))
+            .filter(|s| s.inst.status == Status::Errored)
+            .find_map(|s| {
+                s.last_error
+                    .as_ref()
+                    .map(|e| format!("`{}` failed to start: {e}", s.app))
+            });
+        if let Some(first) = failure {
+            // A new app that could not start at all is not kept: the request changed nothing.
+            for name in added {
+                let ids = self
+                    .apps
+                    .get(&name)
+                    .map(|a| a.ids.clone())
+                    .unwrap_or_default();
+                let all_failed = ids.iter().all(|id| {
+                    self.slots
+                        .get(id)
+                        .is_some_and(|s| s.inst.status == Status::Errored)
+                });
+                if all_failed {
+                    for id in ids {
+                        self.apply(id, Input::Delete);
+                    }
+                }
+            }
+            return Err(failed(first));
+        }
+        self.answer_when_settled(touched, reply, Vec::new());
+        Ok(None)
+    }
+
+    /// Adds a new app and its instances; returns their ids.
+    fn add_app(&mut self, spec: AppSpec) -> Vec<u32> {
+        let name = spec.name.clone();
+        let count = spec.instances.max(1);
+        self.apps.insert(name.clone(), App::new(spec));
+        (0..count)
+            .filter_map(|index| self.create_instance(&name, index))
+            .collect()
+    }
+
+    /// Replaces a known app's spec, adding or removing instances to match; returns the
+    /// ids to (re)start.
+    fn update_app(&mut self, spec: AppSpec) -> Vec<u32> {
+        let name = spec.name.clone();
+        let count = spec.instances.max(1);
+        let Some(app) = self.apps.get_mut(&name) else {
+            return Vec::new();
+        };
+        app.set_spec(spec);
+        let existing = app.ids.clone();
+        let surplus: Vec<u32> = existing.iter().skip(count as usize).copied().collect();
+        for id in surplus {
+            self.apply(id, Input::Delete);
+        }
+        let mut ids: Vec<u32> = existing.into_iter().take(count as usize).collect();
+        for id in &ids {
+            let Some(slot) = self.slots.get_mut(id) else {
+                continue;
+            };
+            let Some(app) = self.apps.get(&name) else {
+                continue;
+            };
+            let outputs = outputs_for(&self.home, &app.spec, *id, slot.index);
+            slot.out_file = outputs.out_file.clone();
+            slot.error_file = outputs.error_file.clone();
+            self.pump.send(PumpCommand::Retarget { id: *id, outputs });
+        }
+        let have = ids.len() as u32;
+        for index in have..count {
+            if let Some(id) = self.create_instance(&name, index) {
+                ids.push(id);
+            }
+        }
+        self.dirty = true;
+        ids
+    }
+}

@@ -1,0 +1,114 @@
+//! Answers that wait until the change they report is real: processes settled (none of
+//! the instances concerned launching or stopping) and the state showing it on disk.
+//!
+//! `stop`, `restart`, `delete`, `start` and `kill` leave a `Waiter`; the loop checks them
+//! at the end of every turn (`check_waiters`) and answers those that settled, so a CLI
+//! that saw "stopped" can rely on it, and on a daemon crash not undoing it.
+
+use std::sync::mpsc::Sender;
+
+use super::super::policy::Input;
+use super::{Exit, Supervisor};
+use crate::ipc::{ProcessInfo, Response, Status};
+
+/// What a deferred answer waits for and then sends.
+pub(crate) struct Waiter {
+    ids: Vec<u32>,
+    reply: Option<Sender<Response>>,
+    /// Rows of instances that will be gone (delete), captured beforehand.
+    deleted: Vec<ProcessInfo>,
+    then: OnSettled,
+    /// Once settled: the state snapshot that must be on disk before answering.
+    durable_at: Option<u64>,
+}
+
+enum OnSettled {
+    Reply,
+    /// All apps are stopped: answer, then leave the loop.
+    Quit,
+}
+
+/// The waiters, oldest first.
+#[derive(Default)]
+pub(crate) struct Waiters(Vec<Waiter>);
+
+impl Supervisor {
+    /// Answers `reply` with the rows of `ids` (and the `deleted` rows captured before)
+    /// once none of them is launching or stopping and the state showing it is on disk.
+    pub(crate) fn answer_when_settled(
+        &mut self,
+        ids: Vec<u32>,
+        reply: &Sender<Response>,
+        deleted: Vec<ProcessInfo>,
+    ) {
+        self.waiters.0.push(Waiter {
+            ids,
+            reply: Some(reply.clone()),
+            deleted,
+            then: OnSettled::Reply,
+            durable_at: None,
+        });
+    }
+
+    /// Stops every app; the loop ends once they are all stopped.
+    pub(crate) fn begin_quit(&mut self, reply: Option<Sender<Response>>) {
+        self.quitting = true;
+        let ids: Vec<u32> = self.slots.keys().copied().collect();
+        for id in &ids {
+            self.apply(*id, Input::Stop);
+        }
+        self.waiters.0.push(Waiter {
+            ids,
+            reply,
+            deleted: Vec::new(),
+            then: OnSettled::Quit,
+            durable_at: None,
+        });
+    }
+
+    pub(crate) fn check_waiters(&mut self) {
+        let mut i = 0;
+        while i < self.waiters.0.len() {
+            let settled = self.waiters.0[i].ids.iter().all(|id| {
+                self.slots
+                    .get(id)
+                    .is_none_or(|s| !matches!(s.inst.status, Status::Launching | Status::Stopping))
+            });
+            if !settled {
+                i += 1;
+                continue;
+            }
+            // Answer only once the state that shows the change is on disk (the snapshot
+            // queued at the end of this turn when something changed).
+            let needed = *self.waiters.0[i]
+                .durable_at
+                .get_or_insert(self.persist_seq + u64::from(self.dirty));
+            if matches!(self.waiters.0[i].then, OnSettled::Reply) && self.durable_seq < needed {
+                i += 1;
+                continue;
+            }
+            let waiter = self.waiters.0.remove(i);
+            let mut rows = waiter.deleted;
+            rows.extend(waiter.ids.iter().filter_map(|id| self.row(*id)));
+            rows.sort_by_key(|r| r.id);
+            let response = Response::Processes { processes: rows };
+            match waiter.then {
+                OnSettled::Reply => {
+                    if let Some(reply) = waiter.reply {
+                        let _ = reply.send(response);
+                    }
+                }
+                OnSettled::Quit => {
+                    self.persister.flush(std::time::Duration::from_secs(5));
+                    let _ = std::fs::remove_file(self.home.state_file());
+                    if let Some(reply) = waiter.reply {
+                        let _ = reply.send(Response::Ok {
+                            message: "every app stopped; the daemon exits".into(),
+                        });
+                    }
+                    self.exit = Some(Exit::Quit);
+                }
+            }
+        }
+    }
+}
