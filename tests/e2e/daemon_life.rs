@@ -113,13 +113,37 @@ fn sigterm_stops_every_app_gracefully_then_the_daemon() {
         .as_i64()
         .expect("pid") as i32;
     let daemon = home.daemon_pid().expect("pid");
+    let before = home.app("g");
     // SAFETY: kill(2) on the daemon this test started.
     unsafe { libc::kill(daemon, libc::SIGHUP) };
+    // Only once the daemon has handled the signal can "nothing changed" be checked.
+    wait_until(DEADLINE, "the daemon to log that it ignored SIGHUP", || {
+        let log = home.daemon_log();
+        if log.contains("SIGHUP ignored: the daemon keeps running") {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    });
     assert!(
         home.ok(&["ping"]).starts_with("pong"),
         "SIGHUP changes nothing"
     );
     assert_eq!(home.daemon_pid(), Some(daemon));
+    assert!(alive(daemon), "the daemon survives SIGHUP");
+    let after = home.app("g");
+    assert_eq!(after["status"], "online", "{after}");
+    assert_eq!(after["pid"], before["pid"], "the app was not restarted");
+    assert_eq!(after["restarts"], 0, "{after}");
+    assert_eq!(after["id"], before["id"], "{after}");
+    assert!(alive(app), "the app survives the daemon's SIGHUP");
+    assert_eq!(
+        std::fs::read_to_string(&signal_file)
+            .expect("signal")
+            .trim(),
+        "ready",
+        "the app was sent no signal"
+    );
     // SAFETY: as above.
     unsafe { libc::kill(daemon, libc::SIGTERM) };
     wait_until(DEADLINE, "daemon and app to exit", || {
