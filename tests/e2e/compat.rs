@@ -27,8 +27,12 @@ fn release_file(home: &RpmHome, name: &str) -> String {
     let text = std::fs::read_to_string(fixture(&format!("release-0.1.0/{name}")))
         .unwrap_or_else(|e| panic!("read the 0.1.0 {name}: {e}"));
     let text = localise(text);
+    // (A checkout at /work/main itself keeps that path: it is then the right one.)
     for old in ["/work/main", "/tmp/rpm-fixture-home", "/tmp/fxsrc"] {
-        assert!(!text.contains(old), "{name} still names {old}");
+        assert!(
+            old == checkout || !text.contains(old),
+            "{name} still names {old}"
+        );
     }
     text
 }
