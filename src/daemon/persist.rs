@@ -14,10 +14,18 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::event::Event;
-use super::policy::Intent;
 use crate::atomic_write::write_atomic;
 use crate::config::AppSpec;
 use crate::ipc::Status;
+
+/// What the user wants once a stopping instance has exited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    Stop,
+    Restart,
+    Delete,
+}
 
 /// Format version of `state.json`.
 pub const STATE_VERSION: u32 = 1;

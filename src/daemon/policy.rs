@@ -14,9 +14,8 @@
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
-use serde::{Deserialize, Serialize};
 
-use super::persist::SavedInstance;
+use super::persist::{Intent, SavedInstance};
 use crate::config::AppSpec;
 use crate::ipc::{ErroredCause, RestartReason, Status};
 
@@ -26,15 +25,6 @@ pub const MAX_BACKOFF_MS: u64 = 15_000;
 pub const BACKOFF_RESET_AFTER: Duration = Duration::from_secs(30);
 /// How long to wait for an exit after SIGKILL before giving up on the deadline.
 const AFTER_KILL_GRACE: Duration = Duration::from_secs(5);
-
-/// What the user wants once a stopping instance has exited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Intent {
-    Stop,
-    Restart,
-    Delete,
-}
 
 /// The part of an instance the state machine owns.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,8 +11,7 @@ use std::time::{Instant, SystemTime};
 use super::super::policy::{step, Action, Input, Report};
 use super::super::process::spawn::InstanceRef;
 use super::super::timers::TimerKey;
-use super::tables::unix_ms;
-use super::Supervisor;
+use super::tables::{unix_ms, Supervisor};
 use crate::ipc::{NoticeEvent, Status};
 
 impl Supervisor {

@@ -9,11 +9,10 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use super::super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
-use super::super::policy::{Input, Instance, Intent};
+use super::super::persist::{Intent, SavedApp, SavedInstance, SavedState, STATE_VERSION};
+use super::super::policy::{Input, Instance};
 use super::outputs::outputs_for;
-use super::tables::unix_ms;
-use super::{App, Slot, Supervisor};
+use super::tables::{unix_ms, App, Slot, Supervisor};
 use crate::daemon::pump::PumpCommand;
 use crate::ipc::protocol::VERSION;
 use crate::ipc::Status;

@@ -11,6 +11,7 @@
 
 mod actions;
 mod adopt;
+mod instances;
 mod notices;
 mod outputs;
 mod requests;
@@ -21,83 +22,16 @@ mod tables;
 mod tests;
 mod waiters;
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
 
 use super::event::Event;
-use super::persist::Persister;
 use super::policy::Input;
-use super::process::pidfd::PidWatcher;
-use super::process::Processes;
-use super::sampler::Sampler;
-use super::timers::{TimerKey, Timers};
-use crate::daemon::pump::{Pump, PumpCommand};
-use crate::paths::Home;
-pub(crate) use tables::{App, Slot};
-
-/// How the loop ended.
-pub enum Exit {
-    /// Planned stop: every app was stopped.
-    Quit,
-    /// `rpm update`: exec this binary, keeping the apps.
-    Exec(PathBuf),
-}
-
-/// The threads and handles the supervisor drives.
-pub struct Helpers {
-    pub pump: Pump,
-    pub pids: PidWatcher,
-    pub persister: Persister,
-    pub sampler: Sampler,
-    pub processes: Box<dyn Processes>,
-}
-
-pub struct Supervisor {
-    pub(crate) home: Home,
-    pub(crate) apps: BTreeMap<String, App>,
-    pub(crate) slots: BTreeMap<u32, Slot>,
-    pub(crate) next_id: u32,
-    pub(crate) pump: Pump,
-    pub(crate) pids: PidWatcher,
-    pub(crate) persister: Persister,
-    pub(crate) processes: Box<dyn Processes>,
-    pub(crate) timers: Timers,
-    pub(crate) waiters: waiters::Waiters,
-    pub(crate) notices: notices::Notices,
-    pub(crate) sampling: sampling::Sampling,
-    pub(crate) exit: Option<Exit>,
-    pub(crate) quitting: bool,
-    pub(crate) dirty: bool,
-    /// Number of the last snapshot handed to the writer, and of the last one on disk.
-    pub(crate) persist_seq: u64,
-    pub(crate) durable_seq: u64,
-}
+use super::timers::TimerKey;
+use crate::daemon::pump::PumpCommand;
+pub use tables::{Exit, Helpers, Supervisor};
 
 impl Supervisor {
-    pub fn new(home: Home, helpers: Helpers) -> Supervisor {
-        Supervisor {
-            home,
-            apps: BTreeMap::new(),
-            slots: BTreeMap::new(),
-            next_id: 0,
-            pump: helpers.pump,
-            pids: helpers.pids,
-            persister: helpers.persister,
-            processes: helpers.processes,
-            timers: Timers::default(),
-            waiters: waiters::Waiters::default(),
-            notices: notices::Notices::default(),
-            sampling: sampling::Sampling::new(helpers.sampler),
-            exit: None,
-            quitting: false,
-            dirty: false,
-            persist_seq: 0,
-            durable_seq: 0,
-        }
-    }
-
     /// Runs until a planned stop or an update.
     pub fn run(&mut self, events: Receiver<Event>) -> Exit {
         let exit = loop {

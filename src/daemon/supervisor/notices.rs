@@ -8,35 +8,9 @@
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::SystemTime;
 
-use super::tables::unix_ms;
-use super::Supervisor;
+use super::tables::{unix_ms, Subscriber, Supervisor};
 use crate::ipc::target::Target;
 use crate::ipc::{ErroredCause, Notice, NoticeEvent, Response};
-
-/// One subscriber: what it asked for and its queue.
-struct Subscriber {
-    /// Empty: every instance.
-    targets: Vec<Target>,
-    queue: SyncSender<Response>,
-}
-
-/// The subscribers.
-#[derive(Default)]
-pub(crate) struct Notices {
-    subscribers: Vec<Subscriber>,
-}
-
-impl Notices {
-    /// Whether anybody listens.
-    pub fn any(&self) -> bool {
-        !self.subscribers.is_empty()
-    }
-
-    /// Ends every subscription (the daemon stops or is replaced).
-    pub fn close_all(&mut self) {
-        self.subscribers.clear();
-    }
-}
 
 impl Supervisor {
     /// Opens a subscription, or answers why not.

@@ -1,7 +1,7 @@
 //! Where an instance's output goes: log paths and formats from its spec, and attaching
 //! its FIFOs to the log pump. Runs on the supervisor thread.
 
-use super::Supervisor;
+use super::tables::Supervisor;
 use crate::config::AppSpec;
 use crate::daemon::process::spawn;
 use crate::daemon::pump::{Outputs, PumpCommand};

@@ -3,7 +3,7 @@
 //! Reading a row changes nothing: CPU and memory are the sampler's last figures for the
 //! instance's current process (see `sampling`), the same for every reader.
 
-use super::Supervisor;
+use super::tables::Supervisor;
 use crate::ipc::{Details, ProcessInfo, Status};
 
 impl Supervisor {

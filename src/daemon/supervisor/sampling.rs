@@ -6,55 +6,15 @@
 //! sampler for one and is answered when it arrives, so the first `list` after a quiet
 //! spell still shows real figures. An idle daemon samples nothing.
 
-use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use super::super::sampler::{Sample, Sampler, SAMPLE_EVERY};
+use super::super::sampler::{Sample, SAMPLE_EVERY};
 use super::super::timers::TimerKey;
-use super::Supervisor;
+use super::tables::{PendingRows, Supervisor};
 use crate::ipc::Response;
 
 /// How long a look at the rows keeps the sampler going.
 const VIEW_WINDOW: Duration = Duration::from_secs(5);
-
-/// A row request waiting for a fresh sample.
-pub(crate) enum PendingRows {
-    List(Sender<Response>),
-    Describe(Vec<u32>, Sender<Response>),
-}
-
-/// Sampling demand and what waits for it.
-pub(crate) struct Sampling {
-    sampler: Sampler,
-    wanted_until: Option<Instant>,
-    /// A sample was asked for and has not come back yet.
-    in_flight: bool,
-    /// When the last sample arrived.
-    last: Option<Instant>,
-    waiting: Vec<PendingRows>,
-}
-
-impl Sampling {
-    pub fn new(sampler: Sampler) -> Sampling {
-        Sampling {
-            sampler,
-            wanted_until: None,
-            in_flight: false,
-            last: None,
-            waiting: Vec::new(),
-        }
-    }
-
-    fn wanted(&self, now: Instant) -> bool {
-        self.wanted_until.is_some_and(|until| now < until)
-    }
-
-    /// Whether the last sample is recent enough to answer from.
-    fn fresh(&self, now: Instant) -> bool {
-        self.last
-            .is_some_and(|at| now.saturating_duration_since(at) < SAMPLE_EVERY * 2)
-    }
-}
 
 impl Supervisor {
     /// Answers a row request now if the samples are fresh, else once the next arrives.

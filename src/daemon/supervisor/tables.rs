@@ -1,20 +1,91 @@
-//! The app and instance tables the supervisor owns, and the bookkeeping around them.
+//! What the supervisor owns: the app and instance tables, and the bookkeeping beside
+//! them (deadlines, waiting answers, subscribers, sampling demand, the helper threads'
+//! handles).
 //!
-//! `App` is a spec with what derives from it; `Slot` is one instance: the state machine's
-//! `Instance` (changed by `policy::step` only) plus what the supervisor knows around it
-//! (log paths, whether the process is its child or adopted, the last sample). Creating
-//! and removing instances happens here; nothing here changes an instance's status.
+//! Data only: the behaviour is in the files named for it (`actions`, `instances`,
+//! `waiters`, `notices`, `sampling`, `requests/`), which all import from here and never
+//! the other way round. `App` is a spec with what derives from it; `Slot` is one
+//! instance: the state machine's `Instance` (changed by `policy::step` only) plus what
+//! the supervisor knows around it.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::sync::mpsc::{Sender, SyncSender};
+use std::time::{Instant, SystemTime};
 
+use super::super::persist::Persister;
 use super::super::policy::{Instance, Policy};
-use super::super::sampler::Sample;
-use super::outputs::outputs_for;
-use super::Supervisor;
+use super::super::process::pidfd::PidWatcher;
+use super::super::process::Processes;
+use super::super::sampler::{Sample, Sampler, SAMPLE_EVERY};
+use super::super::timers::Timers;
 use crate::config::AppSpec;
-use crate::daemon::pump::{Outputs, PumpCommand};
-use crate::ipc::target::Row;
+use crate::daemon::pump::{Outputs, Pump};
+use crate::ipc::target::Target;
+use crate::ipc::{ProcessInfo, Response};
+use crate::paths::Home;
+
+/// How the loop ended.
+pub enum Exit {
+    /// Planned stop: every app was stopped.
+    Quit,
+    /// `rpm update`: exec this binary, keeping the apps.
+    Exec(PathBuf),
+}
+
+/// The threads and handles the supervisor drives.
+pub struct Helpers {
+    pub pump: Pump,
+    pub pids: PidWatcher,
+    pub persister: Persister,
+    pub sampler: Sampler,
+    pub processes: Box<dyn Processes>,
+}
+
+pub struct Supervisor {
+    pub(crate) home: Home,
+    pub(crate) apps: BTreeMap<String, App>,
+    pub(crate) slots: BTreeMap<u32, Slot>,
+    pub(crate) next_id: u32,
+    pub(crate) pump: Pump,
+    pub(crate) pids: PidWatcher,
+    pub(crate) persister: Persister,
+    pub(crate) processes: Box<dyn Processes>,
+    pub(crate) timers: Timers,
+    pub(crate) waiters: Waiters,
+    pub(crate) notices: Notices,
+    pub(crate) sampling: Sampling,
+    pub(crate) exit: Option<Exit>,
+    pub(crate) quitting: bool,
+    pub(crate) dirty: bool,
+    /// Number of the last snapshot handed to the writer, and of the last one on disk.
+    pub(crate) persist_seq: u64,
+    pub(crate) durable_seq: u64,
+}
+
+impl Supervisor {
+    pub fn new(home: Home, helpers: Helpers) -> Supervisor {
+        Supervisor {
+            home,
+            apps: BTreeMap::new(),
+            slots: BTreeMap::new(),
+            next_id: 0,
+            pump: helpers.pump,
+            pids: helpers.pids,
+            persister: helpers.persister,
+            processes: helpers.processes,
+            timers: Timers::default(),
+            waiters: Waiters::default(),
+            notices: Notices::default(),
+            sampling: Sampling::new(helpers.sampler),
+            exit: None,
+            quitting: false,
+            dirty: false,
+            persist_seq: 0,
+            durable_seq: 0,
+        }
+    }
+}
 
 /// An app: its spec and its instances' ids.
 pub(crate) struct App {
@@ -109,61 +180,87 @@ pub fn unix_ms(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-impl Supervisor {
-    /// Creates a new instance of `app` (not started) and attaches its output.
-    pub(crate) fn create_instance(&mut self, app_name: &str, index: u32) -> Option<u32> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let spec = &self.apps.get(app_name)?.spec;
-        let outputs = outputs_for(&self.home, spec, id, index);
-        let slot = Slot::new(id, app_name, index, &outputs, unix_ms(SystemTime::now()));
-        self.attach_output(id, outputs);
-        self.slots.insert(id, slot);
-        if let Some(app) = self.apps.get_mut(app_name) {
-            app.ids.push(id);
-        }
-        self.dirty = true;
-        Some(id)
+/// What a deferred answer waits for and then sends.
+pub(crate) struct Waiter {
+    pub ids: Vec<u32>,
+    pub reply: Option<Sender<Response>>,
+    /// Rows of instances that will be gone (delete), captured beforehand.
+    pub deleted: Vec<ProcessInfo>,
+    pub then: OnSettled,
+    /// Once settled: the state snapshot that must be on disk before answering.
+    pub durable_at: Option<u64>,
+}
+
+pub(crate) enum OnSettled {
+    Reply,
+    /// All apps are stopped: answer, then leave the loop.
+    Quit,
+}
+
+/// The waiters, oldest first.
+#[derive(Default)]
+pub(crate) struct Waiters(pub Vec<Waiter>);
+
+/// One subscriber: what it asked for and its queue.
+pub(crate) struct Subscriber {
+    /// Empty: every instance.
+    pub targets: Vec<Target>,
+    pub queue: SyncSender<Response>,
+}
+
+/// The subscribers.
+#[derive(Default)]
+pub(crate) struct Notices {
+    pub subscribers: Vec<Subscriber>,
+}
+
+impl Notices {
+    /// Whether anybody listens.
+    pub fn any(&self) -> bool {
+        !self.subscribers.is_empty()
     }
 
-    /// Forgets instance `id`: its output, FIFOs and deadlines; its app once it has no
-    /// instance left.
-    pub(crate) fn remove(&mut self, id: u32) {
-        let Some(slot) = self.slots.remove(&id) else {
-            return;
-        };
-        self.timers.cancel_instance(id);
-        self.pump.send(PumpCommand::Detach { id });
-        for stream in ["out", "err"] {
-            let _ = std::fs::remove_file(self.home.pipe(id, stream));
+    /// Ends every subscription (the daemon stops or is replaced).
+    pub fn close_all(&mut self) {
+        self.subscribers.clear();
+    }
+}
+
+/// A row request waiting for a fresh sample.
+pub(crate) enum PendingRows {
+    List(Sender<Response>),
+    Describe(Vec<u32>, Sender<Response>),
+}
+
+/// Sampling demand and what waits for it.
+pub(crate) struct Sampling {
+    pub sampler: Sampler,
+    pub wanted_until: Option<Instant>,
+    /// A sample was asked for and has not come back yet.
+    pub in_flight: bool,
+    /// When the last sample arrived.
+    pub last: Option<Instant>,
+    pub waiting: Vec<PendingRows>,
+}
+
+impl Sampling {
+    pub fn new(sampler: Sampler) -> Sampling {
+        Sampling {
+            sampler,
+            wanted_until: None,
+            in_flight: false,
+            last: None,
+            waiting: Vec::new(),
         }
-        if let Some(app) = self.apps.get_mut(&slot.app) {
-            app.ids.retain(|i| *i != id);
-            if app.ids.is_empty() {
-                self.apps.remove(&slot.app);
-            }
-        }
-        self.dirty = true;
     }
 
-    /// The instance whose current process is `pid`. Exits reaped by waitpid only count
-    /// for our children; pidfd exits only for adopted processes that are not.
-    pub(crate) fn id_of_pid(&self, pid: i32, reaped: bool) -> Option<u32> {
-        self.slots
-            .values()
-            .find(|s| s.live_pid() == Some(pid) && (reaped || !s.child))
-            .map(|s| s.id)
+    pub fn wanted(&self, now: Instant) -> bool {
+        self.wanted_until.is_some_and(|until| now < until)
     }
 
-    /// Every instance as the target matcher sees it.
-    pub(crate) fn target_rows(&self) -> impl Iterator<Item = Row<'_>> + Clone {
-        self.slots.values().filter_map(|s| {
-            let spec = &self.apps.get(&s.app)?.spec;
-            Some(Row {
-                id: s.id,
-                name: &spec.name,
-                namespace: &spec.namespace,
-            })
-        })
+    /// Whether the last sample is recent enough to answer from.
+    pub fn fresh(&self, now: Instant) -> bool {
+        self.last
+            .is_some_and(|at| now.saturating_duration_since(at) < SAMPLE_EVERY * 2)
     }
 }

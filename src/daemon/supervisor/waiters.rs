@@ -8,29 +8,8 @@
 use std::sync::mpsc::Sender;
 
 use super::super::policy::Input;
-use super::{Exit, Supervisor};
+use super::tables::{Exit, OnSettled, Supervisor, Waiter};
 use crate::ipc::{ProcessInfo, Response, Status};
-
-/// What a deferred answer waits for and then sends.
-pub(crate) struct Waiter {
-    ids: Vec<u32>,
-    reply: Option<Sender<Response>>,
-    /// Rows of instances that will be gone (delete), captured beforehand.
-    deleted: Vec<ProcessInfo>,
-    then: OnSettled,
-    /// Once settled: the state snapshot that must be on disk before answering.
-    durable_at: Option<u64>,
-}
-
-enum OnSettled {
-    Reply,
-    /// All apps are stopped: answer, then leave the loop.
-    Quit,
-}
-
-/// The waiters, oldest first.
-#[derive(Default)]
-pub(crate) struct Waiters(Vec<Waiter>);
 
 impl Supervisor {
     /// Answers `reply` with the rows of `ids` (and the `deleted` rows captured before)

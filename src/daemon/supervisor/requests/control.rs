@@ -4,7 +4,7 @@
 use std::sync::mpsc::Sender;
 
 use super::super::super::policy::Input;
-use super::super::Supervisor;
+use super::super::tables::Supervisor;
 use super::{failed, usage, Refusal};
 use crate::daemon::pump::PumpCommand;
 use crate::ipc::Response;

@@ -1,6 +1,6 @@
 //! `ping`, `save`, `kill`, `update`, `reload-logs`: requests about the daemon itself.
 
-use super::super::{Exit, Supervisor};
+use super::super::tables::{Exit, Supervisor};
 use super::{failed, Refusal};
 use crate::atomic_write::write_atomic;
 use crate::config::interpreter::is_executable;

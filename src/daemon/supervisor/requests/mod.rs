@@ -15,7 +15,7 @@ mod start;
 use std::sync::mpsc::Sender;
 
 use super::super::policy::Input;
-use super::Supervisor;
+use super::tables::Supervisor;
 use crate::ipc::{ErrorKind, Request, Response};
 
 /// A handler's failure: what to tell the user, and how bad it is.

@@ -2,8 +2,7 @@
 
 use std::sync::mpsc::Sender;
 
-use super::super::sampling::PendingRows;
-use super::super::Supervisor;
+use super::super::tables::{PendingRows, Supervisor};
 use super::{failed, Refusal};
 use crate::daemon::process::spawn;
 use crate::ipc::Response;

@@ -7,7 +7,7 @@ use std::sync::mpsc::Sender;
 
 use super::super::super::policy::Input;
 use super::super::outputs::outputs_for;
-use super::super::{App, Supervisor};
+use super::super::tables::{App, Supervisor};
 use super::{failed, Refusal};
 use crate::config::AppSpec;
 use crate::daemon::pump::PumpCommand;

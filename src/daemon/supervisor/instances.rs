@@ -1,0 +1,68 @@
+//! Creating and removing instances, and finding them: by pid, and as the target
+//! matcher sees them. Nothing here changes an instance's status.
+
+use std::time::SystemTime;
+
+use super::outputs::outputs_for;
+use super::tables::{unix_ms, Slot, Supervisor};
+use crate::daemon::pump::PumpCommand;
+use crate::ipc::target::Row;
+
+impl Supervisor {
+    /// Creates a new instance of `app` (not started) and attaches its output.
+    pub(crate) fn create_instance(&mut self, app_name: &str, index: u32) -> Option<u32> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let spec = &self.apps.get(app_name)?.spec;
+        let outputs = outputs_for(&self.home, spec, id, index);
+        let slot = Slot::new(id, app_name, index, &outputs, unix_ms(SystemTime::now()));
+        self.attach_output(id, outputs);
+        self.slots.insert(id, slot);
+        if let Some(app) = self.apps.get_mut(app_name) {
+            app.ids.push(id);
+        }
+        self.dirty = true;
+        Some(id)
+    }
+
+    /// Forgets instance `id`: its output, FIFOs and deadlines; its app once it has no
+    /// instance left.
+    pub(crate) fn remove(&mut self, id: u32) {
+        let Some(slot) = self.slots.remove(&id) else {
+            return;
+        };
+        self.timers.cancel_instance(id);
+        self.pump.send(PumpCommand::Detach { id });
+        for stream in ["out", "err"] {
+            let _ = std::fs::remove_file(self.home.pipe(id, stream));
+        }
+        if let Some(app) = self.apps.get_mut(&slot.app) {
+            app.ids.retain(|i| *i != id);
+            if app.ids.is_empty() {
+                self.apps.remove(&slot.app);
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// The instance whose current process is `pid`. Exits reaped by waitpid only count
+    /// for our children; pidfd exits only for adopted processes that are not.
+    pub(crate) fn id_of_pid(&self, pid: i32, reaped: bool) -> Option<u32> {
+        self.slots
+            .values()
+            .find(|s| s.live_pid() == Some(pid) && (reaped || !s.child))
+            .map(|s| s.id)
+    }
+
+    /// Every instance as the target matcher sees it.
+    pub(crate) fn target_rows(&self) -> impl Iterator<Item = Row<'_>> + Clone {
+        self.slots.values().filter_map(|s| {
+            let spec = &self.apps.get(&s.app)?.spec;
+            Some(Row {
+                id: s.id,
+                name: &spec.name,
+                namespace: &spec.namespace,
+            })
+        })
+    }
+}
