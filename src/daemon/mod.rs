@@ -13,7 +13,6 @@ pub(crate) mod event;
 pub(crate) mod fd_limit;
 pub(crate) mod handlers;
 pub(crate) mod info;
-pub(crate) mod mailbox;
 pub(crate) mod outputs;
 pub(crate) mod partial;
 pub(crate) mod peek;

@@ -13,7 +13,7 @@ use std::sync::mpsc::Sender;
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
-use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 
 /// Opens a pidfd for `pid`.
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
-use super::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 use super::partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
 use super::peek::{fingerprint, Scratch};
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
