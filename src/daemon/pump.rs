@@ -26,10 +26,10 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::event::Event;
-use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 use super::partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
 use super::peek::{fingerprint, Scratch};
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
+use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
 /// touched, and so only resident, as far as output has ever filled it.
