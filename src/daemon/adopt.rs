@@ -13,10 +13,10 @@ use super::outputs::outputs_for;
 use super::persist::{SavedApp, SavedInstance, SavedState, STATE_VERSION};
 use super::policy::{Input, Intent, Status};
 use super::proctree;
-use super::pump::PumpCommand;
 use super::stopping::kill_tree;
 use super::supervisor::{unix_ms, App, Slot, Supervisor};
 use crate::ipc::protocol::VERSION;
+use crate::logs::pump::PumpCommand;
 
 impl Supervisor {
     /// The tables as `state.json` keeps them.
@@ -205,7 +205,7 @@ fn monotonic_since(unix_ms_then: u64) -> Instant {
 }
 
 /// An instance as saved, with no process yet.
-fn restored_slot(app: &str, s: &SavedInstance, outputs: &super::pump::Outputs) -> Slot {
+fn restored_slot(app: &str, s: &SavedInstance, outputs: &crate::logs::pump::Outputs) -> Slot {
     let mut slot = Slot::new(s.id, app, s.instance, outputs, s.created_at);
     slot.started_at_ms = s.started_at;
     let inst = &mut slot.inst;

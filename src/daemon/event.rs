@@ -24,6 +24,6 @@ pub enum Event {
     Signal(i32),
     /// State snapshot number `seq` (and every earlier one) is on disk.
     Persisted { seq: u64 },
-    /// The log pump could not write an instance's log, or can again (`None`).
-    LogError { id: u32, message: Option<String> },
+    /// What the log pump reports (an instance's log cannot be written, or can again).
+    Log(crate::logs::pump::PumpReport),
 }

@@ -76,7 +76,7 @@ impl Supervisor {
             Request::Env { id } => self.env(id),
             Request::Flush { targets } => self.flush(&targets),
             Request::ReloadLogs => {
-                self.pump.send(super::pump::PumpCommand::Reopen);
+                self.pump.send(crate::logs::pump::PumpCommand::Reopen);
                 Ok(Some(Response::Ok {
                     message: "log files reopened".into(),
                 }))
@@ -335,7 +335,7 @@ impl Supervisor {
             slot.out_file = outputs.out_file.clone();
             slot.error_file = outputs.error_file.clone();
             self.pump
-                .send(super::pump::PumpCommand::Retarget { id: *id, outputs });
+                .send(crate::logs::pump::PumpCommand::Retarget { id: *id, outputs });
         }
         let have = ids.len() as u32;
         for index in have..count {
@@ -421,7 +421,8 @@ impl Supervisor {
             self.resolve(targets)?
         };
         let count = ids.len();
-        self.pump.send(super::pump::PumpCommand::Truncate { ids });
+        self.pump
+            .send(crate::logs::pump::PumpCommand::Truncate { ids });
         Ok(Some(Response::Ok {
             message: format!("emptied the logs of {count} instance(s)"),
         }))

@@ -14,13 +14,10 @@ pub(crate) mod fd_limit;
 pub(crate) mod handlers;
 pub(crate) mod info;
 pub(crate) mod outputs;
-pub(crate) mod partial;
-pub(crate) mod peek;
 pub mod persist;
 pub(crate) mod pidfd;
 pub mod policy;
 pub mod proctree;
-pub(crate) mod pump;
 pub(crate) mod signals;
 pub mod spawn;
 pub(crate) mod stopping;
@@ -136,7 +133,10 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
 
     let (events_tx, events_rx) = mpsc::channel();
     signals::spawn(events_tx.clone())?;
-    let pump = pump::Pump::spawn(events_tx.clone())?;
+    let log_events = events_tx.clone();
+    let pump = crate::logs::pump::Pump::spawn(move |report| {
+        let _ = log_events.send(event::Event::Log(report));
+    })?;
     let pids = pidfd::PidWatcher::spawn(events_tx.clone())?;
     let persister = persist::Persister::spawn(home.state_file(), events_tx.clone())?;
     let mut sup = Supervisor::new(home.clone(), pump.clone(), pids, persister);

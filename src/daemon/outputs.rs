@@ -1,10 +1,10 @@
 //! Where an instance's output goes: log paths and formats from its spec, and attaching
 //! its FIFOs to the log pump. Runs on the supervisor thread.
 
-use super::pump::{Outputs, PumpCommand};
 use super::spawn;
 use super::supervisor::Supervisor;
 use crate::config::AppSpec;
+use crate::logs::pump::{Outputs, PumpCommand};
 use crate::logs::{default_log_paths, LineFormat, Rotation};
 use crate::paths::Home;
 

@@ -16,11 +16,11 @@ use super::event::Event;
 use super::outputs::outputs_for;
 use super::pidfd::PidWatcher;
 use super::policy::{step, Action, Input, Instance, Policy, Status};
-use super::pump::{Outputs, Pump, PumpCommand};
 use super::stopping::{app_treekill, kill_tree};
 use super::{persist::Persister, proctree, spawn};
 use crate::config::AppSpec;
 use crate::ipc::{ProcessInfo, Response};
+use crate::logs::pump::{Outputs, Pump, PumpCommand, PumpReport};
 use crate::paths::Home;
 
 /// An app: its spec and its instances' ids.
@@ -227,7 +227,7 @@ impl Supervisor {
             }
             Event::Signal(signal) => self.daemon_signal(signal),
             Event::Persisted { seq } => self.durable_seq = self.durable_seq.max(seq),
-            Event::LogError { id, message } => {
+            Event::Log(PumpReport::LogError { id, message }) => {
                 if let Some(slot) = self.slots.get_mut(&id) {
                     slot.log_error = message;
                 }

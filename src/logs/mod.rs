@@ -47,6 +47,7 @@ mod file;
 mod format;
 mod framer;
 mod paths;
+pub(crate) mod pump;
 mod rotate;
 mod tail;
 mod timestamp;

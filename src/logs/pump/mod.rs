@@ -25,11 +25,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
-use super::event::Event;
-use super::partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
-use super::peek::{fingerprint, Scratch};
 use crate::logs::{format_framed, format_lines, LineFormat, LineFramer, LogFile, Rotation, Stream};
 use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
+use peek::{fingerprint, Scratch};
+
+mod partial;
+mod peek;
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
 /// touched, and so only resident, as far as output has ever filled it.
@@ -49,6 +51,9 @@ const GATHER: Duration = Duration::from_micros(200);
 /// After a burst of output (reads over `SMALL`), this long without any gives the
 /// buffers' memory back (see `release_buffers`).
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
+
+/// Where the pump thread sends its reports.
+type Reporter = Box<dyn Fn(PumpReport) + Send>;
 
 /// Where one instance's output goes.
 #[derive(Debug, Clone)]
@@ -86,6 +91,15 @@ pub enum PumpCommand {
     Shutdown { done: Sender<()> },
 }
 
+/// What the pump tells its owner (the supervisor, through a closure given to
+/// [`Pump::spawn`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PumpReport {
+    /// Instance `id`'s log cannot be written (`message` says why), or can again (`None`).
+    /// Sent only when this changes, not for every failed retry.
+    LogError { id: u32, message: Option<String> },
+}
+
 /// Handle on the pump thread.
 #[derive(Clone)]
 pub struct Pump {
@@ -93,7 +107,10 @@ pub struct Pump {
 }
 
 impl Pump {
-    pub fn spawn(events: Sender<Event>) -> io::Result<Pump> {
+    /// Starts the pump thread; it calls `report` (on its own thread) for every
+    /// [`PumpReport`].
+    pub fn spawn(report: impl Fn(PumpReport) + Send + 'static) -> io::Result<Pump> {
+        let report: Reporter = Box::new(report);
         let (epoll, mailbox, inbox) = epoll_with_mailbox()?;
         std::thread::Builder::new()
             .name("log-pump".into())
@@ -108,7 +125,7 @@ impl Pump {
                     epoll,
                     streams: HashMap::new(),
                     files: HashMap::new(),
-                    events,
+                    report,
                     buf: vec![0; CHUNK],
                     out: Vec::new(),
                     scratch,
@@ -167,7 +184,7 @@ struct PumpState {
     streams: HashMap<RawFd, StreamState>,
     /// Per instance: where its lines go.
     files: HashMap<PathBuf, LogFile>,
-    events: Sender<Event>,
+    report: Reporter,
     /// Read buffer; only the pages output has filled are resident.
     buf: Vec<u8>,
     /// Formatted output of one read.
@@ -506,10 +523,10 @@ impl PumpState {
             let pending = std::mem::take(&mut state.pending);
             if let Err(message) = write_targets(&mut self.files, target, stream, &[], &pending) {
                 state.pending = pending;
-                stall(&self.epoll, state, &self.events, target, message);
+                stall(&self.epoll, state, &self.report, target, message);
                 return 0;
             }
-            report(&self.events, state.id, target, None);
+            report(&self.report, state.id, target, None);
             if !state.in_epoll {
                 let added = self.epoll.add(
                     state.reader.as_fd(),
@@ -561,7 +578,7 @@ impl PumpState {
                             write_targets(&mut self.files, target, stream, &[], b"\n")
                         {
                             state.pending = b"\n".to_vec();
-                            stall(&self.epoll, state, &self.events, target, message);
+                            stall(&self.epoll, state, &self.report, target, message);
                             return read;
                         }
                     }
@@ -651,10 +668,10 @@ impl PumpState {
                         );
                     }
                     state.pending = owed;
-                    stall(&self.epoll, state, &self.events, target, message);
+                    stall(&self.epoll, state, &self.report, target, message);
                     return read;
                 }
-                report(&self.events, state.id, target, None);
+                report(&self.report, state.id, target, None);
             }
             if take_after {
                 take(
@@ -684,7 +701,7 @@ impl PumpState {
             // The writer is gone mid-line: end the line, as framed streams do.
             if let Err(message) = write_targets(&mut self.files, target, stream, &[], b"\n") {
                 state.pending = b"\n".to_vec();
-                stall(&self.epoll, state, &self.events, target, message);
+                stall(&self.epoll, state, &self.report, target, message);
             }
         } else if finish {
             state.partial.forget();
@@ -700,7 +717,7 @@ impl PumpState {
                 if let Err(message) = write_targets(&mut self.files, target, stream, &[], &self.out)
                 {
                     state.pending = std::mem::take(&mut self.out);
-                    stall(&self.epoll, state, &self.events, target, message);
+                    stall(&self.epoll, state, &self.report, target, message);
                 }
             }
         }
@@ -781,11 +798,11 @@ fn should_gather(last_turn: Option<(Instant, usize)>, now: Instant) -> bool {
 fn stall(
     epoll: &Epoll,
     state: &mut StreamState,
-    events: &Sender<Event>,
+    reporter: &Reporter,
     target: &mut Target,
     message: String,
 ) {
-    report(events, state.id, target, Some(message));
+    report(reporter, state.id, target, Some(message));
     if state.in_epoll {
         let _ = epoll.delete(state.reader.as_fd());
         state.in_epoll = false;
@@ -905,7 +922,7 @@ fn truncate_path(path: &Path) -> io::Result<()> {
 }
 
 /// Tells the supervisor when an instance's log error appears or clears.
-fn report(events: &Sender<Event>, id: u32, target: &mut Target, error: Option<String>) {
+fn report(reporter: &Reporter, id: u32, target: &mut Target, error: Option<String>) {
     if target.error == error {
         return;
     }
@@ -915,7 +932,7 @@ fn report(events: &Sender<Event>, id: u32, target: &mut Target, error: Option<St
         log::info!("instance {id}: writing its log again");
     }
     target.error = error.clone();
-    let _ = events.send(Event::LogError { id, message: error });
+    reporter(PumpReport::LogError { id, message: error });
 }
 
 #[cfg(test)]
