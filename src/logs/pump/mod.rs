@@ -26,6 +26,8 @@ mod peek;
 mod recovery;
 mod stream;
 mod targets;
+#[cfg(test)]
+mod test_support;
 
 use std::collections::HashMap;
 use std::fs::File;

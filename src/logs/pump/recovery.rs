@@ -137,3 +137,64 @@ fn resume_in_flight(
     }
     flight.after
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{text, Instance};
+
+    // Each test starts where a daemon was SIGKILLed while the app (raw output to files of
+    // its own: a `DirectPeeked` stream) had written "half " and then the rest of its
+    // line; the out file and the stream's record are what that daemon left, and the next
+    // daemon's pump attaches the still-open FIFO.
+
+    #[test]
+    fn a_write_cut_short_by_a_killed_daemon_is_undone_and_written_again() {
+        // Two of the five bytes of "line\n" were in the file when the daemon died.
+        let mut app = Instance::new(|_, _| {});
+        app.log_holds("half li");
+        app.record_in_flight(b"line\n", 5);
+        app.app_writes(b"line\n");
+        assert_eq!(app.pump_once(), []);
+        assert_eq!(text(&app.outputs.out_file), "half line\n");
+        assert_eq!(app.unread(), 0, "written, then taken from the pipe");
+    }
+
+    #[test]
+    fn a_chunk_written_whole_by_a_killed_daemon_is_taken_not_written_twice() {
+        // The write was complete; the daemon died before taking the chunk from the pipe.
+        let mut app = Instance::new(|_, _| {});
+        app.log_holds("half line\n");
+        app.record_in_flight(b"line\n", 5);
+        app.app_writes(b"line\n");
+        assert_eq!(app.pump_once(), []);
+        assert_eq!(text(&app.outputs.out_file), "half line\n");
+        assert_eq!(app.unread(), 0, "taken from the pipe");
+    }
+
+    #[test]
+    fn a_chunk_a_killed_daemon_had_taken_already_is_not_taken_again() {
+        // It had taken it already: what the pipe holds is newer output, written.
+        let mut app = Instance::new(|_, _| {});
+        app.log_holds("half gone\n");
+        app.record_in_flight(b"gone\n", 5);
+        app.app_writes(b"line\n");
+        assert_eq!(app.pump_once(), []);
+        assert_eq!(text(&app.outputs.out_file), "half gone\nline\n");
+        assert_eq!(app.unread(), 0);
+    }
+
+    #[test]
+    fn a_raw_line_an_older_daemon_marked_as_cut_is_ended_before_the_next() {
+        // What a daemon that read destructively left (a write mark: the file was to reach
+        // 5 bytes) when the kernel cut its write of "half " short at the kill. Output
+        // that goes on with a newline ends the cut line itself: no empty line.
+        for (rest, want) in [(&b"line\n"[..], "hal\nline\n"), (b"\n", "hal\n")] {
+            let mut app = Instance::new(|_, _| {});
+            app.log_holds("hal");
+            app.record_write_mark(5);
+            app.app_writes(rest);
+            assert_eq!(app.pump_once(), []);
+            assert_eq!(text(&app.outputs.out_file), want, "then {rest:?}");
+        }
+    }
+}

@@ -534,3 +534,56 @@ fn mark_end(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::partial::Resumed;
+    use super::super::test_support::{text, Instance};
+    use crate::logs::{TimestampFormat, DEFAULT_TIME_FORMAT};
+
+    #[test]
+    fn a_framed_half_line_is_kept_in_its_record_once_taken_and_ended_by_the_next_daemon() {
+        // Framed streams (timestamps, a combined file, size rotation) write whole lines
+        // only: the half line waits in the stream's record, which is what lets it
+        // survive a SIGKILLed daemon or `rpm update`.
+        type Change = fn(&std::path::Path, &mut super::super::Outputs);
+        let rows: [(&str, Change); 3] = [
+            ("timestamps (FramedPeeked)", |_, o| {
+                o.format.timestamp = TimestampFormat::parse(DEFAULT_TIME_FORMAT).ok();
+            }),
+            ("a combined log (FramedPeeked)", |dir, o| {
+                o.log_file = Some(dir.join("logs/all.log"));
+            }),
+            ("rotated by size (Framed)", |_, o| {
+                o.rotation.max_size = Some(1 << 20);
+            }),
+        ];
+        for (what, change) in rows {
+            let mut app = Instance::new(change);
+            app.app_writes(b"half ");
+            assert_eq!(app.pump_once(), [], "{what}");
+            assert_eq!(app.unread(), 0, "{what}: taken out of the pipe");
+            assert_eq!(app.record(), Resumed::Line(b"half ".to_vec()), "{what}");
+            assert_eq!(text(&app.outputs.out_file), "", "{what}: no line yet");
+
+            app.app_writes(b"line\n");
+            assert_eq!(app.pump_once(), [], "{what}");
+            let files = std::iter::once(&app.outputs.out_file).chain(&app.outputs.log_file);
+            for file in files {
+                let got = text(file);
+                let line = got.strip_suffix('\n').unwrap_or_default();
+                let line = match &app.outputs.format.timestamp {
+                    Some(_) => line.split_once(": ").map_or("", |(_, rest)| rest),
+                    None => line,
+                };
+                assert_eq!(
+                    line,
+                    "half line",
+                    "{what}: {} holds {got:?}",
+                    file.display()
+                );
+            }
+            assert_eq!(app.record(), Resumed::Line(Vec::new()), "{what}");
+        }
+    }
+}
