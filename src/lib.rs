@@ -10,6 +10,7 @@ pub mod config;
 pub mod daemon;
 pub mod ipc;
 pub mod logs;
+pub(crate) mod mailbox;
 pub mod paths;
 pub mod proctree;
 pub mod signal_names;

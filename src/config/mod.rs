@@ -4,14 +4,17 @@
 //! `load_file` is the pipeline: the file is parsed by extension (`lenient_json`, `yaml`,
 //! `toml_format`, `js` through `node`) into one spanned tree (`node`), the apps are found
 //! in any top-level shape PM2 accepts (`load`), each app is checked against the one
-//! attribute table (`attributes`, `values`, `validate`), names, profiles, `--only` and
-//! `depends_on` are checked across apps, and the selected apps are resolved where the
-//! user stands (`resolve`, `dotenv`, `interpreter`). Every problem is collected
-//! (`report`) and returned together as a `ConfigError`. `schema_json` is generated from
-//! the same table. Nothing here runs in the daemon except the `AppSpec` type itself.
+//! attribute table (`attributes`, `values`, `validate`; the date and cron grammars are in
+//! `date_format` and `cron`), names, profiles, `--only` and `depends_on` are checked
+//! across apps, and the selected apps are resolved where the user stands (`resolve`,
+//! `dotenv`, `interpreter`). Every problem is collected (`report`) and returned together
+//! as a `ConfigError`. `schema_json` is generated from the same table. Nothing here runs
+//! in the daemon except the `AppSpec` type itself and `DateFormat`, parsed when an
+//! instance's log lines get their timestamp format.
 
 mod attributes;
 mod cron;
+mod date_format;
 mod dotenv;
 mod error;
 #[cfg(test)]
@@ -45,6 +48,7 @@ mod values;
 mod yaml;
 
 pub use cron::validate_cron;
+pub use date_format::{DateFormat, DateFormatError, DateToken};
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
 pub use order::start_order;

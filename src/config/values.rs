@@ -151,7 +151,7 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => return Err(bad()),
         },
         Kind::DateFormat => match v {
-            Value::Str(s) if crate::logs::TimestampFormat::parse(s).is_ok() => {
+            Value::Str(s) if super::date_format::DateFormat::parse(s).is_ok() => {
                 Parsed::Str(s.clone())
             }
             _ => return Err(bad()),

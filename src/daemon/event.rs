@@ -8,6 +8,7 @@ use std::sync::mpsc::{Sender, SyncSender};
 
 use super::sampler::Sample;
 use crate::ipc::{Request, Response};
+use crate::logs::pump::PumpReport;
 
 /// One thing that happened; the supervisor applies them one at a time.
 #[derive(Debug)]
@@ -35,8 +36,8 @@ pub enum Event {
     Signal(i32),
     /// State snapshot number `seq` (and every earlier one) is on disk.
     Persisted { seq: u64 },
-    /// The log pump could not write an instance's log, or can again (`None`).
-    LogError { id: u32, message: Option<String> },
+    /// What the log pump reports (a log that cannot be written, or can again).
+    Log(PumpReport),
     /// CPU and memory of the instances the sampler was asked about.
     Samples(Vec<Sample>),
 }

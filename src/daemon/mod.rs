@@ -12,13 +12,9 @@
 
 mod daemon_log;
 pub(crate) mod event;
-pub(crate) mod mailbox;
-pub(crate) mod partial;
-pub(crate) mod peek;
 pub mod persist;
 pub mod policy;
 pub mod process;
-pub(crate) mod pump;
 pub mod sampler;
 pub(crate) mod server;
 mod startup;
@@ -32,6 +28,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::logs::pump::Pump;
 use crate::paths::{Home, HomeError};
 use event::Event;
 use process::reaper::Reaped;
@@ -126,7 +123,7 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
 
 /// Starts the threads that report to the supervisor, each wrapping its reports into an
 /// `Event` on `events`, and the supervisor that owns their handles.
-fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor, pump::Pump)> {
+fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor, Pump)> {
     let tx = events.clone();
     process::reaper::spawn(move |reaped| {
         let event = match reaped {
@@ -135,7 +132,10 @@ fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor,
         };
         tx.send(event).is_ok()
     })?;
-    let pump = pump::Pump::spawn(events.clone())?;
+    let tx = events.clone();
+    let pump = Pump::spawn(move |report| {
+        let _ = tx.send(Event::Log(report));
+    })?;
     let tx = events.clone();
     let pids =
         process::pidfd::PidWatcher::spawn(move |pid| tx.send(Event::Vanished { pid }).is_ok())?;

@@ -1,11 +1,12 @@
 //! Logs: everything between an app's output pipes and the files and terminal showing it.
 //!
-//! The daemon's log pump thread (written elsewhere) reads each app's stdout/stderr and,
-//! per chunk, uses [`LineFramer`] to cut whole lines, [`format_framed`] to add timestamps
-//! or JSON, and [`LogFile::write`] to append them (rotating by size). The CLI's
-//! `rpm logs` calls [`tail`] with the files to show. This module owns no thread of its
-//! own except a short-lived gzip thread after a rotation; it reads no configuration
-//! beyond the `AppSpec` fields it is handed.
+//! The log pump thread (`pump`, started and driven by the daemon) reads each app's
+//! stdout/stderr and, per chunk, uses [`LineFramer`] to cut whole lines, [`format_framed`]
+//! to add timestamps or JSON, and [`LogFile::write`] to append them (rotating by size).
+//! The CLI's `rpm logs` calls [`tail`] with the files to show. Apart from the pump's
+//! thread, this module owns only a short-lived gzip thread after a rotation; it reads no
+//! configuration beyond the `AppSpec` fields it is handed, and imports nothing from the
+//! daemon, the CLI or the wire protocol.
 //!
 //! One [`LogFile`] per path: streams or instances that share a file (`merge_logs`, the
 //! combined `log_file`) share one `LogFile`, so rotation sees every byte. Formats carry a
@@ -47,6 +48,7 @@ mod file;
 mod format;
 mod framer;
 mod paths;
+pub(crate) mod pump;
 mod rotate;
 mod tail;
 mod timestamp;

@@ -1,12 +1,6 @@
-//! `TimestampFormat`: PM2's moment.js/dayjs-style date formats, compiled once and rendered
-//! on the log pump's hot path.
-//!
-//! Supported tokens: `YYYY YY MMMM MMM MM M DD D Do dddd ddd dd d HH H hh h mm m ss s`,
-//! `S`..`SSSSSSSSS` (fraction of a second), `A a Z ZZ x X`, and `[literal text]`. Other
-//! non-letter characters, and letters that are not moment tokens (like the `T` in
-//! `YYYY-MM-DDTHH:mm:ss`), are copied as they are. Moment tokens rpm does not implement
-//! (quarter, week, day of year, locale formats...) are refused at parse time rather than
-//! rendered wrong. Times are shown in the local time zone.
+//! `TimestampFormat`: a parsed PM2/moment.js-style date format (`config::DateFormat`,
+//! which owns the grammar), rendered on the log pump's hot path. Times are shown in the
+//! local time zone.
 //!
 //! Rendering caches the last result per second (or per millisecond when the format shows
 //! milliseconds), so a burst of lines costs one calendar computation, not one per line.
@@ -20,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Datelike, FixedOffset, Local, Timelike};
 
 use super::LogError;
+use crate::config::{DateFormat, DateToken};
 
 /// PM2's format for `time: true` / `--time` (`addLogDateFormat` in PM2's Common.js).
 pub const DEFAULT_TIME_FORMAT: &str = "YYYY-MM-DDTHH:mm:ss";
@@ -28,40 +23,6 @@ pub const DEFAULT_TAIL_TIMESTAMP_FORMAT: &str = "YYYY-MM-DD-HH:mm:ss";
 
 /// Longest rendering kept in the per-second cache; longer ones are rendered every time.
 const CACHE_CAPACITY: usize = 96;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Item {
-    Literal(String),
-    Year4,
-    Year2,
-    MonthLong,
-    MonthShort,
-    Month2,
-    Month1,
-    Day2,
-    Day1,
-    DayOrdinal,
-    WeekdayLong,
-    WeekdayShort,
-    WeekdayMin,
-    WeekdayNumber,
-    Hour24Pad,
-    Hour24,
-    Hour12Pad,
-    Hour12,
-    MinutePad,
-    Minute,
-    SecondPad,
-    Second,
-    /// `S`…: this many leading digits of the fraction of a second.
-    Fraction(u8),
-    AmPmUpper,
-    AmPmLower,
-    OffsetColon,
-    OffsetPlain,
-    UnixMillis,
-    UnixSeconds,
-}
 
 #[derive(Clone, Copy)]
 struct Cached {
@@ -85,11 +46,10 @@ enum CacheKey {
     None,
 }
 
-/// A compiled PM2/moment.js-style date format.
+/// A PM2/moment.js-style date format, ready to render.
 #[derive(Clone)]
 pub struct TimestampFormat {
-    source: String,
-    items: Vec<Item>,
+    format: DateFormat,
     cache_key: CacheKey,
     cache: Cell<Cached>,
 }
@@ -97,14 +57,14 @@ pub struct TimestampFormat {
 impl fmt::Debug for TimestampFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("TimestampFormat")
-            .field(&self.source)
+            .field(&self.format.as_str())
             .finish()
     }
 }
 
 impl PartialEq for TimestampFormat {
     fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
+        self.format == other.format
     }
 }
 
@@ -132,115 +92,39 @@ const WEEKDAYS: [&str; 7] = [
     "Saturday",
 ];
 
-/// Moment.js letters with a meaning rpm does not render; refused instead of printed as-is.
-const UNSUPPORTED_LETTERS: &[u8] = b"QWwEegGkNLl";
-
 impl TimestampFormat {
-    /// Compiles `fmt`.
+    /// Parses `fmt` (see `config::DateFormat` for the grammar).
     pub fn parse(fmt: &str) -> Result<TimestampFormat, LogError> {
-        let err = |position: usize, reason: &'static str| LogError::InvalidTimestampFormat {
+        let format = DateFormat::parse(fmt).map_err(|e| LogError::InvalidTimestampFormat {
             format: fmt.to_string(),
-            position,
-            reason,
-        };
-        let bytes = fmt.as_bytes();
-        let mut items: Vec<Item> = Vec::new();
-        let mut literal = String::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            let c = bytes[i];
-            if c == b'[' {
-                let close = bytes[i + 1..]
-                    .iter()
-                    .position(|&b| b == b']')
-                    .ok_or_else(|| err(i, "`[` opens a literal that is never closed by `]`"))?;
-                literal.push_str(&fmt[i + 1..i + 1 + close]);
-                i += close + 2;
-                continue;
-            }
-            if !c.is_ascii_alphabetic() {
-                // A whole UTF-8 character, so multi-byte text stays intact.
-                let ch = fmt[i..].chars().next().unwrap_or('\u{fffd}');
-                literal.push(ch);
-                i += ch.len_utf8();
-                continue;
-            }
-            let run = bytes[i..].iter().take_while(|&&b| b == c).count();
-            if UNSUPPORTED_LETTERS.contains(&c) {
-                return Err(err(
-                    i,
-                    "this moment.js token is not supported (quarters, weeks, locale formats)",
-                ));
-            }
-            let (item, used) = match (c, run) {
-                (b'Y', 4) => (Item::Year4, 4),
-                (b'Y', 2) => (Item::Year2, 2),
-                (b'Y', _) => return Err(err(i, "the year is YYYY or YY")),
-                (b'M', n) if n >= 4 => (Item::MonthLong, 4),
-                (b'M', 3) => (Item::MonthShort, 3),
-                (b'M', 2) => (Item::Month2, 2),
-                (b'M', _) => (Item::Month1, 1),
-                (b'D', 1) if bytes.get(i + 1) == Some(&b'o') => (Item::DayOrdinal, 2),
-                (b'D', 2) => (Item::Day2, 2),
-                (b'D', 1) => (Item::Day1, 1),
-                (b'D', _) => return Err(err(i, "day of the year (DDD) is not supported")),
-                (b'd', n) if n >= 4 => (Item::WeekdayLong, 4),
-                (b'd', 3) => (Item::WeekdayShort, 3),
-                (b'd', 2) => (Item::WeekdayMin, 2),
-                (b'd', _) => (Item::WeekdayNumber, 1),
-                (b'H', n) if n >= 2 => (Item::Hour24Pad, 2),
-                (b'H', _) => (Item::Hour24, 1),
-                (b'h', n) if n >= 2 => (Item::Hour12Pad, 2),
-                (b'h', _) => (Item::Hour12, 1),
-                (b'm', n) if n >= 2 => (Item::MinutePad, 2),
-                (b'm', _) => (Item::Minute, 1),
-                (b's', n) if n >= 2 => (Item::SecondPad, 2),
-                (b's', _) => (Item::Second, 1),
-                (b'S', n) => {
-                    let n = n.min(9);
-                    (Item::Fraction(n as u8), n)
-                }
-                (b'A', _) => (Item::AmPmUpper, 1),
-                (b'a', _) => (Item::AmPmLower, 1),
-                (b'Z', n) if n >= 2 => (Item::OffsetPlain, 2),
-                (b'Z', _) => (Item::OffsetColon, 1),
-                (b'x', _) => (Item::UnixMillis, 1),
-                (b'X', _) => (Item::UnixSeconds, 1),
-                _ => {
-                    literal.push(c as char);
-                    i += 1;
-                    continue;
-                }
-            };
-            if !literal.is_empty() {
-                items.push(Item::Literal(std::mem::take(&mut literal)));
-            }
-            items.push(item);
-            i += used;
-        }
-        if !literal.is_empty() {
-            items.push(Item::Literal(literal));
-        }
-        let cache_key = items
+            position: e.position,
+            reason: e.reason,
+        })?;
+        Ok(TimestampFormat::new(format))
+    }
+
+    /// Makes `format` ready to render.
+    pub fn new(format: DateFormat) -> TimestampFormat {
+        let cache_key = format
+            .tokens()
             .iter()
-            .fold(CacheKey::Seconds, |key, item| match item {
-                Item::Fraction(n) if *n > 3 => CacheKey::None,
-                Item::Fraction(_) | Item::UnixMillis if key == CacheKey::Seconds => {
+            .fold(CacheKey::Seconds, |key, token| match token {
+                DateToken::Fraction(n) if *n > 3 => CacheKey::None,
+                DateToken::Fraction(_) | DateToken::UnixMillis if key == CacheKey::Seconds => {
                     CacheKey::Millis
                 }
                 _ => key,
             });
-        Ok(TimestampFormat {
-            source: fmt.to_string(),
-            items,
+        TimestampFormat {
+            format,
             cache_key,
             cache: Cell::new(EMPTY_CACHE),
-        })
+        }
     }
 
     /// The format as the user wrote it.
     pub fn as_str(&self) -> &str {
-        &self.source
+        self.format.as_str()
     }
 
     /// Appends `t`, in the local time zone, to `out`.
@@ -275,45 +159,51 @@ impl TimestampFormat {
 
     /// Appends `t` in its own offset; the calendar work behind `render`.
     fn render_at(&self, t: &DateTime<FixedOffset>, out: &mut Vec<u8>) {
-        for item in &self.items {
-            match item {
-                Item::Literal(s) => out.extend_from_slice(s.as_bytes()),
-                Item::Year4 => push_year(out, t.year()),
-                Item::Year2 => push_num(out, t.year().rem_euclid(100).unsigned_abs(), 2),
-                Item::MonthLong => out.extend_from_slice(month_name(t.month0()).as_bytes()),
-                Item::MonthShort => out.extend_from_slice(&month_name(t.month0()).as_bytes()[..3]),
-                Item::Month2 => push_num(out, t.month(), 2),
-                Item::Month1 => push_num(out, t.month(), 1),
-                Item::Day2 => push_num(out, t.day(), 2),
-                Item::Day1 => push_num(out, t.day(), 1),
-                Item::DayOrdinal => {
+        for token in self.format.tokens() {
+            match token {
+                DateToken::Literal(s) => out.extend_from_slice(s.as_bytes()),
+                DateToken::Year4 => push_year(out, t.year()),
+                DateToken::Year2 => push_num(out, t.year().rem_euclid(100).unsigned_abs(), 2),
+                DateToken::MonthLong => out.extend_from_slice(month_name(t.month0()).as_bytes()),
+                DateToken::MonthShort => {
+                    out.extend_from_slice(&month_name(t.month0()).as_bytes()[..3])
+                }
+                DateToken::Month2 => push_num(out, t.month(), 2),
+                DateToken::Month1 => push_num(out, t.month(), 1),
+                DateToken::Day2 => push_num(out, t.day(), 2),
+                DateToken::Day1 => push_num(out, t.day(), 1),
+                DateToken::DayOrdinal => {
                     push_num(out, t.day(), 1);
                     out.extend_from_slice(ordinal_suffix(t.day()).as_bytes());
                 }
-                Item::WeekdayLong => out.extend_from_slice(weekday_name(t).as_bytes()),
-                Item::WeekdayShort => out.extend_from_slice(&weekday_name(t).as_bytes()[..3]),
-                Item::WeekdayMin => out.extend_from_slice(&weekday_name(t).as_bytes()[..2]),
-                Item::WeekdayNumber => push_num(out, t.weekday().num_days_from_sunday(), 1),
-                Item::Hour24Pad => push_num(out, t.hour(), 2),
-                Item::Hour24 => push_num(out, t.hour(), 1),
-                Item::Hour12Pad => push_num(out, t.hour12().1, 2),
-                Item::Hour12 => push_num(out, t.hour12().1, 1),
-                Item::MinutePad => push_num(out, t.minute(), 2),
-                Item::Minute => push_num(out, t.minute(), 1),
-                Item::SecondPad => push_num(out, t.second(), 2),
-                Item::Second => push_num(out, t.second(), 1),
-                Item::Fraction(digits) => {
+                DateToken::WeekdayLong => out.extend_from_slice(weekday_name(t).as_bytes()),
+                DateToken::WeekdayShort => out.extend_from_slice(&weekday_name(t).as_bytes()[..3]),
+                DateToken::WeekdayMin => out.extend_from_slice(&weekday_name(t).as_bytes()[..2]),
+                DateToken::WeekdayNumber => push_num(out, t.weekday().num_days_from_sunday(), 1),
+                DateToken::Hour24Pad => push_num(out, t.hour(), 2),
+                DateToken::Hour24 => push_num(out, t.hour(), 1),
+                DateToken::Hour12Pad => push_num(out, t.hour12().1, 2),
+                DateToken::Hour12 => push_num(out, t.hour12().1, 1),
+                DateToken::MinutePad => push_num(out, t.minute(), 2),
+                DateToken::Minute => push_num(out, t.minute(), 1),
+                DateToken::SecondPad => push_num(out, t.second(), 2),
+                DateToken::Second => push_num(out, t.second(), 1),
+                DateToken::Fraction(digits) => {
                     // Leap-second nanos (>= 1e9) still show as .999…
                     let nanos = t.nanosecond().min(999_999_999);
                     let shown = nanos / 10u32.pow(9 - u32::from(*digits));
                     push_num(out, shown, usize::from(*digits));
                 }
-                Item::AmPmUpper => out.extend_from_slice(if t.hour() < 12 { b"AM" } else { b"PM" }),
-                Item::AmPmLower => out.extend_from_slice(if t.hour() < 12 { b"am" } else { b"pm" }),
-                Item::OffsetColon => push_offset(out, t.offset().local_minus_utc(), true),
-                Item::OffsetPlain => push_offset(out, t.offset().local_minus_utc(), false),
-                Item::UnixMillis => push_signed(out, t.timestamp_millis()),
-                Item::UnixSeconds => push_signed(out, t.timestamp()),
+                DateToken::AmPmUpper => {
+                    out.extend_from_slice(if t.hour() < 12 { b"AM" } else { b"PM" })
+                }
+                DateToken::AmPmLower => {
+                    out.extend_from_slice(if t.hour() < 12 { b"am" } else { b"pm" })
+                }
+                DateToken::OffsetColon => push_offset(out, t.offset().local_minus_utc(), true),
+                DateToken::OffsetPlain => push_offset(out, t.offset().local_minus_utc(), false),
+                DateToken::UnixMillis => push_signed(out, t.timestamp_millis()),
+                DateToken::UnixSeconds => push_signed(out, t.timestamp()),
             }
         }
     }
@@ -515,22 +405,12 @@ mod tests {
     }
 
     #[test]
-    fn invalid_formats_are_refused_with_position() {
-        let rows: &[(&str, usize)] = &[
-            ("YYYY [oops", 5),
-            ("YYY", 0),
-            ("DDD", 0),
-            ("Q", 0),
-            ("HH ww", 3),
-            ("LT", 0),
-        ];
-        for (fmt, at) in rows {
-            match TimestampFormat::parse(fmt) {
-                Err(LogError::InvalidTimestampFormat { position, .. }) => {
-                    assert_eq!(position, *at, "format {fmt:?}")
-                }
-                other => panic!("format {fmt:?}: expected an error, got {other:?}"),
-            }
+    fn a_refused_format_names_itself_and_the_position() {
+        match TimestampFormat::parse("HH ww") {
+            Err(LogError::InvalidTimestampFormat {
+                format, position, ..
+            }) => assert_eq!((format.as_str(), position), ("HH ww", 3)),
+            other => panic!("expected an error, got {other:?}"),
         }
     }
 

@@ -11,7 +11,7 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
-use crate::daemon::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
 
 /// Opens a pidfd for `pid`.
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {

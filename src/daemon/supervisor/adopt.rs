@@ -13,9 +13,9 @@ use super::super::persist::{Intent, SavedApp, SavedInstance, SavedState, STATE_V
 use super::super::policy::{Input, Instance};
 use super::outputs::outputs_for;
 use super::tables::{unix_ms, App, Slot, Supervisor};
-use crate::daemon::pump::PumpCommand;
 use crate::ipc::protocol::VERSION;
 use crate::ipc::Status;
+use crate::logs::pump::PumpCommand;
 use crate::proctree;
 
 impl Supervisor {

@@ -5,8 +5,8 @@ use std::time::SystemTime;
 
 use super::outputs::outputs_for;
 use super::tables::{unix_ms, Slot, Supervisor};
-use crate::daemon::pump::PumpCommand;
 use crate::ipc::target::Row;
+use crate::logs::pump::PumpCommand;
 
 impl Supervisor {
     /// Creates a new instance of `app` (not started) and attaches its output.

@@ -28,7 +28,7 @@ use std::time::Instant;
 use super::event::Event;
 use super::policy::Input;
 use super::timers::TimerKey;
-use crate::daemon::pump::PumpCommand;
+use crate::logs::pump::{PumpCommand, PumpReport};
 pub use tables::{Exit, Helpers, Supervisor};
 
 impl Supervisor {
@@ -93,7 +93,7 @@ impl Supervisor {
             }
             Event::Signal(signal) => self.daemon_signal(signal),
             Event::Persisted { seq } => self.durable_seq = self.durable_seq.max(seq),
-            Event::LogError { id, message } => {
+            Event::Log(PumpReport::LogError { id, message }) => {
                 if let Some(slot) = self.slots.get_mut(&id) {
                     slot.log_error = message;
                 }

@@ -4,7 +4,7 @@
 use super::tables::Supervisor;
 use crate::config::AppSpec;
 use crate::daemon::process::spawn;
-use crate::daemon::pump::{Outputs, PumpCommand};
+use crate::logs::pump::{Outputs, PumpCommand};
 use crate::logs::{default_log_paths, LineFormat, Rotation};
 use crate::paths::Home;
 

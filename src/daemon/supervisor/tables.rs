@@ -20,9 +20,9 @@ use super::super::process::Processes;
 use super::super::sampler::{Sample, Sampler, SAMPLE_EVERY};
 use super::super::timers::Timers;
 use crate::config::AppSpec;
-use crate::daemon::pump::{Outputs, Pump};
 use crate::ipc::target::Target;
 use crate::ipc::{ProcessInfo, Response};
+use crate::logs::pump::{Outputs, Pump};
 use crate::paths::Home;
 
 /// How the loop ended.

@@ -6,8 +6,8 @@ use std::sync::mpsc::Sender;
 use super::super::super::policy::Input;
 use super::super::tables::Supervisor;
 use super::{failed, usage, Refusal};
-use crate::daemon::pump::PumpCommand;
 use crate::ipc::Response;
+use crate::logs::pump::PumpCommand;
 use crate::signal_names;
 
 impl Supervisor {

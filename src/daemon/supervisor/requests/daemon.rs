@@ -5,9 +5,9 @@ use super::{failed, Refusal};
 use crate::atomic_write::write_atomic;
 use crate::config::interpreter::is_executable;
 use crate::config::AppSpec;
-use crate::daemon::pump::PumpCommand;
 use crate::ipc::protocol::VERSION;
 use crate::ipc::Response;
+use crate::logs::pump::PumpCommand;
 
 impl Supervisor {
     pub(super) fn ping(&self) -> Result<Option<Response>, Refusal> {

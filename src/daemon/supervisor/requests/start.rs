@@ -10,8 +10,8 @@ use super::super::outputs::outputs_for;
 use super::super::tables::{App, Supervisor};
 use super::{failed, Refusal};
 use crate::config::AppSpec;
-use crate::daemon::pump::PumpCommand;
 use crate::ipc::{Response, StartMode, Status};
+use crate::logs::pump::PumpCommand;
 
 impl Supervisor {
     pub(super) fn start(

@@ -1,6 +1,9 @@
 //! A command channel to a thread that sleeps in `epoll_wait`: commands go on an mpsc
 //! channel and an eventfd registered in the thread's epoll (key [`WAKE_KEY`]) wakes it.
-//! Used by the log pump and the pidfd watcher.
+//! Used by the log pump (`logs::pump`) and the pidfd watcher (`daemon::pidfd`).
+//!
+//! A leaf: it imports nothing else from rpm. `Mailbox::send` runs on the sending thread
+//! (the supervisor's), `Inbox::drain` on the thread that owns the epoll.
 
 use std::io;
 use std::os::fd::AsFd;

@@ -1,0 +1,462 @@
+//! The log pump: one thread that moves every instance's output from its FIFOs to its files.
+//!
+//! One epoll waits on all output FIFOs. A readable FIFO is read in large chunks; the
+//! chunk is framed into lines (a partial last line waits for the rest, in memory and in
+//! a file that outlives the daemon: see `partial`), formatted (timestamps, JSON) into
+//! one buffer and appended to each target file with one write, so a line is never split
+//! or interleaved. Where a stream's files are its instance's own and not rotated, the
+//! chunk is only peeked at and taken out of the pipe once written (`peek`, `recovery`),
+//! so a killed daemon loses nothing. Writing synchronously is the back-pressure: an app
+//! that writes faster than the disk fills its pipe and waits, and loses nothing. When a
+//! write fails (full disk), the formatted bytes are kept, the FIFO is left unread (the app
+//! waits) and the write is retried every second until it succeeds. A stream that wakes
+//! the pump again right after a small read gets a short gathering delay (see `BUSY`), so
+//! apps that write line by line are moved in batches rather than one wake-up per line.
+//!
+//! This file owns the handle (`Pump`, `PumpCommand`, `PumpReport`, `Outputs`), the
+//! thread and its epoll loop, and attaching and detaching instances. How each stream is
+//! pumped is decided in `targets` (`StreamMode`) and carried out in `stream`, one
+//! function per mode; what a killed daemon left is settled in `recovery`. The owner (the
+//! supervisor) drives the pump with `PumpCommand`s; the pump only reports log errors
+//! back, through the closure given to `Pump::spawn`. Everything but `Pump`'s methods
+//! runs on the pump thread.
+
+mod partial;
+mod peek;
+mod recovery;
+mod stream;
+mod targets;
+#[cfg(test)]
+mod test_support;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Sender};
+use std::time::{Duration, Instant};
+
+use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
+
+use crate::logs::{LineFormat, LineFramer, Rotation, Stream};
+use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+use peek::Scratch;
+use stream::{Pipe, StreamState};
+use targets::{stream_modes, target_paths, truncate_path, Files, Target};
+
+/// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
+/// touched, and so only resident, as far as output has ever filled it.
+const CHUNK: usize = 1024 * 1024;
+/// Reads per FIFO per wake-up before serving the others (fairness).
+const READS_PER_TURN: usize = 16;
+/// Retry period of a failed write.
+const RETRY: Duration = Duration::from_secs(1);
+/// A FIFO ready again within `BUSY` of the last turn, which read less than `SMALL`
+/// (the pipe far from full), belongs to a chatty app writing line by line: the pump lets
+/// its output gather for `GATHER` before reading, so lines move in batches instead of one
+/// wake-up (and one read and one write) per line. Quiet apps get no delay at all, and an
+/// app filling its pipe is never made to wait.
+const BUSY: Duration = Duration::from_millis(1);
+const SMALL: usize = 64 * 1024;
+const GATHER: Duration = Duration::from_micros(200);
+/// After a burst of output (reads over `SMALL`), this long without any gives the
+/// buffers' memory back (see `release_buffers`).
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
+
+/// Where the pump thread sends its reports.
+type Reporter = Box<dyn Fn(PumpReport) + Send>;
+
+/// Where one instance's output goes.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub format: LineFormat,
+    pub out_file: PathBuf,
+    pub error_file: PathBuf,
+    /// Both streams also go here (`log_file`).
+    pub log_file: Option<PathBuf>,
+    pub rotation: Rotation,
+}
+
+/// Instructions from the supervisor.
+pub enum PumpCommand {
+    /// Start (or keep) pumping an instance's FIFOs to its files.
+    Attach {
+        id: u32,
+        out: File,
+        err: File,
+        /// Where each stream (out, err) keeps its partial line (see `partial`).
+        partials: [PathBuf; 2],
+        outputs: Outputs,
+    },
+    /// Change where an instance's output goes.
+    Retarget { id: u32, outputs: Outputs },
+    /// The main process exited: drain what it wrote, then write its partial last line.
+    Exited { id: u32 },
+    /// Drain and forget the instance (it is deleted).
+    Detach { id: u32 },
+    /// Reopen every file (after an external rotation).
+    Reopen,
+    /// Empty the files of these instances.
+    Truncate { ids: Vec<u32> },
+    /// Drain everything and stop; answers on `done`.
+    Shutdown { done: Sender<()> },
+}
+
+/// What the pump tells its owner (the supervisor, through a closure given to
+/// [`Pump::spawn`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PumpReport {
+    /// Instance `id`'s log cannot be written (`message` says why), or can again (`None`).
+    /// Sent only when this changes, not for every failed retry.
+    LogError { id: u32, message: Option<String> },
+}
+
+/// Handle on the pump thread.
+#[derive(Clone)]
+pub struct Pump {
+    mailbox: Mailbox<PumpCommand>,
+}
+
+impl Pump {
+    /// Starts the pump thread; it calls `report` (on its own thread) for every
+    /// [`PumpReport`].
+    pub fn spawn(report: impl Fn(PumpReport) + Send + 'static) -> io::Result<Pump> {
+        let (epoll, mailbox, inbox) = epoll_with_mailbox()?;
+        std::thread::Builder::new()
+            .name("log-pump".into())
+            .stack_size(128 * 1024)
+            .spawn(move || PumpState::new(epoll, Box::new(report)).run(inbox))?;
+        Ok(Pump { mailbox })
+    }
+
+    /// Queues `command` for the pump thread.
+    pub fn send(&self, command: PumpCommand) {
+        self.mailbox.send(command);
+    }
+
+    /// Drains every FIFO and stops the thread, waiting at most `timeout`.
+    pub fn shutdown(&self, timeout: Duration) {
+        let (done, wait) = mpsc::channel();
+        self.send(PumpCommand::Shutdown { done });
+        let _ = wait.recv_timeout(timeout);
+    }
+}
+
+/// What every stream's turn works with, lent to one stream at a time.
+struct Tools {
+    epoll: Epoll,
+    files: Files,
+    report: Reporter,
+    /// Where chunks are peeked through; `None` if no pipe could be made.
+    scratch: Option<Scratch>,
+    /// A read brought more than `SMALL` since the buffers were last given back: once the
+    /// pump has been idle for `RELEASE_AFTER`, they are (see `release_buffers`).
+    burst: bool,
+}
+
+/// The pump's two big buffers, apart from `Tools` so that a chunk can be borrowed from
+/// one while the files are written.
+struct Buffers {
+    /// Read buffer; only the pages output has filled are resident.
+    read: Vec<u8>,
+    /// Formatted output of one read.
+    formatted: Vec<u8>,
+}
+
+/// The pump thread's state.
+struct PumpState {
+    tools: Tools,
+    bufs: Buffers,
+    streams: HashMap<RawFd, StreamState>,
+    /// Per instance: where its lines go.
+    targets: HashMap<u32, Target>,
+}
+
+impl PumpState {
+    fn new(epoll: Epoll, report: Reporter) -> PumpState {
+        let scratch = Scratch::new(CHUNK)
+            .map_err(|e| log::warn!("log pump: no scratch pipe ({e}); reading destructively"))
+            .ok();
+        PumpState {
+            tools: Tools {
+                epoll,
+                files: HashMap::new(),
+                report,
+                scratch,
+                burst: false,
+            },
+            bufs: Buffers {
+                read: vec![0; CHUNK],
+                formatted: Vec::new(),
+            },
+            streams: HashMap::new(),
+            targets: HashMap::new(),
+        }
+    }
+
+    /// The epoll loop: commands and output as they come, failed writes retried every
+    /// `RETRY`, buffers given back after a burst; returns on `Shutdown`.
+    fn run(&mut self, inbox: Inbox<PumpCommand>) {
+        let mut ready = [EpollEvent::empty(); 64];
+        // When the last turn that read output ended, and how much it read.
+        let mut last_turn: Option<(Instant, usize)> = None;
+        loop {
+            let retrying = self.streams.values().any(|s| !s.pending.is_empty());
+            let timeout = if retrying {
+                EpollTimeout::try_from(RETRY).unwrap_or(EpollTimeout::NONE)
+            } else if self.tools.burst {
+                EpollTimeout::try_from(RELEASE_AFTER).unwrap_or(EpollTimeout::NONE)
+            } else {
+                EpollTimeout::NONE
+            };
+            let n = match self.tools.epoll.wait(&mut ready, timeout) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    log::error!("log pump: epoll failed: {e}");
+                    return;
+                }
+            };
+            if n == 0 && self.tools.burst {
+                self.release_buffers();
+            }
+            let output_ready = ready[..n].iter().any(|e| e.data() != WAKE_KEY);
+            if output_ready && should_gather(last_turn, Instant::now()) {
+                std::thread::sleep(GATHER);
+            }
+            let mut bytes = 0;
+            for event in &ready[..n] {
+                if event.data() == WAKE_KEY {
+                    for command in inbox.drain() {
+                        if !self.command(command) {
+                            return;
+                        }
+                    }
+                } else {
+                    bytes += self.pump(event.data() as RawFd, false);
+                }
+            }
+            if output_ready {
+                last_turn = Some((Instant::now(), bytes));
+            }
+            if retrying {
+                let stuck: Vec<RawFd> = self
+                    .streams
+                    .iter()
+                    .filter(|(_, s)| !s.pending.is_empty())
+                    .map(|(fd, _)| *fd)
+                    .collect();
+                for fd in stuck {
+                    self.pump(fd, false);
+                }
+            }
+        }
+    }
+
+    /// Gives back the memory a burst of output made resident: the read buffer's filled
+    /// pages, the formatted-output buffer, and framers grown by huge lines. A daemon
+    /// whose apps once logged 1 GB goes back to its idle footprint; the next burst pays a
+    /// few page faults.
+    fn release_buffers(&mut self) {
+        self.bufs.read = vec![0; CHUNK];
+        self.bufs.formatted = Vec::new();
+        for state in self.streams.values_mut() {
+            state.framer.shrink();
+        }
+        self.tools.burst = false;
+    }
+
+    /// Applies one command; `false` ends the thread.
+    fn command(&mut self, command: PumpCommand) -> bool {
+        match command {
+            PumpCommand::Attach {
+                id,
+                out,
+                err,
+                partials,
+                outputs,
+            } => self.attach(id, [out, err], partials, outputs),
+            PumpCommand::Retarget { id, outputs } => {
+                for fd in self.fds_of(id) {
+                    self.pump(fd, false);
+                }
+                if let Some(target) = self.targets.get_mut(&id) {
+                    target.outputs = outputs;
+                }
+                stream_modes(&mut self.targets);
+            }
+            PumpCommand::Exited { id } => {
+                for fd in self.fds_of(id) {
+                    self.pump(fd, true);
+                }
+            }
+            PumpCommand::Detach { id } => self.detach(id),
+            PumpCommand::Reopen => {
+                for (path, file) in self.tools.files.iter_mut() {
+                    if let Err(e) = file.reopen() {
+                        log::warn!("cannot reopen {}: {e}", path.display());
+                    }
+                }
+            }
+            PumpCommand::Truncate { ids } => {
+                for id in ids {
+                    let Some(target) = self.targets.get(&id) else {
+                        continue;
+                    };
+                    for path in target_paths(&target.outputs) {
+                        if let Some(file) = self.tools.files.get_mut(&path) {
+                            if let Err(e) = file.truncate() {
+                                log::warn!("cannot empty {}: {e}", path.display());
+                            }
+                        } else if let Err(e) = truncate_path(&path) {
+                            log::warn!("cannot empty {}: {e}", path.display());
+                        }
+                    }
+                }
+            }
+            PumpCommand::Shutdown { done } => {
+                let fds: Vec<RawFd> = self.streams.keys().copied().collect();
+                for fd in fds {
+                    self.pump(fd, false);
+                }
+                let _ = done.send(());
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Starts pumping instance `id`'s pipes (`readers`: out, err), first settling what an
+    /// earlier daemon left in their records (`partials`), then draining what waited in
+    /// them (an adopted app's output).
+    fn attach(&mut self, id: u32, readers: [File; 2], partials: [PathBuf; 2], outputs: Outputs) {
+        self.detach(id);
+        self.targets.insert(id, Target::new(outputs));
+        stream_modes(&mut self.targets);
+        let target = self
+            .targets
+            .get(&id)
+            .expect("the target was inserted just above");
+        let [out, err] = readers;
+        let [out_partial, err_partial] = partials;
+        for (reader, stream, path) in [
+            (out, Stream::Out, out_partial),
+            (err, Stream::Err, err_partial),
+        ] {
+            let resumed = recovery::resume(
+                &mut self.tools,
+                &mut self.bufs.read,
+                target,
+                id,
+                stream,
+                &reader,
+                path,
+            );
+            let fd = reader.as_raw_fd();
+            let added = self.tools.epoll.add(
+                reader.as_fd(),
+                EpollEvent::new(EpollFlags::EPOLLIN, fd as u64),
+            );
+            if let Err(e) = added {
+                log::error!("log pump: cannot watch output of instance {id}: {e}");
+            }
+            self.streams.insert(
+                fd,
+                StreamState {
+                    id,
+                    stream,
+                    framer: LineFramer::resume(resumed.line),
+                    pipe: Pipe {
+                        reader,
+                        partial: resumed.partial,
+                    },
+                    pending: Vec::new(),
+                    in_epoll: true,
+                    cut_line: resumed.cut_line,
+                },
+            );
+        }
+        // Output that waited in the FIFO (an adopted app) is drained now.
+        for fd in self.fds_of(id) {
+            self.pump(fd, false);
+        }
+    }
+
+    fn fds_of(&self, id: u32) -> Vec<RawFd> {
+        let mut fds: Vec<(Stream, RawFd)> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| s.id == id)
+            .map(|(fd, s)| (s.stream, *fd))
+            .collect();
+        fds.sort_by_key(|(stream, _)| *stream == Stream::Err);
+        fds.into_iter().map(|(_, fd)| fd).collect()
+    }
+
+    fn detach(&mut self, id: u32) {
+        for fd in self.fds_of(id) {
+            self.pump(fd, true);
+            if let Some(mut state) = self.streams.remove(&fd) {
+                state.pipe.partial.remove();
+                if state.in_epoll {
+                    let _ = self.tools.epoll.delete(state.pipe.reader.as_fd());
+                }
+            }
+        }
+        if let Some(target) = self.targets.remove(&id) {
+            // Close files no other instance writes to.
+            for path in target_paths(&target.outputs) {
+                let shared = self
+                    .targets
+                    .values()
+                    .any(|t| target_paths(&t.outputs).contains(&path));
+                if !shared {
+                    self.tools.files.remove(&path);
+                }
+            }
+            stream_modes(&mut self.targets);
+        }
+    }
+
+    /// Gives the stream on `fd` its turn (see `stream::pump`); returns how many bytes it
+    /// read.
+    fn pump(&mut self, fd: RawFd, finish: bool) -> usize {
+        let Some(state) = self.streams.get_mut(&fd) else {
+            return 0;
+        };
+        let Some(target) = self.targets.get_mut(&state.id) else {
+            return 0;
+        };
+        stream::pump(&mut self.tools, &mut self.bufs, state, target, finish)
+    }
+}
+
+/// Whether to let output gather before reading, given when the last turn that read
+/// output ended and how many bytes it read (see `BUSY`).
+fn should_gather(last_turn: Option<(Instant, usize)>, now: Instant) -> bool {
+    last_turn.is_some_and(|(end, bytes)| bytes < SMALL && now.duration_since(end) < BUSY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_gathers_only_while_a_stream_is_busy_with_small_reads() {
+        let now = Instant::now();
+        let ago = |d: Duration| now.checked_sub(d).unwrap_or(now);
+        // First output ever, or after a quiet spell: read at once.
+        assert!(!should_gather(None, now));
+        assert!(!should_gather(Some((ago(BUSY * 2), 100)), now));
+        // A chatty app writing line by line: let its lines gather.
+        assert!(should_gather(
+            Some((ago(Duration::from_micros(50)), 100)),
+            now
+        ));
+        assert!(should_gather(Some((now, SMALL - 1)), now));
+        // An app filling its pipe is never made to wait.
+        assert!(!should_gather(Some((now, SMALL)), now));
+        assert!(!should_gather(Some((now, CHUNK)), now));
+    }
+}

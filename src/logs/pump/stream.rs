@@ -1,0 +1,589 @@
+//! One stream's turn: reading what waits in its pipe and writing it to its files, with
+//! one function per `StreamMode` (`framed`, `framed_peeked`, `direct`, `direct_peeked`)
+//! and the steps they share: paying what a failed write still owes, stalling on a failed
+//! write, ending a line a killed daemon cut, and finishing when the writer exits.
+//!
+//! It writes the records a next daemon resumes from (partial lines, write marks,
+//! chunks in flight: see `partial`); reading them back is `recovery`'s job. Runs on the
+//! log pump thread.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::SystemTime;
+
+use nix::sys::epoll::{EpollEvent, EpollFlags};
+
+use super::partial::{FileSpan, InFlight, PartialFile, WriteMark};
+use super::peek::{fingerprint, Scratch};
+use super::targets::{
+    open_file, primary_path, stream_paths, write_targets, Files, StreamMode, Target,
+};
+use super::{Buffers, Tools, READS_PER_TURN, SMALL};
+use crate::logs::{format_framed, format_lines, Framed, LineFormat, LineFramer, Stream};
+
+/// One output stream (out or err) of one instance.
+pub(super) struct StreamState {
+    pub id: u32,
+    pub stream: Stream,
+    pub framer: LineFramer,
+    /// Where the bytes come from, and the record of what is on its way from there.
+    pub pipe: Pipe,
+    /// Formatted bytes a failed write still owes.
+    pub pending: Vec<u8>,
+    pub in_epoll: bool,
+    /// A direct stream whose file an earlier daemon left inside a line, losing the
+    /// line's rest: the line is ended before the next bytes are written, unless they
+    /// start with the newline (which would leave an empty line). Settled by the drain
+    /// right after attaching.
+    pub cut_line: bool,
+}
+
+/// A stream's pipe and its record on disk: what taking a written chunk out needs.
+pub(super) struct Pipe {
+    pub reader: File,
+    /// The framer's partial line, a write mark or a chunk in flight (see `partial`).
+    pub partial: PartialFile,
+}
+
+/// How a stream's turn ended.
+enum Turn {
+    /// The pipe is drained, or the stream had its share of reads for now.
+    Done { read: usize },
+    /// A write failed: the bytes are owed and the pipe is left unread.
+    Stalled { read: usize },
+}
+
+/// Bytes a failed write still owes, and why it failed.
+struct Owed {
+    bytes: Vec<u8>,
+    message: String,
+}
+
+/// Reads what is waiting in `state`'s pipe and writes it out; `finish` also writes a
+/// partial last line (the writer exited). Returns how many bytes it read.
+pub(super) fn pump(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+    finish: bool,
+) -> usize {
+    // First pay what a failed write still owes, keeping the order of lines.
+    if !pay_pending(tools, state, target) {
+        return 0;
+    }
+    let mode = match tools.scratch {
+        Some(_) => target.mode(state.stream),
+        None => target.mode(state.stream).unpeeked(),
+    };
+    let turn = match mode {
+        StreamMode::Framed => framed(tools, bufs, state, target),
+        StreamMode::FramedPeeked => framed_peeked(tools, bufs, state, target),
+        StreamMode::Direct => direct(tools, bufs, state, target),
+        StreamMode::DirectPeeked => direct_peeked(tools, bufs, state, target),
+    };
+    let read = match turn {
+        Turn::Done { read } => read,
+        Turn::Stalled { read } => return read,
+    };
+    // A read that found nothing (or failed) dropped the copy: put it back.
+    state.pipe.partial.keep(state.framer.partial());
+    if finish {
+        finish_stream(tools, bufs, state, target);
+    }
+    read
+}
+
+/// `StreamMode::Framed`: whole lines, read out of the pipe.
+fn framed(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+) -> Turn {
+    let (id, stream) = (state.id, state.stream);
+    let mut read = 0;
+    for _ in 0..READS_PER_TURN {
+        // A read may take the rest of a kept line out of the pipe; were the daemon to
+        // die right after it, the next one would join the kept start to whatever comes
+        // next. So the copy is dropped before each read and the new partial line kept
+        // right after framing, before the (slower) formatting and writing: a crash in
+        // that step loses the line's start, as it loses any bytes between a read and
+        // a write, but never merges two lines; a crash after it loses whole lines only.
+        state.pipe.partial.forget();
+        let n = match state.pipe.reader.read(&mut bufs.read) {
+            Ok(n) if n > 0 => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // End of file, WouldBlock (drained) or an error: nothing taken.
+            _ => return drained(tools, state, target, read),
+        };
+        read += n;
+        tools.burst |= n >= SMALL;
+        let framed = state.framer.push(&bufs.read[..n]);
+        state.pipe.partial.keep(framed.rest);
+        let (head, body) =
+            lines_to_write(&mut bufs.formatted, &framed, &target.outputs.format, stream);
+        if let Err(owed) = write_chunk(tools, id, target, stream, head, body) {
+            stall(tools, state, target, owed);
+            return Turn::Stalled { read };
+        }
+        if n < bufs.read.len() {
+            break;
+        }
+    }
+    Turn::Done { read }
+}
+
+/// `StreamMode::FramedPeeked`: whole lines, each chunk taken out of the pipe once
+/// written.
+fn framed_peeked(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+) -> Turn {
+    let (id, stream) = (state.id, state.stream);
+    let mut read = 0;
+    for _ in 0..READS_PER_TURN {
+        let n = match peek(&mut tools.scratch, &state.pipe.reader, &mut bufs.read) {
+            Ok(n) if n > 0 => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                refuse_peeking(tools, e);
+                break;
+            }
+            Ok(_) => return drained(tools, state, target, read),
+        };
+        read += n;
+        tools.burst |= n >= SMALL;
+        let chunk = &bufs.read[..n];
+        // The chunk's record needs the partial line from before.
+        let before = state.framer.partial().to_vec();
+        let framed = state.framer.push(chunk);
+        let (head, body) =
+            lines_to_write(&mut bufs.formatted, &framed, &target.outputs.format, stream);
+        let peeked = Peeked {
+            chunk,
+            head,
+            body,
+            before,
+            after: framed.rest,
+        };
+        if let Err(owed) = write_peeked(tools, &mut state.pipe, id, target, stream, peeked) {
+            stall(tools, state, target, owed);
+            return Turn::Stalled { read };
+        }
+        if n < bufs.read.len() {
+            break;
+        }
+    }
+    Turn::Done { read }
+}
+
+/// `StreamMode::Direct`: the bytes as they came, read out of the pipe, with a mark of
+/// where the file must end (see `partial`).
+fn direct(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+) -> Turn {
+    let (id, stream) = (state.id, state.stream);
+    let mut read = 0;
+    for _ in 0..READS_PER_TURN {
+        // The file holds the partial line, so no line is kept; the mark says the file
+        // must grow (the read may take bytes) until the write that follows is done.
+        mark_end(&mut tools.files, target, stream, &mut state.pipe.partial, 1);
+        let n = match state.pipe.reader.read(&mut bufs.read) {
+            Ok(n) if n > 0 => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // End of file, WouldBlock (drained) or an error: nothing taken.
+            _ => {
+                mark_end(&mut tools.files, target, stream, &mut state.pipe.partial, 0);
+                return drained(tools, state, target, read);
+            }
+        };
+        read += n;
+        tools.burst |= n >= SMALL;
+        let chunk = &bufs.read[..n];
+        let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
+        let len = (head.len() + n) as u64;
+        mark_end(
+            &mut tools.files,
+            target,
+            stream,
+            &mut state.pipe.partial,
+            len,
+        );
+        if let Err(owed) = write_chunk(tools, id, target, stream, head, chunk) {
+            stall(tools, state, target, owed);
+            return Turn::Stalled { read };
+        }
+        if n < bufs.read.len() {
+            break;
+        }
+    }
+    Turn::Done { read }
+}
+
+/// `StreamMode::DirectPeeked`: the bytes as they came, each chunk taken out of the pipe
+/// once written.
+fn direct_peeked(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+) -> Turn {
+    let (id, stream) = (state.id, state.stream);
+    let mut read = 0;
+    for _ in 0..READS_PER_TURN {
+        let n = match peek(&mut tools.scratch, &state.pipe.reader, &mut bufs.read) {
+            Ok(n) if n > 0 => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                refuse_peeking(tools, e);
+                break;
+            }
+            Ok(_) => return drained(tools, state, target, read),
+        };
+        read += n;
+        tools.burst |= n >= SMALL;
+        let chunk = &bufs.read[..n];
+        // The chunk's record needs the partial line from before (one a framer held).
+        let before = state.framer.partial().to_vec();
+        let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
+        let peeked = Peeked {
+            chunk,
+            head,
+            body: chunk,
+            before,
+            after: &[],
+        };
+        if let Err(owed) = write_peeked(tools, &mut state.pipe, id, target, stream, peeked) {
+            stall(tools, state, target, owed);
+            return Turn::Stalled { read };
+        }
+        if n < bufs.read.len() {
+            break;
+        }
+    }
+    Turn::Done { read }
+}
+
+/// The lines a framed chunk writes: raw lines as framed (one writev, no copy), others
+/// formatted into `formatted` first.
+fn lines_to_write<'a>(
+    formatted: &'a mut Vec<u8>,
+    framed: &Framed<'a>,
+    format: &LineFormat,
+    stream: Stream,
+) -> (&'a [u8], &'a [u8]) {
+    if format.is_raw() {
+        return (framed.head, framed.body);
+    }
+    formatted.clear();
+    format_framed(formatted, framed, format, stream, SystemTime::now());
+    (&[], formatted)
+}
+
+/// What goes before a direct stream's chunk in its file: a newline ending a line a
+/// killed daemon cut (unless the chunk starts with its own), or else the partial line a
+/// framer held from before the stream was direct (usually nothing).
+fn direct_head<'a>(cut_line: &mut bool, framer: &'a mut LineFramer, chunk: &[u8]) -> &'a [u8] {
+    if std::mem::take(cut_line) && chunk.first() != Some(&b'\n') {
+        b"\n"
+    } else {
+        framer.finish().unwrap_or(&[])
+    }
+}
+
+/// A chunk peeked from the pipe, and what it writes.
+struct Peeked<'a> {
+    /// The bytes as they are in the pipe.
+    chunk: &'a [u8],
+    /// Written in one go, `head` then `body`.
+    head: &'a [u8],
+    body: &'a [u8],
+    /// The framer's partial line before the chunk, and after it.
+    before: Vec<u8>,
+    after: &'a [u8],
+}
+
+/// Writes a peeked chunk and takes it out of the pipe. The chunk is recorded in flight
+/// on its way (see `recovery`), so a daemon killed during the write leaves what a next
+/// one needs to finish it; a chunk whose partial lines are too long to record is taken
+/// before the write instead, as a destructive read would have. Either way it is taken
+/// even when the write fails: the owed bytes are kept instead.
+fn write_peeked(
+    tools: &mut Tools,
+    pipe: &mut Pipe,
+    id: u32,
+    target: &mut Target,
+    stream: Stream,
+    peeked: Peeked<'_>,
+) -> Result<(), Owed> {
+    let n = peeked.chunk.len();
+    let recorded = InFlight::fits(&peeked.before, peeked.after);
+    if recorded {
+        let len = (peeked.head.len() + peeked.body.len()) as u64;
+        let files = spans(&mut tools.files, target, stream, len);
+        pipe.partial.record_in_flight(&InFlight {
+            len: n as u64,
+            fingerprint: fingerprint(peeked.chunk),
+            files,
+            before: peeked.before,
+            after: peeked.after.to_vec(),
+        });
+    } else {
+        take(&mut tools.scratch, pipe, n, peeked.after);
+    }
+    let written = write_chunk(tools, id, target, stream, peeked.head, peeked.body);
+    if recorded {
+        take(&mut tools.scratch, pipe, n, peeked.after);
+    }
+    written
+}
+
+/// Appends a chunk's lines (`head`, then `body`) to the stream's files, and tells the
+/// owner if that clears a log error; nothing to write is no write at all.
+fn write_chunk(
+    tools: &mut Tools,
+    id: u32,
+    target: &mut Target,
+    stream: Stream,
+    head: &[u8],
+    body: &[u8],
+) -> Result<(), Owed> {
+    if head.is_empty() && body.is_empty() {
+        return Ok(());
+    }
+    if let Err(message) = write_targets(&mut tools.files, target, stream, head, body) {
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(body);
+        return Err(Owed { bytes, message });
+    }
+    target.report(&tools.report, id, None);
+    Ok(())
+}
+
+/// Peeks at the head of the pipe (see `peek`).
+fn peek(scratch: &mut Option<Scratch>, reader: &File, buf: &mut [u8]) -> io::Result<usize> {
+    match scratch {
+        Some(scratch) => scratch.peek(reader, buf),
+        None => Err(io::Error::other("no scratch pipe")),
+    }
+}
+
+/// `tee(2)` refused: read as before rather than wake up again forever.
+fn refuse_peeking(tools: &mut Tools, e: io::Error) {
+    log::error!("log pump: cannot peek at output ({e}); reading it instead");
+    tools.scratch = None;
+}
+
+/// The pipe had nothing more (or failed): end a line a killed daemon cut, now that no
+/// bytes come to end it (see `StreamState::cut_line`).
+fn drained(tools: &mut Tools, state: &mut StreamState, target: &mut Target, read: usize) -> Turn {
+    if std::mem::take(&mut state.cut_line) {
+        if let Err(message) = write_targets(&mut tools.files, target, state.stream, &[], b"\n") {
+            let owed = Owed {
+                bytes: b"\n".to_vec(),
+                message,
+            };
+            stall(tools, state, target, owed);
+            return Turn::Stalled { read };
+        }
+    }
+    Turn::Done { read }
+}
+
+/// Pays what a failed write still owes before anything newer is written; `false` while
+/// it still fails. Once paid, the pipe is read again.
+fn pay_pending(tools: &mut Tools, state: &mut StreamState, target: &mut Target) -> bool {
+    if state.pending.is_empty() {
+        return true;
+    }
+    let pending = std::mem::take(&mut state.pending);
+    if let Err(message) = write_targets(&mut tools.files, target, state.stream, &[], &pending) {
+        let owed = Owed {
+            bytes: pending,
+            message,
+        };
+        stall(tools, state, target, owed);
+        return false;
+    }
+    target.report(&tools.report, state.id, None);
+    if !state.in_epoll {
+        let fd = state.pipe.reader.as_raw_fd();
+        let added = tools.epoll.add(
+            state.pipe.reader.as_fd(),
+            EpollEvent::new(EpollFlags::EPOLLIN, fd as u64),
+        );
+        state.in_epoll = added.is_ok();
+    }
+    true
+}
+
+/// The writer exited: end its last line. A direct stream's line may have been left
+/// open by this daemon or one before it, in the file; a framed stream's is in its
+/// framer, and is written as a line.
+fn finish_stream(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+) {
+    let stream = state.stream;
+    let open_line = target.mode(stream).is_direct()
+        && open_file(
+            &mut tools.files,
+            primary_path(&target.outputs, stream),
+            target.outputs.rotation,
+        )
+        .is_ok_and(|file| file.mid_line());
+    if open_line {
+        // The writer is gone mid-line: end the line, as framed streams do.
+        if let Err(message) = write_targets(&mut tools.files, target, stream, &[], b"\n") {
+            let owed = Owed {
+                bytes: b"\n".to_vec(),
+                message,
+            };
+            stall(tools, state, target, owed);
+        }
+        return;
+    }
+    state.pipe.partial.forget();
+    if let Some(last) = state.framer.finish() {
+        bufs.formatted.clear();
+        format_lines(
+            &mut bufs.formatted,
+            [last],
+            &target.outputs.format,
+            stream,
+            SystemTime::now(),
+        );
+        if let Err(message) = write_targets(&mut tools.files, target, stream, &[], &bufs.formatted)
+        {
+            let owed = Owed {
+                bytes: std::mem::take(&mut bufs.formatted),
+                message,
+            };
+            stall(tools, state, target, owed);
+        }
+    }
+}
+
+/// A write failed: keep the bytes owed, stop reading the FIFO (the app waits) and tell
+/// the owner; the retry timer takes it from there.
+fn stall(tools: &Tools, state: &mut StreamState, target: &mut Target, owed: Owed) {
+    state.pending = owed.bytes;
+    target.report(&tools.report, state.id, Some(owed.message));
+    if state.in_epoll {
+        let _ = tools.epoll.delete(state.pipe.reader.as_fd());
+        state.in_epoll = false;
+    }
+}
+
+/// Where a peeked chunk of `len` bytes (formatted) will take each of its stream's
+/// files: its own file and the combined one, as `write_targets` writes them.
+fn spans(files: &mut Files, target: &Target, stream: Stream, len: u64) -> Vec<FileSpan> {
+    let outputs = &target.outputs;
+    let whole_lines = !target.mode(stream).is_direct();
+    let mut spans = Vec::new();
+    for path in stream_paths(outputs, stream) {
+        let Ok(file) = open_file(files, path, outputs.rotation) else {
+            continue;
+        };
+        if let Some(inode) = file.inode() {
+            let ended = u64::from(whole_lines && file.mid_line() && len > 0);
+            spans.push(FileSpan {
+                inode,
+                before: file.size(),
+                after: file.size() + ended + len,
+            });
+        }
+    }
+    spans
+}
+
+/// Takes a written chunk of `n` bytes out of a stream's pipe, and records the partial
+/// line it leaves (`rest`) alone again.
+fn take(scratch: &mut Option<Scratch>, pipe: &mut Pipe, n: usize, rest: &[u8]) {
+    if let Some(scratch) = scratch {
+        if let Err(e) = scratch.consume(&pipe.reader, n) {
+            log::error!("log pump: cannot take written output from its pipe: {e}");
+        }
+    }
+    pipe.partial.settle(rest);
+}
+
+/// Marks where a direct stream's file must end once `coming` more bytes are written (see
+/// `partial`): a later daemon that finds it shorter knows output was lost in between.
+fn mark_end(
+    files: &mut Files,
+    target: &Target,
+    stream: Stream,
+    partial: &mut PartialFile,
+    coming: u64,
+) {
+    let path = primary_path(&target.outputs, stream);
+    if let Ok(file) = open_file(files, path, target.outputs.rotation) {
+        if let Some(inode) = file.inode() {
+            let end = file.size() + coming;
+            partial.mark_write(WriteMark { inode, end });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::partial::Resumed;
+    use super::super::test_support::{text, Instance};
+    use crate::logs::{TimestampFormat, DEFAULT_TIME_FORMAT};
+
+    #[test]
+    fn a_framed_half_line_is_kept_in_its_record_once_taken_and_ended_by_the_next_daemon() {
+        // Framed streams (timestamps, a combined file, size rotation) write whole lines
+        // only: the half line waits in the stream's record, which is what lets it
+        // survive a SIGKILLed daemon or `rpm update`.
+        type Change = fn(&std::path::Path, &mut super::super::Outputs);
+        let rows: [(&str, Change); 3] = [
+            ("timestamps (FramedPeeked)", |_, o| {
+                o.format.timestamp = TimestampFormat::parse(DEFAULT_TIME_FORMAT).ok();
+            }),
+            ("a combined log (FramedPeeked)", |dir, o| {
+                o.log_file = Some(dir.join("logs/all.log"));
+            }),
+            ("rotated by size (Framed)", |_, o| {
+                o.rotation.max_size = Some(1 << 20);
+            }),
+        ];
+        for (what, change) in rows {
+            let mut app = Instance::new(change);
+            app.app_writes(b"half ");
+            assert_eq!(app.pump_once(), [], "{what}");
+            assert_eq!(app.unread(), 0, "{what}: taken out of the pipe");
+            assert_eq!(app.record(), Resumed::Line(b"half ".to_vec()), "{what}");
+            assert_eq!(text(&app.outputs.out_file), "", "{what}: no line yet");
+
+            app.app_writes(b"line\n");
+            assert_eq!(app.pump_once(), [], "{what}");
+            let files = std::iter::once(&app.outputs.out_file).chain(&app.outputs.log_file);
+            for file in files {
+                let got = text(file);
+                let line = got.strip_suffix('\n').unwrap_or_default();
+                let line = match &app.outputs.format.timestamp {
+                    Some(_) => line.split_once(": ").map_or("", |(_, rest)| rest),
+                    None => line,
+                };
+                assert_eq!(
+                    line,
+                    "half line",
+                    "{what}: {} holds {got:?}",
+                    file.display()
+                );
+            }
+            assert_eq!(app.record(), Resumed::Line(Vec::new()), "{what}");
+        }
+    }
+}
