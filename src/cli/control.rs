@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use super::{show, CliError};
-use crate::ipc::client::unexpected;
-use crate::ipc::{Client, ClientError, Request, Response};
+use crate::client::unexpected;
+use crate::client::{Client, ClientError};
+use crate::ipc::{Request, Response};
 
 /// Stops targets one after another, in the order given (a file's dependents come first).
 pub fn stop(client: &Client, targets: Vec<String>) -> Result<(), CliError> {

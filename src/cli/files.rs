@@ -12,9 +12,10 @@ use std::path::Path;
 use super::args::{ApplyArgs, StartArgs};
 use super::start::apply_overrides;
 use super::{show, CliError};
+use crate::client::unexpected;
+use crate::client::Client;
 use crate::config::{self, AppSpec, LoadOptions, SampleFormat};
-use crate::ipc::client::unexpected;
-use crate::ipc::{Client, Request, Response, StartMode};
+use crate::ipc::{Request, Response, StartMode};
 
 /// Loads a file's apps as the CLI flags select them, printing its warnings.
 pub fn load(

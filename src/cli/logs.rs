@@ -2,7 +2,7 @@
 
 use super::args::LogsArgs;
 use super::{use_color, CliError};
-use crate::ipc::Client;
+use crate::client::Client;
 use crate::logs::{tail, LogSource, Stream, TailOptions, TimestampFormat};
 
 pub fn logs(client: &Client, args: &LogsArgs) -> Result<(), CliError> {

@@ -18,7 +18,7 @@ use std::io::{self, Write};
 use clap::Parser;
 use thiserror::Error;
 
-use crate::ipc::ClientError;
+use crate::client::ClientError;
 use crate::paths::HomeError;
 use args::{Cli, Command};
 
@@ -103,7 +103,7 @@ pub fn run() -> Result<(), CliError> {
 }
 
 fn dispatch(command: Command) -> Result<(), CliError> {
-    let client = crate::ipc::Client::from_env()?;
+    let client = crate::client::Client::from_env()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::Apply(args) => files::apply(&client, &args),

@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use super::{table, use_color, CliError};
-use crate::ipc::client::unexpected;
-use crate::ipc::{Client, ProcessInfo, Request, Response};
+use crate::client::unexpected;
+use crate::client::Client;
+use crate::ipc::{ProcessInfo, Request, Response};
 
 pub fn list(client: &Client) -> Result<(), CliError> {
     let rows = client.list()?;

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::args::StartArgs;
 use super::{show, CliError};
+use crate::client::Client;
 use crate::config::interpreter::{normalize, resolve_script};
 use crate::config::{self, AppSpec};
-use crate::ipc::{Client, Request, StartMode};
+use crate::ipc::{Request, StartMode};
 
 pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
     let cwd = std::env::current_dir()

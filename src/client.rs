@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use super::protocol::{Envelope, ErrorKind, ProcessInfo, Request, Response, VERSION};
+use crate::ipc::protocol::{Envelope, ErrorKind, ProcessInfo, Request, Response, VERSION};
 use crate::paths::{Home, HomeError};
 
 /// How long a CLI waits for a daemon it started to answer.
