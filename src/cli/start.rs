@@ -8,7 +8,7 @@ use super::{show, CliError};
 use crate::client::Client;
 use crate::config::interpreter::{normalize, resolve_script};
 use crate::config::{self, AppSpec};
-use crate::ipc::{Request, StartMode};
+use crate::ipc::StartMode;
 
 pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
     let cwd = std::env::current_dir()
@@ -24,21 +24,16 @@ pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
                     || p.id.to_string() == args.target
             });
         if matches {
-            let response = client.request_or_start(Request::StartTargets {
-                targets: vec![args.target.clone()],
-            })?;
-            return show::print_after(client, response);
+            client.start_targets(std::slice::from_ref(&args.target))?;
+            return show::print_after_change(client);
         }
     }
     if config::is_ecosystem_file(&args.target) {
         return super::files::start(client, &args, &cwd);
     }
     let spec = spec_from_args(&args, &cwd)?;
-    let response = client.request_or_start(Request::Start {
-        apps: vec![spec],
-        mode: StartMode::Script,
-    })?;
-    show::print_after(client, response)
+    client.start(vec![spec], StartMode::Script)?;
+    show::print_after_change(client)
 }
 
 /// Builds the spec of a script started from the command line.

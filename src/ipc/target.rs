@@ -126,9 +126,12 @@ mod tests {
         ]
     }
 
+    /// Targets as typed, and the ids or the error sentence they resolve to.
+    type Case<'t> = (&'t [&'t str], Result<Vec<u32>, &'t str>);
+
     #[test]
     fn targets_resolve_to_ids_in_order_each_once() {
-        let table: &[(&[&str], Result<Vec<u32>, &str>)] = &[
+        let table: &[Case] = &[
             (&["all"], Ok(vec![0, 1, 2, 5])),
             (&["1"], Ok(vec![1])),
             (&["api"], Ok(vec![0, 1])),
