@@ -184,6 +184,16 @@ fn expand(args: args::TargetArgs, stopping: bool) -> Result<Vec<String>, CliErro
     Ok(out)
 }
 
+/// What a target is matched against, for a row of `rpm jlist` (the CLI matches targets
+/// itself only where it picks among rows, as `rpm logs` does; the rule is `ipc::target`'s).
+pub(crate) fn target_row(p: &crate::ipc::ProcessInfo) -> crate::ipc::target::Row<'_> {
+    crate::ipc::target::Row {
+        id: p.id,
+        name: &p.name,
+        namespace: &p.namespace,
+    }
+}
+
 /// Whether stdout is a terminal that wants colour (`NO_COLOR` respected).
 pub(crate) fn use_color() -> bool {
     use std::io::IsTerminal;

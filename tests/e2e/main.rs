@@ -9,3 +9,4 @@ mod files;
 mod keepalive;
 mod logs;
 mod stopping;
+mod targets;
