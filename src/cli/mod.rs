@@ -39,8 +39,6 @@ pub enum CliError {
     #[error(transparent)]
     Home(#[from] HomeError),
     #[error(transparent)]
-    Daemon(#[from] crate::daemon::DaemonError),
-    #[error(transparent)]
     Logs(#[from] crate::logs::LogError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
@@ -72,23 +70,30 @@ impl CliError {
     }
 }
 
+/// What `run` leaves to its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The command ran.
+    Done,
+    /// `rpm daemon`, in a form `main` did not recognise before parsing (its usual forms
+    /// never reach the CLI): `main` runs the supervisor, which the CLI does not import.
+    Daemon {
+        /// `--foreground`: stay in the foreground, logging to stderr.
+        foreground: bool,
+        /// `--reexec`: re-executed by `rpm update`.
+        reexec: bool,
+    },
+}
+
 /// Parses the process's arguments and runs the command.
-pub fn run() -> Result<(), CliError> {
-    // The daemon starts without clap: the pages of a command-line parser it never needs
-    // again would otherwise stay in its resident memory for as long as it runs.
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    if let Some(mode) = daemon_mode(&argv) {
-        let home = crate::paths::Home::from_env()?;
-        crate::daemon::run(home, mode)?;
-        return Ok(());
-    }
+pub fn run() -> Result<Outcome, CliError> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
-                return Ok(());
+                return Ok(Outcome::Done);
             }
             let text = e.render().to_string();
             let first = text
@@ -102,7 +107,7 @@ pub fn run() -> Result<(), CliError> {
     dispatch(cli.command)
 }
 
-fn dispatch(command: Command) -> Result<(), CliError> {
+fn dispatch(command: Command) -> Result<Outcome, CliError> {
     let client = crate::client::Client::from_env()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
@@ -138,28 +143,10 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             Ok(())
         }
         Command::Daemon { foreground, reexec } => {
-            let mode = if reexec {
-                crate::daemon::Mode::Reexec
-            } else if foreground {
-                crate::daemon::Mode::Foreground
-            } else {
-                crate::daemon::Mode::Background
-            };
-            crate::daemon::run(client.home().clone(), mode)?;
-            Ok(())
+            return Ok(Outcome::Daemon { foreground, reexec })
         }
-    }
-}
-
-/// `rpm daemon [--foreground | --reexec]`, recognised without the full parser.
-fn daemon_mode(argv: &[std::ffi::OsString]) -> Option<crate::daemon::Mode> {
-    let args: Vec<&str> = argv.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
-    match args.as_slice() {
-        ["daemon"] => Some(crate::daemon::Mode::Background),
-        ["daemon", "--foreground"] => Some(crate::daemon::Mode::Foreground),
-        ["daemon", "--reexec"] => Some(crate::daemon::Mode::Reexec),
-        _ => None,
-    }
+    }?;
+    Ok(Outcome::Done)
 }
 
 /// The completion script for `shell`, generated from the clap definitions (the files in
