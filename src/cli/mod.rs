@@ -3,10 +3,12 @@
 //!
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
-//! describe, env), `table` (the process table).
+//! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
+//! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
+mod events;
 mod files;
 mod logs;
 mod show;
@@ -136,6 +138,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Save => control::save(&client),
         Command::Resurrect => control::resurrect(&client),
         Command::Logs(args) => logs::logs(&client, &args),
+        Command::Events { targets, json } => events::events(&client, &targets, json),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
         Command::Completions { shell } => {

@@ -5,6 +5,7 @@ mod harness;
 mod adoption;
 mod bad_input;
 mod daemon_life;
+mod events;
 mod files;
 mod keepalive;
 mod logs;
