@@ -9,8 +9,9 @@
 //! per-client state. `subscribe` is the exception: its connection stays open and carries
 //! one notice per line until the daemon goes away.
 //!
-//! Verbs start a daemon when none runs (unless `start_on_demand(false)`), except `kill`
-//! and `update`. A question that changes nothing, asked of a daemon that died before
+//! Verbs start a daemon when none runs, except `kill` and `update`, once the client knows
+//! the rpm binary to run `rpm daemon` with (`daemon_binary`; the CLI gives its own), and
+//! unless `start_on_demand(false)`. A question that changes nothing, asked of a daemon that died before
 //! answering, is asked again (of a new daemon if need be); an order is not, as it may
 //! have taken effect. Everything runs on the caller's thread; no thread is spawned.
 #![deny(missing_docs)]
@@ -59,6 +60,12 @@ pub enum ClientError {
         socket: PathBuf,
         /// What `connect` said.
         source: io::Error,
+    },
+    /// No daemon runs and this client knows no rpm binary to start one with.
+    #[error("no rpm daemon is running for {}, and this program cannot start one: run `rpm ping`, or give the rpm binary to `Client::daemon_binary`", home.display())]
+    NoDaemonBinary {
+        /// The `RPM_HOME` asked.
+        home: PathBuf,
     },
     /// A daemon was needed and could not be started.
     #[error("cannot start the rpm daemon: {reason} (see {})", log.display())]
@@ -124,6 +131,7 @@ pub struct Pong {
 pub struct Client {
     home: Home,
     start_on_demand: bool,
+    daemon_binary: Option<PathBuf>,
 }
 
 impl Client {
@@ -137,7 +145,16 @@ impl Client {
         Client {
             home,
             start_on_demand: true,
+            daemon_binary: None,
         }
+    }
+
+    /// The rpm binary that runs `rpm daemon` when a verb needs to start a daemon. Without
+    /// one, a verb that finds no daemon fails with `ClientError::Start` (running this
+    /// program's own binary as `rpm daemon` is only right when it is rpm).
+    pub fn daemon_binary(mut self, exe: impl Into<PathBuf>) -> Client {
+        self.daemon_binary = Some(exe.into());
+        self
     }
 
     /// Whether verbs start a daemon when none runs (the default) or report
@@ -347,10 +364,11 @@ impl Client {
         self.call(&request, true).map(|(answer, _)| answer)
     }
 
-    /// Starts a daemon in the background and waits until it answers. Two clients racing
-    /// here end up with the same single daemon: the daemon's lock decides.
+    /// Starts a daemon in the background with the `daemon_binary` and waits until it
+    /// answers. Two clients racing here end up with the same single daemon: the daemon's
+    /// lock decides.
     pub fn start_daemon(&self) -> Result<(), ClientError> {
-        on_demand::start_daemon(&self.home)
+        on_demand::start_daemon(&self.home, self.daemon_binary.as_deref())
     }
 
     /// One exchange with a running daemon: no start, no second try.

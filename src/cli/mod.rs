@@ -110,7 +110,7 @@ pub fn run() -> Result<Outcome, CliError> {
 }
 
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
-    let client = crate::client::Client::from_env()?;
+    let client = cli_client()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::Apply(args) => files::apply(&client, &args),
@@ -150,6 +150,19 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         }
     }?;
     Ok(Outcome::Done)
+}
+
+/// The client of the CLI: it starts a daemon when none runs, with this very binary.
+fn cli_client() -> Result<crate::client::Client, CliError> {
+    let client = crate::client::Client::from_env()?;
+    match std::env::current_exe() {
+        Ok(exe) => Ok(client.daemon_binary(exe)),
+        Err(e) => {
+            // Only starting a daemon needs it; that step will say so.
+            log::debug!("cannot find this rpm binary: {e}");
+            Ok(client)
+        }
+    }
 }
 
 /// The completion script for `shell`, generated from the clap definitions (the files in

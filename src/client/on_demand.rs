@@ -4,6 +4,7 @@
 //! daemon's lock decides, this code only runs `rpm daemon` and waits.
 
 use std::os::unix::net::UnixStream;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,10 +16,14 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// While no daemon answers, `rpm daemon` is run again this often (see `start_daemon`).
 const RESTART_AFTER: Duration = Duration::from_millis(100);
 
-/// Starts a daemon in the background for `home` and waits until it answers.
-pub(super) fn start_daemon(home: &Home) -> Result<(), ClientError> {
+/// Starts a daemon in the background for `home` with the rpm binary `exe`, and waits
+/// until it answers.
+pub(super) fn start_daemon(home: &Home, exe: Option<&Path>) -> Result<(), ClientError> {
+    let exe = exe.ok_or_else(|| ClientError::NoDaemonBinary {
+        home: home.root().to_path_buf(),
+    })?;
     home.ensure()?;
-    spawn_daemon(home)?;
+    spawn_daemon(home, exe)?;
     // `rpm daemon` returns once its daemon listens, or once it saw another daemon
     // holding the lock: one still binding its socket, or one still dying (its lock
     // goes with its last thread). So while nobody answers, ask again now and then:
@@ -38,7 +43,7 @@ pub(super) fn start_daemon(home: &Home) -> Result<(), ClientError> {
             });
         }
         if now >= next_try {
-            spawn_daemon(home)?;
+            spawn_daemon(home, exe)?;
             next_try = Instant::now() + RESTART_AFTER;
             continue;
         }
@@ -49,11 +54,7 @@ pub(super) fn start_daemon(home: &Home) -> Result<(), ClientError> {
 
 /// Runs `rpm daemon`, which returns once its daemon listens or once it finds the lock
 /// held by another daemon.
-fn spawn_daemon(home: &Home) -> Result<(), ClientError> {
-    let exe = std::env::current_exe().map_err(|e| ClientError::Start {
-        reason: format!("cannot find the rpm binary: {e}"),
-        log: home.daemon_log(),
-    })?;
+fn spawn_daemon(home: &Home, exe: &Path) -> Result<(), ClientError> {
     let status = Command::new(exe)
         .arg("daemon")
         .env("RPM_HOME", home.root())

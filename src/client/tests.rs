@@ -224,3 +224,13 @@ fn a_closer_ends_a_subscription_from_another_thread() {
     closing.join().expect("closer thread");
     drop(held.join().expect("fake"));
 }
+
+#[test]
+fn without_a_daemon_binary_a_client_reports_instead_of_running_itself() {
+    let dir = tempfile::tempdir().expect("dir");
+    let err = Client::new(Home::at(dir.path()))
+        .list()
+        .expect_err("no daemon, none started");
+    assert!(matches!(err, ClientError::NoDaemonBinary { .. }), "{err:?}");
+    assert!(!dir.path().join("rpm.sock").exists());
+}
