@@ -9,13 +9,14 @@
 //! per-client state. `subscribe` is the exception: its connection stays open and carries
 //! one notice per line until the daemon goes away.
 //!
-//! Verbs start a daemon when none runs, except `kill` and `update`, once the client knows
-//! the rpm binary to run `rpm daemon` with (`daemon_binary`; the CLI gives its own), and
-//! unless `start_on_demand(false)`. A question that changes nothing, asked of a daemon that died before
-//! answering, is asked again (of a new daemon if need be); an order is not, as it may
-//! have taken effect. Everything runs on the caller's thread; no thread is spawned.
+//! Verbs start a daemon when none runs (except `kill` and `update`), provided the client
+//! knows the rpm binary to run `rpm daemon` with (`daemon_binary`; the CLI gives its own)
+//! and `start_on_demand(false)` was not asked. A question that changes nothing, asked of
+//! a daemon that died before answering, is asked again (of a new daemon if need be); an
+//! order is not, as it may have taken effect. Everything runs on the caller's thread.
 #![deny(missing_docs)]
 
+mod error;
 mod notices;
 mod on_demand;
 mod wire;
@@ -30,92 +31,15 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use thiserror::Error;
-
 use crate::config::AppSpec;
-use crate::ipc::protocol::{Details, ErrorKind, ProcessInfo, Request, Response, StartMode};
-use crate::paths::{Home, HomeError};
+use crate::ipc::protocol::{Details, ProcessInfo, Request, Response, StartMode};
+use crate::paths::Home;
 
+pub use error::ClientError;
 pub use notices::{Notices, NoticesCloser};
 
 /// How long `kill` waits for the daemon to exit, and `update` for the new one to answer.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Why a request did not get an answer, or got an error.
-#[derive(Debug, Error)]
-pub enum ClientError {
-    /// `RPM_HOME` cannot be used.
-    #[error(transparent)]
-    Home(#[from] HomeError),
-    /// Nothing listens on the socket (and this call does not start a daemon).
-    #[error("no rpm daemon is running for {}", home.display())]
-    NotRunning {
-        /// The `RPM_HOME` asked.
-        home: PathBuf,
-    },
-    /// The socket exists but cannot be connected to (permissions, for instance).
-    #[error("cannot reach the rpm daemon at {}: {source}", socket.display())]
-    Connect {
-        /// The socket's path.
-        socket: PathBuf,
-        /// What `connect` said.
-        source: io::Error,
-    },
-    /// No daemon runs and this client knows no rpm binary to start one with.
-    #[error("no rpm daemon is running for {}, and this program cannot start one: run `rpm ping`, or give the rpm binary to `Client::daemon_binary`", home.display())]
-    NoDaemonBinary {
-        /// The `RPM_HOME` asked.
-        home: PathBuf,
-    },
-    /// A daemon was needed and could not be started.
-    #[error("cannot start the rpm daemon: {reason} (see {})", log.display())]
-    Start {
-        /// Why, in the words of `rpm daemon` when it said something.
-        reason: String,
-        /// The daemon's log.
-        log: PathBuf,
-    },
-    /// The connection broke before the answer was complete.
-    #[error("lost the connection to the rpm daemon: {0}")]
-    Io(#[from] io::Error),
-    /// The daemon answered something this client cannot read, or the wrong kind of
-    /// answer: the two are of different versions, or one is broken.
-    #[error("the rpm daemon sent an answer this CLI does not understand ({0}): run `rpm update`")]
-    Protocol(String),
-    /// The daemon refused the request; `message` is its sentence, for the user as is.
-    #[error("{message}")]
-    Daemon {
-        /// Which exit status the refusal calls for.
-        kind: ErrorKind,
-        /// The daemon's sentence.
-        message: String,
-    },
-    /// `kill`: every app stopped, but the daemon did not go away.
-    #[error("every app stopped, but the daemon did not exit within 10 s; see {}", log.display())]
-    DidNotExit {
-        /// The daemon's log.
-        log: PathBuf,
-    },
-    /// `update`: the replaced daemon did not answer again.
-    #[error("the new daemon did not answer within 10 s; see {}", log.display())]
-    NotBackAfterUpdate {
-        /// The daemon's log.
-        log: PathBuf,
-    },
-}
-
-impl ClientError {
-    /// The exit status DESIGN 1.1 gives this error: 2 for bad usage, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ClientError::Daemon {
-                kind: ErrorKind::Usage,
-                ..
-            } => 2,
-            _ => 1,
-        }
-    }
-}
 
 /// The daemon's answer to `ping`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +74,7 @@ impl Client {
     }
 
     /// The rpm binary that runs `rpm daemon` when a verb needs to start a daemon. Without
-    /// one, a verb that finds no daemon fails with `ClientError::Start` (running this
+    /// one, a verb that finds no daemon fails with `ClientError::NoDaemonBinary` (running this
     /// program's own binary as `rpm daemon` is only right when it is rpm).
     pub fn daemon_binary(mut self, exe: impl Into<PathBuf>) -> Client {
         self.daemon_binary = Some(exe.into());

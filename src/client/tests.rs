@@ -2,7 +2,7 @@
 
 use super::fake_daemon::{line, notice, notice_line, FakeDaemon};
 use super::*;
-use crate::ipc::protocol::{ErroredCause, Notice, NoticeEvent, RestartReason, Status};
+use crate::ipc::protocol::{ErrorKind, ErroredCause, Notice, NoticeEvent, RestartReason, Status};
 
 /// A client of the fake's home that never starts a daemon (here that would run the test
 /// binary as `rpm daemon`).
