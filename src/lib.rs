@@ -6,6 +6,7 @@
 
 pub mod atomic_write;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod ipc;
@@ -15,4 +16,4 @@ pub mod paths;
 pub mod proctree;
 pub mod signal_names;
 
-pub use ipc::Client;
+pub use client::{Client, ClientError};

@@ -1,13 +1,91 @@
-//! The `rpm` binary: parse the command line, run it, map errors to exit codes.
+//! The `rpm` binary: run the daemon for `rpm daemon`, the CLI for everything else, and map
+//! errors to exit codes.
+//!
+//! The daemon is dispatched here, not by the CLI, so `cli/` never imports `daemon/`: the
+//! CLI talks to the daemon only through `rpm::Client`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+use std::ffi::OsString;
+
+use rpm::cli::Outcome;
+use rpm::daemon::Mode;
+
 fn main() {
+    // The daemon starts without clap: the pages of a command-line parser it never needs
+    // again would otherwise stay in its resident memory for as long as it runs.
+    let argv: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if let Some(mode) = daemon_mode(&argv) {
+        run_daemon(mode);
+        return;
+    }
     match rpm::cli::run() {
-        Ok(()) => {}
+        Ok(Outcome::Done) => {}
+        Ok(Outcome::Daemon { foreground, reexec }) => run_daemon(mode_of(foreground, reexec)),
         Err(e) if e.is_broken_pipe() => {}
         Err(e) => {
             eprintln!("{}", e.render());
             std::process::exit(e.exit_code());
         }
+    }
+}
+
+/// Runs the supervisor until a planned stop; a daemon that cannot start exits 1 with
+/// its sentence.
+fn run_daemon(mode: Mode) {
+    let result = rpm::paths::Home::from_env()
+        .map_err(rpm::daemon::DaemonError::from)
+        .and_then(|home| rpm::daemon::run(home, mode));
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `rpm daemon [--foreground | --reexec]`, recognised without the full parser. Other
+/// spellings (`--help`, both flags) go through clap, which shows help or hands back
+/// `Outcome::Daemon`.
+fn daemon_mode(argv: &[OsString]) -> Option<Mode> {
+    let args: Vec<&str> = argv.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
+    match args.as_slice() {
+        ["daemon"] => Some(Mode::Background),
+        ["daemon", "--foreground"] => Some(Mode::Foreground),
+        ["daemon", "--reexec"] => Some(Mode::Reexec),
+        _ => None,
+    }
+}
+
+/// The mode clap's `rpm daemon` flags ask for: `--reexec` wins, as it always has.
+fn mode_of(foreground: bool, reexec: bool) -> Mode {
+    if reexec {
+        Mode::Reexec
+    } else if foreground {
+        Mode::Foreground
+    } else {
+        Mode::Background
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daemon_forms_are_recognised_without_clap() {
+        let rows: &[(&[&str], Option<Mode>)] = &[
+            (&["daemon"], Some(Mode::Background)),
+            (&["daemon", "--foreground"], Some(Mode::Foreground)),
+            (&["daemon", "--reexec"], Some(Mode::Reexec)),
+            (&["daemon", "--help"], None),
+            (&["daemon", "--foreground", "--reexec"], None),
+            (&["list"], None),
+            (&[], None),
+        ];
+        for (args, want) in rows {
+            let argv: Vec<OsString> = args.iter().map(OsString::from).collect();
+            assert_eq!(daemon_mode(&argv), *want, "{args:?}");
+        }
+        assert_eq!(mode_of(true, true), Mode::Reexec);
+        assert_eq!(mode_of(true, false), Mode::Foreground);
+        assert_eq!(mode_of(false, false), Mode::Background);
     }
 }

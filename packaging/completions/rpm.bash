@@ -34,6 +34,9 @@ _rpm() {
             rpm,env)
                 cmd="rpm__subcmd__env"
                 ;;
+            rpm,events)
+                cmd="rpm__subcmd__events"
+                ;;
             rpm,flush)
                 cmd="rpm__subcmd__flush"
                 ;;
@@ -130,6 +133,9 @@ _rpm() {
             rpm__subcmd__help,env)
                 cmd="rpm__subcmd__help__subcmd__env"
                 ;;
+            rpm__subcmd__help,events)
+                cmd="rpm__subcmd__help__subcmd__events"
+                ;;
             rpm__subcmd__help,flush)
                 cmd="rpm__subcmd__help__subcmd__flush"
                 ;;
@@ -200,7 +206,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart apply validate init stop restart reload delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help"
+            opts="-h -V --help --version start startOrRestart apply validate init stop restart reload delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +315,20 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__events)
+            opts="-h --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__flush)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -324,7 +344,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -408,6 +428,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__events)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

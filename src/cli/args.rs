@@ -79,6 +79,15 @@ pub enum Command {
     Save,
     /// Print the last lines of apps' logs, then follow new ones.
     Logs(LogsArgs),
+    /// Print the supervisor's notices as they happen (exits, restarts, status changes),
+    /// one line each, until Ctrl-C.
+    Events {
+        /// Ids, app names, namespaces or `all` (default: every app, present and future).
+        targets: Vec<String>,
+        /// One JSON object per notice and line, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Start the apps saved by `rpm save` that are not running.
     Resurrect,
     /// Empty log files.

@@ -1,48 +1,39 @@
 //! Verbs that act on running apps or the daemon: stop, restart, delete, reset, signal,
 //! ping, kill, update, save, flush, reload-logs.
 
-use std::time::{Duration, Instant};
-
 use super::{show, CliError};
-use crate::ipc::client::unexpected;
-use crate::ipc::{Client, ClientError, Request, Response};
+use crate::client::{Client, ClientError};
 
 /// Stops targets one after another, in the order given (a file's dependents come first).
 pub fn stop(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    let mut last = None;
-    for target in targets {
-        last = Some(client.request_or_start(Request::Stop {
-            targets: vec![target],
-        })?);
+    for target in &targets {
+        client.stop(std::slice::from_ref(target))?;
     }
-    match last {
-        Some(response) => show::print_after(client, response),
-        None => Ok(()),
+    if targets.is_empty() {
+        return Ok(());
     }
+    show::print_after_change(client)
 }
 
 pub fn restart(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    let response = client.request_or_start(Request::Restart { targets })?;
-    show::print_after(client, response)
+    client.restart(&targets)?;
+    show::print_after_change(client)
 }
 
 /// Deletes targets one after another, in the order given.
 pub fn delete(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    let mut last = None;
-    for target in targets {
-        last = Some(client.request_or_start(Request::Delete {
-            targets: vec![target],
-        })?);
+    for target in &targets {
+        client.delete(std::slice::from_ref(target))?;
     }
-    match last {
-        Some(response) => show::print_after(client, response),
-        None => Ok(()),
+    if targets.is_empty() {
+        return Ok(());
     }
+    show::print_after_change(client)
 }
 
 pub fn reset(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    let response = client.request_or_start(Request::Reset { targets })?;
-    show::print_after(client, response)
+    client.reset(&targets)?;
+    show::print_after_change(client)
 }
 
 pub fn signal(client: &Client, signal: String, targets: Vec<String>) -> Result<(), CliError> {
@@ -51,58 +42,30 @@ pub fn signal(client: &Client, signal: String, targets: Vec<String>) -> Result<(
             "rpm signal needs a target: `rpm signal SIGUSR2 api`".into(),
         ));
     }
-    match client.request_or_start(Request::Signal {
-        signal: signal.clone(),
-        targets,
-    })? {
-        Response::Processes { processes } => {
-            for p in processes {
-                println!(
-                    "sent {signal} to {} (id {}, pid {})",
-                    p.name,
-                    p.id,
-                    p.pid.unwrap_or_default()
-                );
-            }
-            Ok(())
-        }
-        other => Err(unexpected(&other).into()),
+    for p in client.signal(&signal, &targets)? {
+        println!(
+            "sent {signal} to {} (id {}, pid {})",
+            p.name,
+            p.id,
+            p.pid.unwrap_or_default()
+        );
     }
+    Ok(())
 }
 
 pub fn ping(client: &Client) -> Result<(), CliError> {
-    match client.request_or_start(Request::Ping)? {
-        Response::Pong { version, pid } => {
-            println!("pong: daemon {version}, pid {pid}");
-            Ok(())
-        }
-        other => Err(unexpected(&other).into()),
-    }
+    let pong = client.ping()?;
+    println!("pong: daemon {}, pid {}", pong.version, pong.pid);
+    Ok(())
 }
 
 /// Stops every app and the daemon, and returns once the daemon is gone.
 pub fn kill(client: &Client) -> Result<(), CliError> {
-    match client.request(Request::Kill) {
-        Ok(Response::Ok { .. }) => {}
-        Ok(other) => return Err(unexpected(&other).into()),
-        Err(ClientError::NotRunning { .. }) => {
-            println!("no daemon was running");
-            return Ok(());
-        }
+    match client.kill() {
+        Ok(()) => println!("every app stopped; daemon stopped"),
+        Err(ClientError::NotRunning { .. }) => println!("no daemon was running"),
         Err(e) => return Err(e.into()),
     }
-    // The daemon removes its socket as it exits.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while client.home().socket().exists() {
-        if Instant::now() >= deadline {
-            return Err(CliError::Failed(format!(
-                "every app stopped, but the daemon did not exit within 10 s; see {}",
-                client.home().daemon_log().display()
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    println!("every app stopped; daemon stopped");
     Ok(())
 }
 
@@ -110,49 +73,28 @@ pub fn kill(client: &Client) -> Result<(), CliError> {
 pub fn update(client: &Client) -> Result<(), CliError> {
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Failed(format!("cannot find this rpm binary: {e}")))?;
-    let old_pid = match client.request(Request::Ping) {
-        Ok(Response::Pong { pid, .. }) => Some(pid),
-        Err(ClientError::NotRunning { .. }) => None,
-        Ok(other) => return Err(unexpected(&other).into()),
-        Err(e) => return Err(e.into()),
-    };
-    if old_pid.is_some() {
-        match client.request(Request::Update { exe }) {
-            Ok(Response::Ok { .. }) => {}
-            Ok(other) => return Err(unexpected(&other).into()),
-            Err(e) => return Err(e.into()),
+    match client.update(&exe) {
+        Ok(pong) => {
+            println!(
+                "daemon replaced: now rpm {}, apps kept running",
+                pong.version
+            );
+            Ok(())
         }
-        // The daemon execs in place; wait until the new image answers.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(Response::Pong { version, .. }) = client.request(Request::Ping) {
-                println!("daemon replaced: now rpm {version}, apps kept running");
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(CliError::Failed(format!(
-                    "the new daemon did not answer within 10 s; see {}",
-                    client.home().daemon_log().display()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        Err(ClientError::NotRunning { .. }) => {
+            client.start_daemon()?;
+            println!("no daemon was running; started one");
+            Ok(())
         }
+        Err(e) => Err(e.into()),
     }
-    client.start_daemon()?;
-    println!("no daemon was running; started one");
-    Ok(())
 }
 
 pub fn save(client: &Client) -> Result<(), CliError> {
-    match client.request_or_start(Request::Save)? {
-        Response::Saved { path, apps } => {
-            println!("saved {apps} app(s) to {}", path.display());
-            Ok(())
-        }
-        other => Err(unexpected(&other).into()),
-    }
+    let (path, apps) = client.save()?;
+    println!("saved {apps} app(s) to {}", path.display());
+    Ok(())
 }
-
 /// Starts what `dump.json` lists and rpm does not know yet.
 pub fn resurrect(client: &Client) -> Result<(), CliError> {
     let path = client.home().dump_file();
@@ -177,27 +119,16 @@ pub fn resurrect(client: &Client) -> Result<(), CliError> {
             path.display()
         ))
     })?;
-    let response = client.request_or_start(Request::Start {
-        apps,
-        mode: crate::ipc::StartMode::Missing,
-    })?;
-    show::print_after(client, response)
+    client.start(apps, crate::ipc::StartMode::Missing)?;
+    show::print_after_change(client)
 }
 
 pub fn flush(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    ok_message(client.request_or_start(Request::Flush { targets })?)
+    println!("{}", client.flush(&targets)?);
+    Ok(())
 }
 
 pub fn reload_logs(client: &Client) -> Result<(), CliError> {
-    ok_message(client.request_or_start(Request::ReloadLogs)?)
-}
-
-fn ok_message(response: Response) -> Result<(), CliError> {
-    match response {
-        Response::Ok { message } => {
-            println!("{message}");
-            Ok(())
-        }
-        other => Err(unexpected(&other).into()),
-    }
+    println!("{}", client.reload_logs()?);
+    Ok(())
 }

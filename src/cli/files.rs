@@ -12,9 +12,9 @@ use std::path::Path;
 use super::args::{ApplyArgs, StartArgs};
 use super::start::apply_overrides;
 use super::{show, CliError};
+use crate::client::Client;
 use crate::config::{self, AppSpec, LoadOptions, SampleFormat};
-use crate::ipc::client::unexpected;
-use crate::ipc::{Client, Request, Response, StartMode};
+use crate::ipc::StartMode;
 
 /// Loads a file's apps as the CLI flags select them, printing its warnings.
 pub fn load(
@@ -70,11 +70,8 @@ pub fn start(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliErr
     for spec in &mut apps {
         apply_overrides(spec, args, cwd)?;
     }
-    let response = client.request_or_start(Request::Start {
-        apps,
-        mode: StartMode::File,
-    })?;
-    show::print_after(client, response)
+    client.start(apps, StartMode::File)?;
+    show::print_after_change(client)
 }
 
 /// The app names a file target stands for, in the order to act on them (dependents
@@ -138,13 +135,10 @@ pub fn apply(client: &Client, args: &ApplyArgs) -> Result<(), CliError> {
         return Ok(());
     }
     if !to_delete.is_empty() {
-        client.request_or_start(Request::Delete { targets: to_delete })?;
+        client.delete(&to_delete)?;
     }
     if !changes.is_empty() {
-        client.request_or_start(Request::Start {
-            apps: changes,
-            mode: StartMode::File,
-        })?;
+        client.start(changes, StartMode::File)?;
     }
     Ok(())
 }
@@ -200,15 +194,11 @@ fn differences(
 
 /// The spec of every app the daemon runs, by name.
 fn running_specs(client: &Client) -> Result<BTreeMap<String, AppSpec>, CliError> {
-    match client.request_or_start(Request::Describe {
-        targets: vec!["all".into()],
-    })? {
-        Response::Described { details } => Ok(details
-            .into_iter()
-            .map(|d| (d.spec.name.clone(), d.spec))
-            .collect()),
-        other => Err(unexpected(&other).into()),
-    }
+    Ok(client
+        .describe(&["all".to_string()])?
+        .into_iter()
+        .map(|d| (d.spec.name.clone(), d.spec))
+        .collect())
 }
 
 /// `rpm validate FILE`: checks the file (unknown attributes are errors) and prints the

@@ -1,25 +1,19 @@
 //! `rpm logs`: which files to show (from the daemon's list), then `logs::tail` prints them.
 
 use super::args::LogsArgs;
-use super::{use_color, CliError};
-use crate::ipc::Client;
+use super::{target_row, use_color, CliError};
+use crate::client::Client;
+use crate::ipc::target;
 use crate::logs::{tail, LogSource, Stream, TailOptions, TimestampFormat};
 
 pub fn logs(client: &Client, args: &LogsArgs) -> Result<(), CliError> {
     let rows = client.list()?;
-    let selected: Vec<_> = match args.target.as_deref() {
-        None | Some("all") => rows,
-        Some(target) => {
-            let chosen: Vec<_> = rows
-                .into_iter()
-                .filter(|p| p.name == target || p.namespace == target || p.id.to_string() == target)
-                .collect();
-            if chosen.is_empty() {
-                return Err(CliError::Failed(format!(
-                    "no app or namespace named `{target}`: `rpm list` shows what rpm knows"
-                )));
-            }
-            chosen
+    let selected: Vec<_> = match &args.target {
+        None => rows,
+        Some(wanted) => {
+            let ids = target::resolve(std::slice::from_ref(wanted), rows.iter().map(target_row))
+                .map_err(CliError::Failed)?;
+            rows.into_iter().filter(|p| ids.contains(&p.id)).collect()
         }
     };
     let mut sources = Vec::new();

@@ -3,10 +3,12 @@
 //!
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
-//! describe, env), `table` (the process table).
+//! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
+//! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
+mod events;
 mod files;
 mod logs;
 mod show;
@@ -18,7 +20,7 @@ use std::io::{self, Write};
 use clap::Parser;
 use thiserror::Error;
 
-use crate::ipc::ClientError;
+use crate::client::ClientError;
 use crate::paths::HomeError;
 use args::{Cli, Command};
 
@@ -38,8 +40,6 @@ pub enum CliError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Home(#[from] HomeError),
-    #[error(transparent)]
-    Daemon(#[from] crate::daemon::DaemonError),
     #[error(transparent)]
     Logs(#[from] crate::logs::LogError),
     #[error("cannot write the output: {0}")]
@@ -72,23 +72,30 @@ impl CliError {
     }
 }
 
+/// What `run` leaves to its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The command ran.
+    Done,
+    /// `rpm daemon`, in a form `main` did not recognise before parsing (its usual forms
+    /// never reach the CLI): `main` runs the supervisor, which the CLI does not import.
+    Daemon {
+        /// `--foreground`: stay in the foreground, logging to stderr.
+        foreground: bool,
+        /// `--reexec`: re-executed by `rpm update`.
+        reexec: bool,
+    },
+}
+
 /// Parses the process's arguments and runs the command.
-pub fn run() -> Result<(), CliError> {
-    // The daemon starts without clap: the pages of a command-line parser it never needs
-    // again would otherwise stay in its resident memory for as long as it runs.
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    if let Some(mode) = daemon_mode(&argv) {
-        let home = crate::paths::Home::from_env()?;
-        crate::daemon::run(home, mode)?;
-        return Ok(());
-    }
+pub fn run() -> Result<Outcome, CliError> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
-                return Ok(());
+                return Ok(Outcome::Done);
             }
             let text = e.render().to_string();
             let first = text
@@ -102,8 +109,8 @@ pub fn run() -> Result<(), CliError> {
     dispatch(cli.command)
 }
 
-fn dispatch(command: Command) -> Result<(), CliError> {
-    let client = crate::ipc::Client::from_env()?;
+fn dispatch(command: Command) -> Result<Outcome, CliError> {
+    let client = cli_client()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::Apply(args) => files::apply(&client, &args),
@@ -131,6 +138,7 @@ fn dispatch(command: Command) -> Result<(), CliError> {
         Command::Save => control::save(&client),
         Command::Resurrect => control::resurrect(&client),
         Command::Logs(args) => logs::logs(&client, &args),
+        Command::Events { targets, json } => events::events(&client, &targets, json),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
         Command::Completions { shell } => {
@@ -138,27 +146,22 @@ fn dispatch(command: Command) -> Result<(), CliError> {
             Ok(())
         }
         Command::Daemon { foreground, reexec } => {
-            let mode = if reexec {
-                crate::daemon::Mode::Reexec
-            } else if foreground {
-                crate::daemon::Mode::Foreground
-            } else {
-                crate::daemon::Mode::Background
-            };
-            crate::daemon::run(client.home().clone(), mode)?;
-            Ok(())
+            return Ok(Outcome::Daemon { foreground, reexec })
         }
-    }
+    }?;
+    Ok(Outcome::Done)
 }
 
-/// `rpm daemon [--foreground | --reexec]`, recognised without the full parser.
-fn daemon_mode(argv: &[std::ffi::OsString]) -> Option<crate::daemon::Mode> {
-    let args: Vec<&str> = argv.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
-    match args.as_slice() {
-        ["daemon"] => Some(crate::daemon::Mode::Background),
-        ["daemon", "--foreground"] => Some(crate::daemon::Mode::Foreground),
-        ["daemon", "--reexec"] => Some(crate::daemon::Mode::Reexec),
-        _ => None,
+/// The client of the CLI: it starts a daemon when none runs, with this very binary.
+fn cli_client() -> Result<crate::client::Client, CliError> {
+    let client = crate::client::Client::from_env()?;
+    match std::env::current_exe() {
+        Ok(exe) => Ok(client.daemon_binary(exe)),
+        Err(e) => {
+            // Only starting a daemon needs it; that step will say so.
+            log::debug!("cannot find this rpm binary: {e}");
+            Ok(client)
+        }
     }
 }
 
@@ -182,6 +185,16 @@ fn expand(args: args::TargetArgs, stopping: bool) -> Result<Vec<String>, CliErro
         }
     }
     Ok(out)
+}
+
+/// What a target is matched against, for a row of `rpm jlist` (the CLI matches targets
+/// itself only where it picks among rows, as `rpm logs` does; the rule is `ipc::target`'s).
+pub(crate) fn target_row(p: &crate::ipc::ProcessInfo) -> crate::ipc::target::Row<'_> {
+    crate::ipc::target::Row {
+        id: p.id,
+        name: &p.name,
+        namespace: &p.namespace,
+    }
 }
 
 /// Whether stdout is a terminal that wants colour (`NO_COLOR` respected).

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use super::{table, use_color, CliError};
-use crate::ipc::client::unexpected;
-use crate::ipc::{Client, ProcessInfo, Request, Response};
+use crate::client::Client;
+use crate::ipc::ProcessInfo;
 
 pub fn list(client: &Client) -> Result<(), CliError> {
     let rows = client.list()?;
@@ -32,20 +32,12 @@ pub fn jlist(client: &Client, pretty: bool) -> Result<(), CliError> {
 }
 
 /// After a command that changed apps, PM2 shows the whole table.
-pub fn print_after(client: &Client, response: Response) -> Result<(), CliError> {
-    match response {
-        Response::Processes { .. } | Response::Ok { .. } => print_table(&client.list()?),
-        other => Err(unexpected(&other).into()),
-    }
+pub fn print_after_change(client: &Client) -> Result<(), CliError> {
+    print_table(&client.list()?)
 }
 
 pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
-    let details = match client.request_or_start(Request::Describe {
-        targets: vec![target],
-    })? {
-        Response::Described { details } => details,
-        other => return Err(unexpected(&other).into()),
-    };
+    let details = client.describe(&[target])?;
     let mut out = std::io::stdout().lock();
     for d in details {
         let p = &d.process;
@@ -154,10 +146,7 @@ fn shell_words(words: &[String]) -> String {
 }
 
 pub fn env(client: &Client, id: u32) -> Result<(), CliError> {
-    let env = match client.request_or_start(Request::Env { id })? {
-        Response::Env { env } => env,
-        other => return Err(unexpected(&other).into()),
-    };
+    let env = client.env(id)?;
     let mut out = std::io::stdout().lock();
     for (key, value) in env {
         writeln!(out, "{key}: {value}")?;

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::args::StartArgs;
-use super::{show, CliError};
+use super::{show, target_row, CliError};
+use crate::client::Client;
 use crate::config::interpreter::{normalize, resolve_script};
 use crate::config::{self, AppSpec};
-use crate::ipc::{Client, Request, StartMode};
+use crate::ipc::{StartMode, Target};
 
 pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
     let cwd = std::env::current_dir()
@@ -16,28 +17,20 @@ pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
     if !as_path.exists() && !args.target.contains('/') {
         // Not a file here: maybe ids, names or namespaces of apps rpm knows.
         let known = client.list()?;
-        let matches = args.target == "all"
-            || known.iter().any(|p| {
-                p.name == args.target
-                    || p.namespace == args.target
-                    || p.id.to_string() == args.target
-            });
+        let target = Target::parse(&args.target);
+        let matches =
+            target == Target::All || !target.select(known.iter().map(target_row)).is_empty();
         if matches {
-            let response = client.request_or_start(Request::StartTargets {
-                targets: vec![args.target.clone()],
-            })?;
-            return show::print_after(client, response);
+            client.start_targets(std::slice::from_ref(&args.target))?;
+            return show::print_after_change(client);
         }
     }
     if config::is_ecosystem_file(&args.target) {
         return super::files::start(client, &args, &cwd);
     }
     let spec = spec_from_args(&args, &cwd)?;
-    let response = client.request_or_start(Request::Start {
-        apps: vec![spec],
-        mode: StartMode::Script,
-    })?;
-    show::print_after(client, response)
+    client.start(vec![spec], StartMode::Script)?;
+    show::print_after_change(client)
 }
 
 /// Builds the spec of a script started from the command line.

@@ -1,10 +1,9 @@
-//! The CLI–daemon channel: protocol types, the daemon's socket server, and the client.
+//! The CLI–daemon channel: protocol types, the target matcher and the daemon's socket
+//! server. The client that speaks it is `rpm::Client` (`src/client.rs`).
 
-pub mod client;
 pub mod protocol;
 pub mod target;
 
-pub use client::{Client, ClientError};
 pub use protocol::{
     Details, ErrorKind, ErroredCause, Notice, NoticeEvent, ProcessInfo, Request, Response,
     RestartReason, StartMode, Status,
