@@ -13,6 +13,7 @@
 mod attributes;
 mod cron;
 mod dotenv;
+pub mod duration_ms;
 mod error;
 #[cfg(test)]
 mod error_tests;
@@ -52,6 +53,6 @@ pub use sample::{sample, SampleFormat};
 pub use schema::schema_json;
 pub use signal::parse_signal;
 pub use spec::{AppSpec, ExecMode, LogType};
-pub use units::{parse_duration_ms, parse_size};
+pub use units::{parse_duration, parse_duration_ms, parse_size};
 pub use validate::validate_app_name;
 pub use values::parse_instances;
