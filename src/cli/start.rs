@@ -91,10 +91,10 @@ pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Resu
     if let Some(n) = args.max_restarts {
         spec.max_restarts = n;
     }
-    let ms = |flag: &str, v: &Option<String>| -> Result<Option<u64>, CliError> {
+    let ms = |flag: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, CliError> {
         v.as_deref()
             .map(|s| {
-                config::parse_duration_ms(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
+                config::parse_duration(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
             })
             .transpose()
     };

@@ -3,6 +3,7 @@
 //! the CLI. A bad value yields `Bad`, which validation turns into a `WrongType` problem.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::attributes::Kind;
 use super::cron::validate_cron;
@@ -17,6 +18,7 @@ pub(crate) enum Parsed {
     Str(String),
     Bool(bool),
     Num(u64),
+    Duration(Duration),
     Instances(Instances),
     List(Vec<String>),
     Env(BTreeMap<String, String>),
@@ -106,10 +108,10 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => return Err(bad()),
         },
         Kind::Count => Parsed::Num(whole(v).ok_or_else(bad)?),
-        Kind::Duration => Parsed::Num(match v {
+        Kind::Duration => Parsed::Duration(Duration::from_millis(match v {
             Value::Str(s) => parse_duration_ms(s).map_err(|_| bad())?,
             _ => whole(v).ok_or_else(bad)?,
-        }),
+        })),
         Kind::Size => Parsed::Num(match v {
             Value::Str(s) => parse_size(s).map_err(|_| bad())?,
             _ => whole(v).ok_or_else(bad)?,
@@ -289,8 +291,16 @@ mod tests {
         let rows: Vec<(Kind, &str, Parsed)> = vec![
             (Kind::Str, "'x'", Parsed::Str(s("x"))),
             (Kind::Name, "2048", Parsed::Str(s("2048"))),
-            (Kind::Duration, "1500", Parsed::Num(1500)),
-            (Kind::Duration, "'5s'", Parsed::Num(5000)),
+            (
+                Kind::Duration,
+                "1500",
+                Parsed::Duration(Duration::from_millis(1500)),
+            ),
+            (
+                Kind::Duration,
+                "'5s'",
+                Parsed::Duration(Duration::from_millis(5000)),
+            ),
             (Kind::Size, "'300M'", Parsed::Num(300 << 20)),
             (Kind::Size, "1024", Parsed::Num(1024)),
             (Kind::Instances, "4", Parsed::Instances(Instances::Count(4))),
