@@ -114,7 +114,7 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
                     .unwrap_or_else(|| "-".into()),
             ),
             ("stop exit codes", format!("{:?}", s.stop_exit_codes)),
-            ("kill signal", s.kill_signal.clone()),
+            ("kill signal", s.kill_signal.to_string()),
             ("kill timeout", format!("{} ms", s.kill_timeout.as_millis())),
             ("treekill", s.treekill.to_string()),
             ("adopted from an earlier daemon", d.adopted.to_string()),

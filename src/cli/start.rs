@@ -116,7 +116,7 @@ pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Resu
     if let Some(sig) = &args.kill_signal {
         let parsed = crate::signal_names::parse(sig)
             .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
-        spec.kill_signal = parsed.as_str().to_string();
+        spec.kill_signal = parsed.into();
     }
     let log_path = |p: &PathBuf| normalize(&cwd.join(p));
     if let Some(p) = &args.output {

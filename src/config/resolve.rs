@@ -113,8 +113,8 @@ fn apply_policy(raw: &RawApp, spec: &mut AppSpec) {
         spec.stop_exit_codes = codes.clone();
     }
     spec.kill_timeout = raw.duration("kill_timeout").unwrap_or(spec.kill_timeout);
-    if let Some(sig) = raw.str("kill_signal") {
-        spec.kill_signal = sig.to_string();
+    if let Some(Parsed::Signal(sig)) = raw.get("kill_signal") {
+        spec.kill_signal = *sig;
     }
     spec.treekill = raw.flag("treekill").unwrap_or(true);
     spec.shutdown_with_message = raw.flag("shutdown_with_message").unwrap_or(false);

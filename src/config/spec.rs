@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::duration_ms;
+use super::signal::StopSignal;
 
 /// PM2's default for `min_uptime` (1000 ms).
 pub const DEFAULT_MIN_UPTIME: Duration = Duration::from_millis(1000);
@@ -23,7 +24,7 @@ pub const DEFAULT_KILL_TIMEOUT: Duration = Duration::from_millis(1600);
 /// PM2's default for `listen_timeout` (3000 ms).
 pub const DEFAULT_LISTEN_TIMEOUT: Duration = Duration::from_millis(3000);
 /// PM2's default stop signal.
-pub const DEFAULT_KILL_SIGNAL: &str = "SIGINT";
+pub const DEFAULT_KILL_SIGNAL: StopSignal = StopSignal::SIGINT;
 /// PM2's default name of the per-instance index variable.
 pub const DEFAULT_INSTANCE_VAR: &str = "NODE_APP_INSTANCE";
 
@@ -61,7 +62,8 @@ pub enum LogType {
 
 /// One app, resolved: what the daemon needs to run and supervise its instances.
 ///
-/// Durations are `Duration`s in Rust and whole milliseconds in JSON (`duration_ms`).
+/// Durations are `Duration`s in Rust and whole milliseconds in JSON (`duration_ms`);
+/// `kill_signal` is a `StopSignal` in Rust and its name (`"SIGINT"`) in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppSpec {
     pub name: String,
@@ -106,9 +108,9 @@ pub struct AppSpec {
     // Stopping.
     #[serde(default = "default_kill_timeout", with = "duration_ms")]
     pub kill_timeout: Duration,
-    /// Signal name, e.g. `SIGINT`.
+    /// Written and read as its name, e.g. `"SIGINT"`.
     #[serde(default = "default_kill_signal")]
-    pub kill_signal: String,
+    pub kill_signal: StopSignal,
     #[serde(default = "yes")]
     pub treekill: bool,
     #[serde(default)]
@@ -200,7 +202,7 @@ impl AppSpec {
             exp_backoff_restart_delay: None,
             stop_exit_codes: Vec::new(),
             kill_timeout: DEFAULT_KILL_TIMEOUT,
-            kill_signal: DEFAULT_KILL_SIGNAL.to_string(),
+            kill_signal: DEFAULT_KILL_SIGNAL,
             treekill: true,
             shutdown_with_message: false,
             wait_ready: false,
@@ -315,8 +317,8 @@ fn default_min_uptime() -> Duration {
 fn default_kill_timeout() -> Duration {
     DEFAULT_KILL_TIMEOUT
 }
-fn default_kill_signal() -> String {
-    DEFAULT_KILL_SIGNAL.to_string()
+fn default_kill_signal() -> StopSignal {
+    DEFAULT_KILL_SIGNAL
 }
 fn default_listen_timeout() -> Duration {
     DEFAULT_LISTEN_TIMEOUT

@@ -9,7 +9,7 @@ use super::attributes::Kind;
 use super::cron::validate_cron;
 use super::node::{format_float, Node, Pos, Value};
 use super::shell_words;
-use super::signal::parse_signal;
+use super::signal::{parse_signal, StopSignal};
 use super::units::{parse_duration_ms, parse_size};
 
 /// A value read and checked by its kind.
@@ -19,6 +19,7 @@ pub(crate) enum Parsed {
     Bool(bool),
     Num(u64),
     Duration(Duration),
+    Signal(StopSignal),
     Instances(Instances),
     List(Vec<String>),
     Env(BTreeMap<String, String>),
@@ -145,7 +146,7 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => vec![exit_code(v).ok_or_else(bad)?],
         }),
         Kind::Signal => match v {
-            Value::Str(s) => Parsed::Str(parse_signal(s).map_err(|_| bad())?),
+            Value::Str(s) => Parsed::Signal(parse_signal(s).map_err(|_| bad())?),
             _ => return Err(bad()),
         },
         Kind::Cron => match v {
@@ -336,7 +337,11 @@ mod tests {
             ),
             (Kind::ExitCodes, "0", Parsed::Codes(vec![0])),
             (Kind::ExitCodes, "[0, 143]", Parsed::Codes(vec![0, 143])),
-            (Kind::Signal, "'sigterm'", Parsed::Str(s("SIGTERM"))),
+            (
+                Kind::Signal,
+                "'sigterm'",
+                Parsed::Signal(StopSignal::SIGTERM),
+            ),
             (Kind::Cron, "'0 3 * * *'", Parsed::Str(s("0 3 * * *"))),
             (Kind::LogPath, "false", Parsed::Path(None)),
             (Kind::Port, "8080", Parsed::Port(8080)),

@@ -18,7 +18,7 @@ impl Supervisor {
             return;
         };
         let Some(pid) = slot.inst.pid else { return };
-        let signal = crate::signal_names::parse(&app.spec.kill_signal).unwrap_or(Signal::SIGINT);
+        let signal = app.spec.kill_signal.signal();
         let target = if app.spec.treekill { -pid } else { pid };
         if let Err(e) = kill(Pid::from_raw(target), signal) {
             log::debug!("{} (id {id}): {signal} to {target}: {e}", slot.app);
