@@ -13,6 +13,8 @@
 //! and `SavedSpec`, the lenient reading of specs that `state.json` needs.
 
 mod attributes;
+#[cfg(test)]
+mod compat_tests;
 mod cron;
 mod dotenv;
 pub mod duration_ms;
