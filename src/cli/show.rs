@@ -94,17 +94,20 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
             ("log problem", opt(&d.log_error)),
             ("autorestart", s.autorestart.to_string()),
             ("max restarts", s.max_restarts.to_string()),
-            ("min uptime", format!("{} ms", s.min_uptime)),
-            ("restart delay", format!("{} ms", s.restart_delay)),
+            ("min uptime", format!("{} ms", s.min_uptime.as_millis())),
+            (
+                "restart delay",
+                format!("{} ms", s.restart_delay.as_millis()),
+            ),
             (
                 "exp backoff restart delay",
                 s.exp_backoff_restart_delay
-                    .map(|v| format!("{v} ms"))
+                    .map(|v| format!("{} ms", v.as_millis()))
                     .unwrap_or_else(|| "-".into()),
             ),
             ("stop exit codes", format!("{:?}", s.stop_exit_codes)),
-            ("kill signal", s.kill_signal.clone()),
-            ("kill timeout", format!("{} ms", s.kill_timeout)),
+            ("kill signal", s.kill_signal.to_string()),
+            ("kill timeout", format!("{} ms", s.kill_timeout.as_millis())),
             ("treekill", s.treekill.to_string()),
             ("adopted from an earlier daemon", d.adopted.to_string()),
             (

@@ -84,10 +84,10 @@ pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Resu
     if let Some(n) = args.max_restarts {
         spec.max_restarts = n;
     }
-    let ms = |flag: &str, v: &Option<String>| -> Result<Option<u64>, CliError> {
+    let ms = |flag: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, CliError> {
         v.as_deref()
             .map(|s| {
-                config::parse_duration_ms(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
+                config::parse_duration(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
             })
             .transpose()
     };
@@ -109,7 +109,7 @@ pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Resu
     if let Some(sig) = &args.kill_signal {
         let parsed = crate::signal_names::parse(sig)
             .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
-        spec.kill_signal = parsed.as_str().to_string();
+        spec.kill_signal = parsed.into();
     }
     let log_path = |p: &PathBuf| normalize(&cwd.join(p));
     if let Some(p) = &args.output {

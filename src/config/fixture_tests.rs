@@ -2,6 +2,7 @@
 //! must load. JavaScript fixtures are skipped, with a note, where node is missing.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::attributes::ATTRIBUTES;
 use super::test_support::{node_available, opts};
@@ -51,6 +52,7 @@ fn every_attribute_fixture_resolves_as_written() {
     let loaded = load_file(Path::new("every-attribute.json"), &o).expect("loads");
     let app = &loaded.apps[0];
     let dir = fixtures().join("apps");
+    let ms = Duration::from_millis;
     assert_eq!(app.name, "all");
     assert_eq!(app.namespace, "fixtures");
     assert_eq!(app.cwd, dir);
@@ -75,9 +77,9 @@ fn every_attribute_fixture_resolves_as_written() {
     );
     assert_eq!(
         (app.max_restarts, app.min_uptime, app.restart_delay),
-        (10, 2000, 500)
+        (10, ms(2000), ms(500))
     );
-    assert_eq!(app.exp_backoff_restart_delay, Some(100));
+    assert_eq!(app.exp_backoff_restart_delay, Some(ms(100)));
     assert_eq!(app.stop_exit_codes, [0, 143]);
     assert_eq!(app.cron_restart.as_deref(), Some("0 3 * * *"));
     assert_eq!(app.max_memory_restart, Some(300 << 20));
@@ -85,9 +87,9 @@ fn every_attribute_fixture_resolves_as_written() {
     assert_eq!(app.ignore_watch, ["node_modules", "logs"]);
     assert_eq!(
         (app.watch_delay, app.kill_timeout, app.listen_timeout),
-        (Some(1000), 3000, 8000)
+        (Some(ms(1000)), ms(3000), ms(8000))
     );
-    assert_eq!(app.kill_signal, "SIGTERM");
+    assert_eq!(app.kill_signal.as_str(), "SIGTERM");
     assert!(app.treekill && app.wait_ready && !app.shutdown_with_message);
     assert_eq!(app.out_file, Some(dir.join("logs/out.log")));
     assert_eq!(app.error_file, Some(dir.join("logs/err.log")));

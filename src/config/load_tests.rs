@@ -44,10 +44,10 @@ fn examples_in_every_format_resolve_to_identical_specs() {
         assert_eq!(web.name, "web");
         assert_eq!(web.script, examples_dir().join("apps/web.py"));
         assert_eq!(web.cwd, examples_dir());
-        assert_eq!(web.kill_signal, "SIGINT");
-        assert_eq!(web.kill_timeout, 3000);
+        assert_eq!(web.kill_signal.as_str(), "SIGINT");
+        assert_eq!(web.kill_timeout, std::time::Duration::from_millis(3000));
         assert_eq!(worker.depends_on, vec!["web".to_string()]);
-        assert_eq!(worker.kill_signal, "SIGTERM");
+        assert_eq!(worker.kill_signal.as_str(), "SIGTERM");
         assert_eq!(worker.env.get("CALLER").map(String::as_str), Some("yes"));
         let (port, label) = match profile {
             None => ("8000", "dev"),

@@ -9,13 +9,18 @@
 //! across apps, and the selected apps are resolved where the user stands (`resolve`,
 //! `dotenv`, `interpreter`). Every problem is collected (`report`) and returned together
 //! as a `ConfigError`. `schema_json` is generated from the same table. Nothing here runs
-//! in the daemon except the `AppSpec` type itself and `DateFormat`, parsed when an
-//! instance's log lines get their timestamp format.
+//! in the daemon except the `AppSpec` type itself, the types of its fields (`StopSignal`;
+//! `Duration`s written as milliseconds by `duration_ms`), `SavedSpec` (the lenient
+//! reading of specs that `state.json` needs) and `DateFormat`, parsed when an instance's
+//! log lines get their timestamp format.
 
 mod attributes;
+#[cfg(test)]
+mod compat_tests;
 mod cron;
 mod date_format;
 mod dotenv;
+pub mod duration_ms;
 mod error;
 #[cfg(test)]
 mod error_tests;
@@ -34,9 +39,10 @@ mod order;
 mod report;
 mod resolve;
 mod sample;
+mod saved_spec;
 mod schema;
 mod shell_words;
-mod signal;
+pub mod signal;
 pub mod spec;
 mod suggest;
 #[cfg(test)]
@@ -53,9 +59,10 @@ pub use error::{ConfigError, Problem, ProblemKind};
 pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
 pub use order::start_order;
 pub use sample::{sample, SampleFormat};
+pub use saved_spec::SavedSpec;
 pub use schema::schema_json;
-pub use signal::parse_signal;
+pub use signal::{parse_signal, StopSignal};
 pub use spec::{AppSpec, ExecMode, LogType};
-pub use units::{parse_duration_ms, parse_size};
+pub use units::{parse_duration, parse_duration_ms, parse_size};
 pub use validate::validate_app_name;
 pub use values::parse_instances;

@@ -104,21 +104,25 @@ fn apply_policy(raw: &RawApp, spec: &mut AppSpec) {
     if let Some(n) = raw.num("max_restarts") {
         spec.max_restarts = u32::try_from(n).unwrap_or(u32::MAX);
     }
-    spec.min_uptime = raw.num("min_uptime").unwrap_or(spec.min_uptime);
-    spec.restart_delay = raw.num("restart_delay").unwrap_or(0);
-    spec.exp_backoff_restart_delay = raw.num("exp_backoff_restart_delay").filter(|n| *n > 0);
+    spec.min_uptime = raw.duration("min_uptime").unwrap_or(spec.min_uptime);
+    spec.restart_delay = raw.duration("restart_delay").unwrap_or_default();
+    spec.exp_backoff_restart_delay = raw
+        .duration("exp_backoff_restart_delay")
+        .filter(|d| !d.is_zero());
     if let Some(Parsed::Codes(codes)) = raw.get("stop_exit_codes") {
         spec.stop_exit_codes = codes.clone();
     }
-    spec.kill_timeout = raw.num("kill_timeout").unwrap_or(spec.kill_timeout);
-    if let Some(sig) = raw.str("kill_signal") {
-        spec.kill_signal = sig.to_string();
+    spec.kill_timeout = raw.duration("kill_timeout").unwrap_or(spec.kill_timeout);
+    if let Some(Parsed::Signal(sig)) = raw.get("kill_signal") {
+        spec.kill_signal = *sig;
     }
     spec.treekill = raw.flag("treekill").unwrap_or(true);
     spec.shutdown_with_message = raw.flag("shutdown_with_message").unwrap_or(false);
     spec.wait_ready = raw.flag("wait_ready").unwrap_or(false);
-    spec.listen_timeout = raw.num("listen_timeout").unwrap_or(spec.listen_timeout);
-    spec.watch_delay = raw.num("watch_delay");
+    spec.listen_timeout = raw
+        .duration("listen_timeout")
+        .unwrap_or(spec.listen_timeout);
+    spec.watch_delay = raw.duration("watch_delay");
     spec.max_memory_restart = raw.num("max_memory_restart");
     spec.cron_restart = raw.str("cron_restart").map(str::to_string);
     if let Some(var) = raw.str("instance_var") {

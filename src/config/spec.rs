@@ -8,19 +8,23 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// PM2's default for `min_uptime`, in milliseconds.
-pub const DEFAULT_MIN_UPTIME_MS: u64 = 1000;
+use super::duration_ms;
+use super::signal::StopSignal;
+
+/// PM2's default for `min_uptime` (1000 ms).
+pub const DEFAULT_MIN_UPTIME: Duration = Duration::from_millis(1000);
 /// PM2's default for `max_restarts`.
 pub const DEFAULT_MAX_RESTARTS: u32 = 16;
-/// PM2's default for `kill_timeout`, in milliseconds.
-pub const DEFAULT_KILL_TIMEOUT_MS: u64 = 1600;
-/// PM2's default for `listen_timeout`, in milliseconds.
-pub const DEFAULT_LISTEN_TIMEOUT_MS: u64 = 3000;
+/// PM2's default for `kill_timeout` (1600 ms).
+pub const DEFAULT_KILL_TIMEOUT: Duration = Duration::from_millis(1600);
+/// PM2's default for `listen_timeout` (3000 ms).
+pub const DEFAULT_LISTEN_TIMEOUT: Duration = Duration::from_millis(3000);
 /// PM2's default stop signal.
-pub const DEFAULT_KILL_SIGNAL: &str = "SIGINT";
+pub const DEFAULT_KILL_SIGNAL: StopSignal = StopSignal::SIGINT;
 /// PM2's default name of the per-instance index variable.
 pub const DEFAULT_INSTANCE_VAR: &str = "NODE_APP_INSTANCE";
 
@@ -57,6 +61,9 @@ pub enum LogType {
 }
 
 /// One app, resolved: what the daemon needs to run and supervise its instances.
+///
+/// Durations are `Duration`s in Rust and whole milliseconds in JSON (`duration_ms`);
+/// `kill_signal` is a `StopSignal` in Rust and its name (`"SIGINT"`) in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppSpec {
     pub name: String,
@@ -88,22 +95,22 @@ pub struct AppSpec {
     pub autorestart: bool,
     #[serde(default = "default_max_restarts")]
     pub max_restarts: u32,
-    #[serde(default = "default_min_uptime")]
-    pub min_uptime: u64,
-    #[serde(default)]
-    pub restart_delay: u64,
-    /// Initial delay of the exponential backoff, in ms; `None` disables it.
-    #[serde(default)]
-    pub exp_backoff_restart_delay: Option<u64>,
+    #[serde(default = "default_min_uptime", with = "duration_ms")]
+    pub min_uptime: Duration,
+    #[serde(default, with = "duration_ms")]
+    pub restart_delay: Duration,
+    /// Initial delay of the exponential backoff; `None` disables it.
+    #[serde(default, with = "duration_ms::option")]
+    pub exp_backoff_restart_delay: Option<Duration>,
     #[serde(default)]
     pub stop_exit_codes: Vec<i32>,
 
     // Stopping.
-    #[serde(default = "default_kill_timeout")]
-    pub kill_timeout: u64,
-    /// Signal name, e.g. `SIGINT`.
+    #[serde(default = "default_kill_timeout", with = "duration_ms")]
+    pub kill_timeout: Duration,
+    /// Written and read as its name, e.g. `"SIGINT"`.
     #[serde(default = "default_kill_signal")]
-    pub kill_signal: String,
+    pub kill_signal: StopSignal,
     #[serde(default = "yes")]
     pub treekill: bool,
     #[serde(default)]
@@ -112,8 +119,8 @@ pub struct AppSpec {
     // Readiness.
     #[serde(default)]
     pub wait_ready: bool,
-    #[serde(default = "default_listen_timeout")]
-    pub listen_timeout: u64,
+    #[serde(default = "default_listen_timeout", with = "duration_ms")]
+    pub listen_timeout: Duration,
 
     // Logs. `None` means the default path under `RPM_HOME/logs`.
     #[serde(default)]
@@ -147,8 +154,8 @@ pub struct AppSpec {
     pub watch: Vec<PathBuf>,
     #[serde(default)]
     pub ignore_watch: Vec<String>,
-    #[serde(default)]
-    pub watch_delay: Option<u64>,
+    #[serde(default, with = "duration_ms::option")]
+    pub watch_delay: Option<Duration>,
     #[serde(default)]
     pub max_memory_restart: Option<u64>,
     #[serde(default)]
@@ -190,16 +197,16 @@ impl AppSpec {
             env: BTreeMap::new(),
             autorestart: true,
             max_restarts: DEFAULT_MAX_RESTARTS,
-            min_uptime: DEFAULT_MIN_UPTIME_MS,
-            restart_delay: 0,
+            min_uptime: DEFAULT_MIN_UPTIME,
+            restart_delay: Duration::ZERO,
             exp_backoff_restart_delay: None,
             stop_exit_codes: Vec::new(),
-            kill_timeout: DEFAULT_KILL_TIMEOUT_MS,
-            kill_signal: DEFAULT_KILL_SIGNAL.to_string(),
+            kill_timeout: DEFAULT_KILL_TIMEOUT,
+            kill_signal: DEFAULT_KILL_SIGNAL,
             treekill: true,
             shutdown_with_message: false,
             wait_ready: false,
-            listen_timeout: DEFAULT_LISTEN_TIMEOUT_MS,
+            listen_timeout: DEFAULT_LISTEN_TIMEOUT,
             out_file: None,
             error_file: None,
             log_file: None,
@@ -304,17 +311,17 @@ fn yes() -> bool {
 fn default_max_restarts() -> u32 {
     DEFAULT_MAX_RESTARTS
 }
-fn default_min_uptime() -> u64 {
-    DEFAULT_MIN_UPTIME_MS
+fn default_min_uptime() -> Duration {
+    DEFAULT_MIN_UPTIME
 }
-fn default_kill_timeout() -> u64 {
-    DEFAULT_KILL_TIMEOUT_MS
+fn default_kill_timeout() -> Duration {
+    DEFAULT_KILL_TIMEOUT
 }
-fn default_kill_signal() -> String {
-    DEFAULT_KILL_SIGNAL.to_string()
+fn default_kill_signal() -> StopSignal {
+    DEFAULT_KILL_SIGNAL
 }
-fn default_listen_timeout() -> u64 {
-    DEFAULT_LISTEN_TIMEOUT_MS
+fn default_listen_timeout() -> Duration {
+    DEFAULT_LISTEN_TIMEOUT
 }
 fn default_instance_var() -> String {
     DEFAULT_INSTANCE_VAR.to_string()
@@ -341,11 +348,35 @@ mod tests {
         assert_eq!(got, expected);
     }
 
+    /// The schema's defaults (JSON text in the attribute table) are the spec's.
+    #[test]
+    fn documented_defaults_are_the_specs_defaults() {
+        let spec = serde_json::to_value(AppSpec::new("a", "/bin/true".into(), "/".into()))
+            .expect("spec encodes");
+        for name in [
+            "max_restarts",
+            "min_uptime",
+            "restart_delay",
+            "kill_timeout",
+            "kill_signal",
+            "listen_timeout",
+        ] {
+            let documented = super::super::attributes::ATTRIBUTES
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.default)
+                .unwrap_or_else(|| panic!("{name} has a default"));
+            let documented: serde_json::Value =
+                serde_json::from_str(documented).expect("default is JSON");
+            assert_eq!(spec[name], documented, "{name}");
+        }
+    }
+
     #[test]
     fn changed_attributes_names_what_differs() {
         let a = AppSpec::new("a", "/bin/true".into(), "/".into());
         let mut b = a.clone();
-        b.kill_timeout = 5;
+        b.kill_timeout = Duration::from_millis(5);
         b.args = vec!["x".into()];
         assert_eq!(a.changed_attributes(&b), vec!["args", "kill_timeout"]);
         assert!(a.changed_attributes(&a).is_empty());

@@ -53,9 +53,32 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// `parse_duration_ms` as a `Duration` (for the fields of `AppSpec`).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    parse_duration_ms(s).map(std::time::Duration::from_millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_as_duration() {
+        let rows: &[(&str, Result<u64, &str>)] = &[
+            ("1500", Ok(1500)),
+            ("5s", Ok(5000)),
+            (
+                "soon",
+                Err("\"soon\" is not a duration (use milliseconds or a number with ms, s, m or h, e.g. \"5s\")"),
+            ),
+        ];
+        for (input, want) in rows {
+            let want = want
+                .map(std::time::Duration::from_millis)
+                .map_err(str::to_string);
+            assert_eq!(parse_duration(input), want, "{input:?}");
+        }
+    }
 
     #[test]
     fn sizes() {

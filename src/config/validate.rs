@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use super::attributes::{self, Effect, Kind};
 use super::error::ProblemKind;
@@ -54,6 +55,13 @@ impl RawApp {
     pub fn num(&self, name: &str) -> Option<u64> {
         match self.get(name) {
             Some(Parsed::Num(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn duration(&self, name: &str) -> Option<Duration> {
+        match self.get(name) {
+            Some(Parsed::Duration(d)) => Some(*d),
             _ => None,
         }
     }

@@ -3,12 +3,13 @@
 //! the CLI. A bad value yields `Bad`, which validation turns into a `WrongType` problem.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use super::attributes::Kind;
 use super::cron::validate_cron;
 use super::node::{format_float, Node, Pos, Value};
 use super::shell_words;
-use super::signal::parse_signal;
+use super::signal::{parse_signal, StopSignal};
 use super::units::{parse_duration_ms, parse_size};
 
 /// A value read and checked by its kind.
@@ -17,6 +18,8 @@ pub(crate) enum Parsed {
     Str(String),
     Bool(bool),
     Num(u64),
+    Duration(Duration),
+    Signal(StopSignal),
     Instances(Instances),
     List(Vec<String>),
     Env(BTreeMap<String, String>),
@@ -106,10 +109,10 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => return Err(bad()),
         },
         Kind::Count => Parsed::Num(whole(v).ok_or_else(bad)?),
-        Kind::Duration => Parsed::Num(match v {
+        Kind::Duration => Parsed::Duration(Duration::from_millis(match v {
             Value::Str(s) => parse_duration_ms(s).map_err(|_| bad())?,
             _ => whole(v).ok_or_else(bad)?,
-        }),
+        })),
         Kind::Size => Parsed::Num(match v {
             Value::Str(s) => parse_size(s).map_err(|_| bad())?,
             _ => whole(v).ok_or_else(bad)?,
@@ -143,7 +146,7 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => vec![exit_code(v).ok_or_else(bad)?],
         }),
         Kind::Signal => match v {
-            Value::Str(s) => Parsed::Str(parse_signal(s).map_err(|_| bad())?),
+            Value::Str(s) => Parsed::Signal(parse_signal(s).map_err(|_| bad())?),
             _ => return Err(bad()),
         },
         Kind::Cron => match v {
@@ -289,8 +292,16 @@ mod tests {
         let rows: Vec<(Kind, &str, Parsed)> = vec![
             (Kind::Str, "'x'", Parsed::Str(s("x"))),
             (Kind::Name, "2048", Parsed::Str(s("2048"))),
-            (Kind::Duration, "1500", Parsed::Num(1500)),
-            (Kind::Duration, "'5s'", Parsed::Num(5000)),
+            (
+                Kind::Duration,
+                "1500",
+                Parsed::Duration(Duration::from_millis(1500)),
+            ),
+            (
+                Kind::Duration,
+                "'5s'",
+                Parsed::Duration(Duration::from_millis(5000)),
+            ),
             (Kind::Size, "'300M'", Parsed::Num(300 << 20)),
             (Kind::Size, "1024", Parsed::Num(1024)),
             (Kind::Instances, "4", Parsed::Instances(Instances::Count(4))),
@@ -326,7 +337,11 @@ mod tests {
             ),
             (Kind::ExitCodes, "0", Parsed::Codes(vec![0])),
             (Kind::ExitCodes, "[0, 143]", Parsed::Codes(vec![0, 143])),
-            (Kind::Signal, "'sigterm'", Parsed::Str(s("SIGTERM"))),
+            (
+                Kind::Signal,
+                "'sigterm'",
+                Parsed::Signal(StopSignal::SIGTERM),
+            ),
             (Kind::Cron, "'0 3 * * *'", Parsed::Str(s("0 3 * * *"))),
             (Kind::LogPath, "false", Parsed::Path(None)),
             (Kind::Port, "8080", Parsed::Port(8080)),

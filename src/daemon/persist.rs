@@ -137,8 +137,27 @@ pub fn load(path: &std::path::Path) -> Option<SavedState> {
             return None;
         }
     };
-    match serde_json::from_slice::<SavedState>(&data) {
-        Ok(state) => Some(state),
+    // Specs through `SavedSpec`: an older daemon's bad `kill_signal` costs a warning,
+    // not every app in the file.
+    match serde_json::from_slice::<SavedState<crate::config::SavedSpec>>(&data) {
+        Ok(state) => Some(SavedState {
+            version: state.version,
+            daemon_version: state.daemon_version,
+            next_id: state.next_id,
+            apps: state
+                .apps
+                .into_iter()
+                .map(|app| {
+                    if let Some(warning) = app.spec.warning() {
+                        log::warn!("{}: {warning}", path.display());
+                    }
+                    SavedApp {
+                        spec: app.spec.spec,
+                        instances: app.instances,
+                    }
+                })
+                .collect(),
+        }),
         Err(e) => {
             let aside = path.with_extension("json.damaged");
             log::error!(

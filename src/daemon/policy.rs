@@ -125,12 +125,15 @@ impl Policy {
         Policy {
             autorestart: spec.autorestart,
             max_restarts: spec.max_restarts,
-            min_uptime: Duration::from_millis(spec.min_uptime),
-            restart_delay: Duration::from_millis(spec.restart_delay),
-            exp_backoff_ms: spec.exp_backoff_restart_delay.filter(|ms| *ms > 0),
+            min_uptime: spec.min_uptime,
+            restart_delay: spec.restart_delay,
+            exp_backoff_ms: spec
+                .exp_backoff_restart_delay
+                .map(crate::config::duration_ms::millis)
+                .filter(|ms| *ms > 0),
             stop_exit_codes: spec.stop_exit_codes.clone(),
-            kill_timeout: Duration::from_millis(spec.kill_timeout),
-            kill_signal: crate::signal_names::parse(&spec.kill_signal).unwrap_or(Signal::SIGINT),
+            kill_timeout: spec.kill_timeout,
+            kill_signal: spec.kill_signal.signal(),
             treekill: spec.treekill,
         }
     }

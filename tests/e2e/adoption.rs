@@ -133,3 +133,41 @@ fn a_process_the_dead_daemon_had_not_recorded_yet_is_adopted_not_started_twice()
     assert_eq!(row["restarts"], 0);
     assert!(alive(pid as i32));
 }
+
+#[test]
+fn an_older_state_json_with_an_unknown_kill_signal_keeps_every_app_and_says_so() {
+    let home = RpmHome::new();
+    let odd_signal = home.start_graceful("odd", &["--kill-signal", "SIGTERM"]);
+    let other_signal = home.start_graceful("other", &["--kill-signal", "SIGTERM"]);
+    let before = pids(&home);
+    home.sigkill_daemon();
+    // rpm 0.1.0 kept `kill_signal` as any string a client sent, and sent SIGINT for a
+    // name it did not know.
+    let path = home.join("state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("json");
+    for app in state["apps"].as_array_mut().expect("apps") {
+        if app["spec"]["name"] == "odd" {
+            app["spec"]["kill_signal"] = "SIGFOO".into();
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&state).expect("encode")).expect("write state");
+
+    assert_eq!(pids(&home), before, "both apps adopted, same pids");
+    let shown = path.display();
+    let warning = format!(
+        "{shown}: app \"odd\": `kill_signal` \"SIGFOO\" is not a signal name; it is stopped with SIGINT, as the daemon that wrote this file did (start it again with a valid `kill_signal` to change that)"
+    );
+    assert!(
+        home.daemon_log().contains(&warning),
+        "{}",
+        home.daemon_log()
+    );
+    assert!(!home.join("state.json.damaged").exists());
+
+    home.ok(&["stop", "odd"]);
+    home.ok(&["stop", "other"]);
+    let got = |f: &std::path::Path| std::fs::read_to_string(f).expect("signal recorded");
+    assert_eq!(got(&odd_signal).trim(), "INT");
+    assert_eq!(got(&other_signal).trim(), "TERM");
+}

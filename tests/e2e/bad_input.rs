@@ -66,6 +66,12 @@ fn every_bad_input_is_one_clear_error_and_harms_nothing() {
     let err = home.fails(&["start", "sleep", "--kill-timeout", "soon"], 2);
     assert!(err.starts_with("error: --kill-timeout"), "{err}");
 
+    let err = home.fails(
+        &["start", "sleep", "--kill-signal", "SIGFOO", "--", "1000"],
+        2,
+    );
+    assert_eq!(err, "error: --kill-signal: unknown signal `SIGFOO`\n");
+
     let err = home.fails(&["frobnicate"], 2);
     assert!(
         err.starts_with("error: unrecognized subcommand 'frobnicate'"),

@@ -216,3 +216,24 @@ fn validate_prints_the_resolved_apps_and_init_writes_a_sample_that_validates() {
         assert_eq!(again.status.code(), Some(1), "never overwrites");
     }
 }
+
+#[test]
+fn a_bad_kill_signal_in_a_file_is_one_error_naming_file_line_app_and_attribute() {
+    let home = RpmHome::new();
+    let path = home.join("eco.json");
+    std::fs::write(
+        &path,
+        "{\"apps\": [\n  {\"name\": \"web\", \"script\": \"sleep\", \"args\": \"1000\",\n   \"kill_signal\": \"SIGFOO\"}\n]}\n",
+    )
+    .expect("write eco.json");
+    let shown = path.display().to_string();
+    let want = format!(
+        "error: {shown}:3:4: app \"web\": `kill_signal` must be a signal name like \"SIGINT\", found \"SIGFOO\"\n"
+    );
+    assert_eq!(home.fails(&["validate", &shown], 2), want);
+    assert_eq!(home.fails(&["start", &shown], 2), want);
+    assert!(
+        home.daemon_pid().is_none(),
+        "nothing started, not even a daemon"
+    );
+}
