@@ -1,14 +1,15 @@
-//! `rpm events` against a fake daemon: the exact lines of both formats, Ctrl-C, a broken
-//! pipe, an unknown target, and subscribing again when the daemon comes back.
-//!
-//! The real daemon does not serve subscriptions yet; its end-to-end test comes with it.
+//! `rpm events`: against the real daemon, what a SIGKILLed app and a crash loop look like;
+//! against a fake daemon, the exact lines of both formats, Ctrl-C, a broken pipe, an
+//! unknown target, and subscribing again when the daemon comes back.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 
-use crate::harness::{wait_until, RpmHome, DEADLINE};
+use serde_json::Value;
+
+use crate::harness::{fixture, wait_until, RpmHome, DEADLINE};
 
 const SUBSCRIBED: &str = r#"{"type":"subscribed"}"#;
 const NOTE: &str = "note: the connection to the rpm daemon ended (daemon updated or restarted); reconnecting: notices from while no daemon ran are not shown\n";
@@ -211,4 +212,128 @@ fn an_unknown_target_is_the_daemons_sentence_and_exit_1() {
         format!("error: {sentence}\n")
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+}
+
+/// `rpm events --json <targets>` on the real daemon, once the daemon has the subscription.
+fn subscribe_json(home: &RpmHome, targets: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let before = home.daemon_log().matches("subscribed to the notices").count();
+    let mut args = vec!["--json"];
+    args.extend_from_slice(targets);
+    let events = spawn_events(home, &args, &[]);
+    wait_until(DEADLINE, "the daemon to have the subscription", || {
+        let now = home.daemon_log().matches("subscribed to the notices").count();
+        if now > before {
+            Ok(())
+        } else {
+            Err(format!("{now} subscriptions logged"))
+        }
+    });
+    events
+}
+
+/// The next notice, as JSON without its time (which no test can know).
+fn next_notice(lines: &mpsc::Receiver<String>) -> Value {
+    let line = next_lines(lines, 1).remove(0);
+    let mut notice: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    let at = notice
+        .as_object_mut()
+        .and_then(|o| o.remove("at"))
+        .unwrap_or_else(|| panic!("no `at` in {line}"));
+    assert!(at.as_u64().is_some_and(|ms| ms > 1_600_000_000_000), "{line}");
+    notice
+}
+
+#[test]
+fn a_sigkilled_app_is_seen_exiting_and_restarting_by_a_subscriber() {
+    let home = RpmHome::new();
+    home.start_fixture("counter.sh", "cnt", &[]);
+    let pid = home.wait_app("cnt", "cnt online", |a| a["status"] == "online")["pid"]
+        .as_i64()
+        .expect("a pid");
+    let (child, lines) = subscribe_json(&home, &["cnt"]);
+    // SAFETY: kill(2) on the app this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let exited = next_notice(&lines);
+    let uptime = exited["uptime_ms"].clone();
+    assert!(uptime.as_u64().is_some(), "{exited}");
+    let expect = |event: Value| serde_json::json!({"id": 0, "name": "cnt", "namespace": "default"})
+        .as_object()
+        .expect("an object")
+        .clone()
+        .into_iter()
+        .chain(event.as_object().expect("an object").clone())
+        .collect::<serde_json::Map<String, Value>>();
+    assert_eq!(
+        exited,
+        Value::Object(expect(serde_json::json!({
+            "event": "exited", "pid": pid, "code": null, "signal": "SIGKILL", "uptime_ms": uptime
+        })))
+    );
+    assert_eq!(
+        next_notice(&lines),
+        Value::Object(expect(
+            serde_json::json!({"event": "restarting", "reason": "crash", "delay_ms": 0})
+        ))
+    );
+    assert_eq!(
+        next_notice(&lines),
+        Value::Object(expect(
+            serde_json::json!({"event": "status", "from": "online", "to": "launching", "pid": null})
+        ))
+    );
+    let online = next_notice(&lines);
+    let new_pid = home.wait_app("cnt", "cnt back online", |a| {
+        a["status"] == "online" && a["restarts"] == 1
+    })["pid"]
+        .clone();
+    assert_ne!(new_pid, serde_json::json!(pid));
+    assert_eq!(
+        online,
+        Value::Object(expect(
+            serde_json::json!({"event": "status", "from": "launching", "to": "online", "pid": new_pid})
+        ))
+    );
+    interrupt(&child);
+    let (status, stderr) = ended(child);
+    assert!(status.success(), "rpm events: {status}, stderr: {stderr}");
+}
+
+#[test]
+fn a_crash_loop_ends_in_an_errored_notice_and_a_daemon_log_line() {
+    let home = RpmHome::new();
+    let (child, lines) = subscribe_json(&home, &[]);
+    let script = fixture("crash.sh");
+    let script = script.to_str().expect("utf-8 path");
+    home.ok(&["start", script, "--name", "loop", "--max-restarts", "3", "--", "7", "0"]);
+    let mut seen = Vec::new();
+    let errored = loop {
+        let notice = next_notice(&lines);
+        if notice["event"] == "errored" {
+            break notice;
+        }
+        seen.push(notice);
+    };
+    let message = "loop (id 0) errored: it exited 3 times in a row within min_uptime (1000 ms), \
+                   last with exit code 7; fix it, then `rpm restart loop`";
+    assert_eq!(
+        errored,
+        serde_json::json!({
+            "id": 0, "name": "loop", "namespace": "default",
+            "event": "errored", "cause": "crash_loop", "message": message
+        })
+    );
+    let exits: Vec<&Value> = seen.iter().filter(|n| n["event"] == "exited").collect();
+    assert_eq!(exits.len(), 3, "three exits before errored: {seen:?}");
+    assert!(exits.iter().all(|n| n["code"] == 7), "{exits:?}");
+    assert_eq!(
+        next_notice(&lines),
+        serde_json::json!({
+            "id": 0, "name": "loop", "namespace": "default",
+            "event": "status", "from": "online", "to": "errored", "pid": null
+        })
+    );
+    assert!(home.daemon_log().contains(message), "{}", home.daemon_log());
+    interrupt(&child);
+    let (status, stderr) = ended(child);
+    assert!(status.success(), "rpm events: {status}, stderr: {stderr}");
 }

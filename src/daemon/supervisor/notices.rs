@@ -23,6 +23,14 @@ impl Supervisor {
             return;
         }
         if queue.try_send(Response::Subscribed).is_ok() {
+            log::info!(
+                "a client subscribed to the notices of {}",
+                if targets.is_empty() {
+                    "every instance".to_string()
+                } else {
+                    targets.join(" ")
+                }
+            );
             self.notices.subscribers.push(Subscriber {
                 targets: targets.iter().map(|t| Target::parse(t)).collect(),
                 queue,
