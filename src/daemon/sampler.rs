@@ -59,15 +59,17 @@ fn run(inbox: Receiver<Vec<(u32, i32)>>, report: impl Fn(Vec<Sample>) -> bool) {
     // CPU ticks of every process seen at the previous sample, and when.
     let mut previous: HashMap<i32, u64> = HashMap::new();
     let mut previous_at: Option<Instant> = None;
-    let tps = proctree::ticks_per_second() as f64;
-    let page = proctree::page_size();
     while let Ok(mut instances) = inbox.recv() {
         // Only the newest request matters when several waited.
         while let Ok(newer) = inbox.try_recv() {
             instances = newer;
         }
         let now = Instant::now();
-        let uptime = proctree::uptime_seconds();
+        let clock = Clock {
+            ticks_per_second: proctree::ticks_per_second() as f64,
+            page_size: proctree::page_size(),
+            uptime: proctree::uptime_seconds(),
+        };
         let mut seen = HashMap::new();
         let mut samples = Vec::with_capacity(instances.len());
         for (id, pid) in instances {
@@ -80,22 +82,7 @@ fn run(inbox: Receiver<Vec<(u32, i32)>>, report: impl Fn(Vec<Sample>) -> bool) {
                     .into_iter()
                     .filter_map(|p| proctree::stat(p).map(|s| (p, s))),
             );
-            let ticks: u64 = tree.iter().map(|(_, s)| s.cpu_ticks).sum();
-            let memory = tree.iter().map(|(_, s)| s.rss_pages).sum::<u64>() * page;
-            let cpu = match (previous.contains_key(&pid), previous_at) {
-                (true, Some(at)) => {
-                    // Processes new since the last sample count whole: they started since.
-                    let used: u64 = tree
-                        .iter()
-                        .map(|(p, s)| s.cpu_ticks.saturating_sub(*previous.get(p).unwrap_or(&0)))
-                        .sum();
-                    share(used as f64 / tps, now.duration_since(at).as_secs_f64())
-                }
-                _ => match uptime {
-                    Some(up) => share(ticks as f64 / tps, up - main.start_ticks as f64 / tps),
-                    None => 0.0,
-                },
-            };
+            let (cpu, memory) = measure(&tree, &previous, previous_at, now, &clock);
             for (p, s) in &tree {
                 seen.insert(*p, s.cpu_ticks);
             }
@@ -113,6 +100,49 @@ fn run(inbox: Receiver<Vec<(u32, i32)>>, report: impl Fn(Vec<Sample>) -> bool) {
             return;
         }
     }
+}
+
+/// What turns `/proc` figures into seconds and bytes.
+struct Clock {
+    ticks_per_second: f64,
+    page_size: u64,
+    /// Seconds since boot, now.
+    uptime: Option<f64>,
+}
+
+/// CPU% and resident bytes of one instance's process tree (its main process first).
+/// CPU is over the time since the previous sample when the main process was in it
+/// (processes new since then count whole: they started since), else over the main
+/// process's life.
+fn measure(
+    tree: &[(i32, proctree::Stat)],
+    previous: &HashMap<i32, u64>,
+    previous_at: Option<Instant>,
+    now: Instant,
+    clock: &Clock,
+) -> (f64, u64) {
+    let memory = tree.iter().map(|(_, s)| s.rss_pages).sum::<u64>() * clock.page_size;
+    let Some(&(main_pid, main)) = tree.first() else {
+        return (0.0, 0);
+    };
+    let tps = clock.ticks_per_second;
+    let cpu = match (previous.contains_key(&main_pid), previous_at) {
+        (true, Some(at)) => {
+            let used: u64 = tree
+                .iter()
+                .map(|(p, s)| s.cpu_ticks.saturating_sub(*previous.get(p).unwrap_or(&0)))
+                .sum();
+            share(used as f64 / tps, now.duration_since(at).as_secs_f64())
+        }
+        _ => match clock.uptime {
+            Some(up) => {
+                let ticks: u64 = tree.iter().map(|(_, s)| s.cpu_ticks).sum();
+                share(ticks as f64 / tps, up - main.start_ticks as f64 / tps)
+            }
+            None => 0.0,
+        },
+    };
+    (cpu, memory)
 }
 
 /// `busy` seconds of CPU over `wall` seconds, as a percentage of one core to one decimal.
@@ -140,37 +170,52 @@ mod tests {
         }
     }
 
+    fn stat(cpu_ticks: u64, start_ticks: u64, rss_pages: u64) -> proctree::Stat {
+        proctree::Stat {
+            ppid: 1,
+            pgid: 1,
+            state: 'S',
+            cpu_ticks,
+            start_ticks,
+            rss_pages,
+        }
+    }
+
     #[test]
-    fn a_sample_covers_the_process_and_its_children() {
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", "sleep 30 & wait"])
-            .spawn()
-            .expect("sh runs");
-        let pid = child.id() as i32;
+    fn a_tree_is_measured_whole_over_the_interval_or_over_its_life_the_first_time() {
+        let clock = Clock {
+            ticks_per_second: 100.0,
+            page_size: 4096,
+            uptime: Some(100.0),
+        };
+        let t = Instant::now();
+        let later = t + Duration::from_secs(2);
+        let tree = [(10, stat(150, 5000, 10)), (11, stat(40, 9000, 5))];
+        let seen: HashMap<i32, u64> = [(10, 50), (11, 20)].into();
+        let only_main: HashMap<i32, u64> = [(10, 50)].into();
+        let table = [
+            // First look: (150 + 40) ticks = 1.9 s over the 50 s the main process lived.
+            ("first look", HashMap::new(), None, (3.8, 15 * 4096)),
+            // (100 + 20) ticks = 1.2 s over 2 s.
+            ("both seen before", seen, Some(t), (60.0, 15 * 4096)),
+            // The child is new: all its 40 ticks count. (100 + 40) = 1.4 s over 2 s.
+            ("a new child", only_main, Some(t), (70.0, 15 * 4096)),
+        ];
+        for (what, previous, at, want) in table {
+            assert_eq!(measure(&tree, &previous, at, later, &clock), want, "{what}");
+        }
+        assert_eq!(measure(&[], &HashMap::new(), None, later, &clock), (0.0, 0));
+    }
+
+    #[test]
+    fn a_live_process_is_sampled_on_the_thread() {
+        let me = std::process::id() as i32;
         let (tx, rx) = mpsc::channel();
         let sampler = Sampler::spawn(move |s| tx.send(s).is_ok()).expect("thread");
-        // Wait (with a deadline) until the shell has started its child.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while proctree::descendants(pid).is_empty() && Instant::now() < deadline {
-            std::thread::yield_now();
-        }
-        assert!(sampler.sample(vec![(7, pid)]));
+        assert!(sampler.sample(vec![(7, me), (8, i32::MAX)]));
         let samples = rx.recv_timeout(Duration::from_secs(10)).expect("a sample");
-        let own = proctree::stat(pid).expect("alive").rss_pages * proctree::page_size();
-        for p in proctree::descendants(pid) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(p),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        assert_eq!(samples.len(), 1);
-        assert_eq!((samples[0].id, samples[0].pid), (7, pid));
-        assert!(
-            samples[0].memory > own,
-            "the tree's {} bytes include more than the shell's own {own}",
-            samples[0].memory
-        );
+        assert_eq!(samples.len(), 1, "a pid that is gone gets no sample");
+        assert_eq!((samples[0].id, samples[0].pid), (7, me));
+        assert!(samples[0].memory > 0);
     }
 }

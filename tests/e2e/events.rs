@@ -216,12 +216,18 @@ fn an_unknown_target_is_the_daemons_sentence_and_exit_1() {
 
 /// `rpm events --json <targets>` on the real daemon, once the daemon has the subscription.
 fn subscribe_json(home: &RpmHome, targets: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    let before = home.daemon_log().matches("subscribed to the notices").count();
+    let before = home
+        .daemon_log()
+        .matches("subscribed to the notices")
+        .count();
     let mut args = vec!["--json"];
     args.extend_from_slice(targets);
     let events = spawn_events(home, &args, &[]);
     wait_until(DEADLINE, "the daemon to have the subscription", || {
-        let now = home.daemon_log().matches("subscribed to the notices").count();
+        let now = home
+            .daemon_log()
+            .matches("subscribed to the notices")
+            .count();
         if now > before {
             Ok(())
         } else {
@@ -239,7 +245,10 @@ fn next_notice(lines: &mpsc::Receiver<String>) -> Value {
         .as_object_mut()
         .and_then(|o| o.remove("at"))
         .unwrap_or_else(|| panic!("no `at` in {line}"));
-    assert!(at.as_u64().is_some_and(|ms| ms > 1_600_000_000_000), "{line}");
+    assert!(
+        at.as_u64().is_some_and(|ms| ms > 1_600_000_000_000),
+        "{line}"
+    );
     notice
 }
 
@@ -256,13 +265,15 @@ fn a_sigkilled_app_is_seen_exiting_and_restarting_by_a_subscriber() {
     let exited = next_notice(&lines);
     let uptime = exited["uptime_ms"].clone();
     assert!(uptime.as_u64().is_some(), "{exited}");
-    let expect = |event: Value| serde_json::json!({"id": 0, "name": "cnt", "namespace": "default"})
-        .as_object()
-        .expect("an object")
-        .clone()
-        .into_iter()
-        .chain(event.as_object().expect("an object").clone())
-        .collect::<serde_json::Map<String, Value>>();
+    let expect = |event: Value| {
+        serde_json::json!({"id": 0, "name": "cnt", "namespace": "default"})
+            .as_object()
+            .expect("an object")
+            .clone()
+            .into_iter()
+            .chain(event.as_object().expect("an object").clone())
+            .collect::<serde_json::Map<String, Value>>()
+    };
     assert_eq!(
         exited,
         Value::Object(expect(serde_json::json!({
@@ -304,7 +315,17 @@ fn a_crash_loop_ends_in_an_errored_notice_and_a_daemon_log_line() {
     let (child, lines) = subscribe_json(&home, &[]);
     let script = fixture("crash.sh");
     let script = script.to_str().expect("utf-8 path");
-    home.ok(&["start", script, "--name", "loop", "--max-restarts", "3", "--", "7", "0"]);
+    home.ok(&[
+        "start",
+        script,
+        "--name",
+        "loop",
+        "--max-restarts",
+        "3",
+        "--",
+        "7",
+        "0",
+    ]);
     let mut seen = Vec::new();
     let errored = loop {
         let notice = next_notice(&lines);

@@ -17,6 +17,11 @@ use crate::ipc::{NoticeEvent, Status};
 impl Supervisor {
     /// Runs `input` through the state machine and carries out the actions.
     pub(crate) fn apply(&mut self, id: u32, input: Input) {
+        self.apply_at(id, input, Instant::now());
+    }
+
+    /// `apply` at a given time: deadlines are judged at the time the loop woke for them.
+    pub(crate) fn apply_at(&mut self, id: u32, input: Input, now: Instant) {
         let mut inputs = vec![input];
         while let Some(input) = inputs.pop() {
             let Some(slot) = self.slots.get(&id) else {
@@ -26,7 +31,7 @@ impl Supervisor {
                 return;
             };
             let before = slot.inst.clone();
-            let (next, actions) = step(&before, &app.policy, input, Instant::now());
+            let (next, actions) = step(&before, &app.policy, input, now);
             if next.status != before.status
                 || next.pid != before.pid
                 || next.restarts != before.restarts

@@ -121,7 +121,7 @@ impl Supervisor {
     fn fire_deadlines(&mut self, now: Instant) {
         for key in self.timers.due(now) {
             match key.instance() {
-                Some(id) => self.apply(id, Input::Deadline),
+                Some(id) => self.apply_at(id, Input::Deadline, now),
                 None if key == TimerKey::Sample => self.sample_due(),
                 None => {}
             }
