@@ -1,7 +1,8 @@
 //! Verbs that act on running apps or the daemon: stop, restart, delete, reset, signal,
 //! ping, kill, update, save, flush, reload-logs.
 
-use super::{show, CliError};
+use super::error::CliError;
+use super::show;
 use crate::client::{Client, ClientError};
 
 /// Stops targets one after another, in the order given (a file's dependents come first).

@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::CliError;
+use super::error::CliError;
 use crate::client::{Client, ClientError, Notices};
 use crate::ipc::{Notice, NoticeEvent, RestartReason};
 

@@ -10,8 +10,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::args::{ApplyArgs, StartArgs};
-use super::start::apply_overrides;
-use super::{show, CliError};
+use super::error::CliError;
+use super::overrides::apply_overrides;
+use super::show;
 use crate::client::Client;
 use crate::config::{self, AppSpec, LoadOptions, SampleFormat};
 use crate::ipc::StartMode;

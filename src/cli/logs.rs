@@ -1,7 +1,9 @@
 //! `rpm logs`: which files to show (from the daemon's list), then `logs::tail` prints them.
 
 use super::args::LogsArgs;
-use super::{target_row, use_color, CliError};
+use super::error::CliError;
+use super::targets::target_row;
+use super::terminal::use_color;
 use crate::client::Client;
 use crate::ipc::target;
 use crate::logs::{tail, LogSource, Stream, TailOptions, TimestampFormat};

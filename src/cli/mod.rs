@@ -8,69 +8,23 @@
 
 pub mod args;
 mod control;
+mod error;
 mod events;
 mod files;
 mod logs;
+mod overrides;
 mod show;
 mod start;
 mod table;
+mod targets;
+mod terminal;
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use clap::Parser;
-use thiserror::Error;
 
-use crate::client::ClientError;
-use crate::paths::HomeError;
 use args::{Cli, Command};
-
-/// A CLI failure, with the exit status DESIGN 1.1 gives it.
-#[derive(Debug, Error)]
-pub enum CliError {
-    /// Bad usage or an invalid file: exit 2.
-    #[error("{0}")]
-    Usage(String),
-    /// The operation failed: exit 1.
-    #[error("{0}")]
-    Failed(String),
-    /// An invalid ecosystem file: exit 2; its text already starts each line with `error:`.
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    #[error(transparent)]
-    Home(#[from] HomeError),
-    #[error(transparent)]
-    Logs(#[from] crate::logs::LogError),
-    #[error("cannot write the output: {0}")]
-    Output(#[from] io::Error),
-}
-
-impl CliError {
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            CliError::Usage(_) | CliError::Config(_) => 2,
-            CliError::Client(e) => e.exit_code(),
-            _ => 1,
-        }
-    }
-
-    /// The message as printed on stderr: `error: ` first, once.
-    pub fn render(&self) -> String {
-        match self {
-            CliError::Config(e) => e.to_string(),
-            other => format!("error: {other}"),
-        }
-    }
-
-    /// Writing to a closed pipe (`rpm jlist | head`) is a normal end, not an error.
-    pub fn is_broken_pipe(&self) -> bool {
-        if let CliError::Logs(crate::logs::LogError::Output { source }) = self {
-            return source.kind() == io::ErrorKind::BrokenPipe;
-        }
-        matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-}
+pub use error::CliError;
 
 /// What `run` leaves to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,22 +139,6 @@ fn expand(args: args::TargetArgs, stopping: bool) -> Result<Vec<String>, CliErro
         }
     }
     Ok(out)
-}
-
-/// What a target is matched against, for a row of `rpm jlist` (the CLI matches targets
-/// itself only where it picks among rows, as `rpm logs` does; the rule is `ipc::target`'s).
-pub(crate) fn target_row(p: &crate::ipc::ProcessInfo) -> crate::ipc::target::Row<'_> {
-    crate::ipc::target::Row {
-        id: p.id,
-        name: &p.name,
-        namespace: &p.namespace,
-    }
-}
-
-/// Whether stdout is a terminal that wants colour (`NO_COLOR` respected).
-pub(crate) fn use_color() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use super::{table, use_color, CliError};
+use super::error::CliError;
+use super::table;
+use super::terminal::use_color;
 use crate::client::Client;
 use crate::ipc::ProcessInfo;
 

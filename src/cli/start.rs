@@ -1,10 +1,13 @@
 //! `rpm start`: a script (resolved here, where the user stands), or known apps by target.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::args::StartArgs;
-use super::{show, target_row, CliError};
+use super::error::CliError;
+use super::overrides::apply_overrides;
+use super::show;
+use super::targets::target_row;
 use crate::client::Client;
 use crate::config::interpreter::{normalize, resolve_script};
 use crate::config::{self, AppSpec};
@@ -69,72 +72,6 @@ pub fn spec_from_args(args: &StartArgs, cwd: &Path) -> Result<AppSpec, CliError>
     Ok(spec)
 }
 
-/// Applies the start flags the user gave to a spec (from a script or a file: flags win
-/// over the file's attributes).
-pub fn apply_overrides(spec: &mut AppSpec, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
-    if let Some(ns) = &args.namespace {
-        spec.namespace = ns.clone();
-    }
-    if let Some(n) = &args.instances {
-        spec.instances = parse_instances(n)?;
-    }
-    if args.no_autorestart {
-        spec.autorestart = false;
-    }
-    if let Some(n) = args.max_restarts {
-        spec.max_restarts = n;
-    }
-    let ms = |flag: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, CliError> {
-        v.as_deref()
-            .map(|s| {
-                config::parse_duration(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
-            })
-            .transpose()
-    };
-    if let Some(v) = ms("min-uptime", &args.min_uptime)? {
-        spec.min_uptime = v;
-    }
-    if let Some(v) = ms("restart-delay", &args.restart_delay)? {
-        spec.restart_delay = v;
-    }
-    if let Some(v) = ms("exp-backoff-restart-delay", &args.exp_backoff_restart_delay)? {
-        spec.exp_backoff_restart_delay = Some(v);
-    }
-    if let Some(v) = ms("kill-timeout", &args.kill_timeout)? {
-        spec.kill_timeout = v;
-    }
-    if !args.stop_exit_codes.is_empty() {
-        spec.stop_exit_codes = args.stop_exit_codes.clone();
-    }
-    if let Some(sig) = &args.kill_signal {
-        let parsed = crate::signal_names::parse(sig)
-            .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
-        spec.kill_signal = parsed.into();
-    }
-    let log_path = |p: &PathBuf| normalize(&cwd.join(p));
-    if let Some(p) = &args.output {
-        spec.out_file = Some(log_path(p));
-    }
-    if let Some(p) = &args.error {
-        spec.error_file = Some(log_path(p));
-    }
-    if let Some(p) = &args.log {
-        spec.log_file = Some(log_path(p));
-    }
-    if args.merge_logs {
-        spec.merge_logs = true;
-    }
-    if let Some(f) = &args.log_date_format {
-        crate::logs::TimestampFormat::parse(f)
-            .map_err(|e| CliError::Usage(format!("--log-date-format: {e}")))?;
-        spec.log_date_format = Some(f.clone());
-    }
-    if args.time {
-        spec.time = true;
-    }
-    Ok(())
-}
-
 /// PM2's default name: the script's file name without its extension.
 fn default_name(script: &Path) -> String {
     script
@@ -146,12 +83,4 @@ fn default_name(script: &Path) -> String {
 
 fn check_name(name: &str) -> Result<(), CliError> {
     config::validate_app_name(name).map_err(|e| CliError::Usage(format!("--name {name:?}: {e}")))
-}
-
-fn parse_instances(value: &str) -> Result<u32, CliError> {
-    config::parse_instances(value).ok_or_else(|| {
-        CliError::Usage(format!(
-            "-i/--instances must be a number, `max` or -1, found `{value}`"
-        ))
-    })
 }

@@ -9,7 +9,8 @@ use std::io::{self, BufRead, BufReader};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
 
-use super::{wire, ClientError};
+use super::error::ClientError;
+use super::wire;
 use crate::ipc::protocol::{Notice, Response};
 
 /// The notices of a subscription, in the order the daemon sent them: an iterator of

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::ClientError;
+use super::error::ClientError;
 use crate::paths::Home;
 
 /// How long a client waits for a daemon it started to answer.

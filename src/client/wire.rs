@@ -8,7 +8,7 @@ use std::os::unix::net::UnixStream;
 
 use serde::Serialize;
 
-use super::ClientError;
+use super::error::ClientError;
 use crate::ipc::protocol::{Request, Response, VERSION};
 
 /// The wire form of `protocol::Envelope`, borrowing the request so a request asked again

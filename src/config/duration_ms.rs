@@ -39,7 +39,7 @@ pub mod option {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         match d {
-            Some(d) => serializer.serialize_some(&super::millis(*d)),
+            Some(d) => serializer.serialize_some(&crate::config::duration_ms::millis(*d)),
             None => serializer.serialize_none(),
         }
     }
@@ -63,7 +63,7 @@ mod tests {
     struct Both {
         #[serde(with = "super")]
         plain: Duration,
-        #[serde(default, with = "super::option")]
+        #[serde(default, with = "crate::config::duration_ms::option")]
         maybe: Option<Duration>,
     }
 

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
+use super::error::LogError;
 use super::rotate::{self, Rotation};
-use super::LogError;
 
 /// Mode of new log files, before the umask: owner read/write, group read.
 const FILE_MODE: u32 = 0o640;

@@ -15,9 +15,9 @@ use std::time::SystemTime;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use memchr::memchr_iter;
 
+use super::error::LogError;
 use super::framer::Framed;
 use super::timestamp::{push_num, push_u64, TimestampFormat, DEFAULT_TIME_FORMAT};
-use super::LogError;
 use crate::config::{AppSpec, LogType};
 
 /// Which of an app's output streams a line came from.

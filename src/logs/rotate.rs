@@ -20,7 +20,7 @@ use flate2::Compression;
 
 use crate::config::AppSpec;
 
-use super::LogError;
+use super::error::LogError;
 
 /// When and how a log file is rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

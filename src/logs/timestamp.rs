@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Datelike, FixedOffset, Local, Timelike};
 
-use super::LogError;
+use super::error::LogError;
 use crate::config::{DateFormat, DateToken};
 
 /// PM2's format for `time: true` / `--time` (`addLogDateFormat` in PM2's Common.js).

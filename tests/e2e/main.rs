@@ -11,4 +11,5 @@ mod files;
 mod keepalive;
 mod logs;
 mod stopping;
+mod structure;
 mod targets;

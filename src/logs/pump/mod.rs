@@ -21,13 +21,16 @@
 //! back, through the closure given to `Pump::spawn`. Everything but `Pump`'s methods
 //! runs on the pump thread.
 
+mod outputs;
 mod partial;
 mod peek;
 mod recovery;
+mod report;
 mod stream;
 mod targets;
 #[cfg(test)]
 mod test_support;
+mod turn;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -39,17 +42,20 @@ use std::time::{Duration, Instant};
 
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags, EpollTimeout};
 
-use crate::logs::{LineFormat, LineFramer, Rotation, Stream};
+use crate::logs::format::Stream;
+use crate::logs::framer::LineFramer;
 use crate::mailbox::{epoll_with_mailbox, Inbox, Mailbox, WAKE_KEY};
+pub use outputs::Outputs;
 use peek::Scratch;
+pub use report::PumpReport;
+use report::Reporter;
 use stream::{Pipe, StreamState};
-use targets::{stream_modes, target_paths, truncate_path, Files, Target};
+use targets::{stream_modes, target_paths, truncate_path, Target};
+use turn::{Buffers, Tools, SMALL};
 
 /// Read size per system call: a whole (root-sized) pipe at once. The buffer is only
 /// touched, and so only resident, as far as output has ever filled it.
 const CHUNK: usize = 1024 * 1024;
-/// Reads per FIFO per wake-up before serving the others (fairness).
-const READS_PER_TURN: usize = 16;
 /// Retry period of a failed write.
 const RETRY: Duration = Duration::from_secs(1);
 /// A FIFO ready again within `BUSY` of the last turn, which read less than `SMALL`
@@ -58,25 +64,10 @@ const RETRY: Duration = Duration::from_secs(1);
 /// wake-up (and one read and one write) per line. Quiet apps get no delay at all, and an
 /// app filling its pipe is never made to wait.
 const BUSY: Duration = Duration::from_millis(1);
-const SMALL: usize = 64 * 1024;
 const GATHER: Duration = Duration::from_micros(200);
 /// After a burst of output (reads over `SMALL`), this long without any gives the
 /// buffers' memory back (see `release_buffers`).
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
-
-/// Where the pump thread sends its reports.
-type Reporter = Box<dyn Fn(PumpReport) + Send>;
-
-/// Where one instance's output goes.
-#[derive(Debug, Clone)]
-pub struct Outputs {
-    pub format: LineFormat,
-    pub out_file: PathBuf,
-    pub error_file: PathBuf,
-    /// Both streams also go here (`log_file`).
-    pub log_file: Option<PathBuf>,
-    pub rotation: Rotation,
-}
 
 /// Instructions from the supervisor.
 pub enum PumpCommand {
@@ -101,15 +92,6 @@ pub enum PumpCommand {
     Truncate { ids: Vec<u32> },
     /// Drain everything and stop; answers on `done`.
     Shutdown { done: Sender<()> },
-}
-
-/// What the pump tells its owner (the supervisor, through a closure given to
-/// [`Pump::spawn`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum PumpReport {
-    /// Instance `id`'s log cannot be written (`message` says why), or can again (`None`).
-    /// Sent only when this changes, not for every failed retry.
-    LogError { id: u32, message: Option<String> },
 }
 
 /// Handle on the pump thread.
@@ -141,27 +123,6 @@ impl Pump {
         self.send(PumpCommand::Shutdown { done });
         let _ = wait.recv_timeout(timeout);
     }
-}
-
-/// What every stream's turn works with, lent to one stream at a time.
-struct Tools {
-    epoll: Epoll,
-    files: Files,
-    report: Reporter,
-    /// Where chunks are peeked through; `None` if no pipe could be made.
-    scratch: Option<Scratch>,
-    /// A read brought more than `SMALL` since the buffers were last given back: once the
-    /// pump has been idle for `RELEASE_AFTER`, they are (see `release_buffers`).
-    burst: bool,
-}
-
-/// The pump's two big buffers, apart from `Tools` so that a chunk can be borrowed from
-/// one while the files are written.
-struct Buffers {
-    /// Read buffer; only the pages output has filled are resident.
-    read: Vec<u8>,
-    /// Formatted output of one read.
-    formatted: Vec<u8>,
 }
 
 /// The pump thread's state.

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use super::partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
 use super::peek::fingerprint;
 use super::targets::{open_file, primary_path, stream_paths, Files, Target};
-use super::Tools;
-use crate::logs::{LogFile, Stream};
+use super::turn::Tools;
+use crate::logs::file::LogFile;
+use crate::logs::format::Stream;
 
 /// A stream as an earlier daemon left it.
 pub(super) struct Resumption {

@@ -19,8 +19,9 @@ use super::peek::{fingerprint, Scratch};
 use super::targets::{
     open_file, primary_path, stream_paths, write_targets, Files, StreamMode, Target,
 };
-use super::{Buffers, Tools, READS_PER_TURN, SMALL};
-use crate::logs::{format_framed, format_lines, Framed, LineFormat, LineFramer, Stream};
+use super::turn::{Buffers, Tools, READS_PER_TURN, SMALL};
+use crate::logs::format::{format_framed, format_lines, LineFormat, Stream};
+use crate::logs::framer::{Framed, LineFramer};
 
 /// One output stream (out or err) of one instance.
 pub(super) struct StreamState {
@@ -539,7 +540,7 @@ fn mark_end(
 mod tests {
     use super::super::partial::Resumed;
     use super::super::test_support::{text, Instance};
-    use crate::logs::{TimestampFormat, DEFAULT_TIME_FORMAT};
+    use crate::logs::timestamp::{TimestampFormat, DEFAULT_TIME_FORMAT};
 
     #[test]
     fn a_framed_half_line_is_kept_in_its_record_once_taken_and_ended_by_the_next_daemon() {

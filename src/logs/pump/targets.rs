@@ -10,8 +10,11 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{Outputs, PumpReport, Reporter};
-use crate::logs::{LogFile, Rotation, Stream};
+use super::outputs::Outputs;
+use super::report::{PumpReport, Reporter};
+use crate::logs::file::LogFile;
+use crate::logs::format::Stream;
+use crate::logs::rotate::Rotation;
 
 /// Every log file this daemon writes, by path; streams and instances that share a path
 /// share its `LogFile`, so rotation sees every byte.
@@ -215,7 +218,8 @@ pub(super) fn truncate_path(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::{LineFormat, TimestampFormat};
+    use crate::logs::format::LineFormat;
+    use crate::logs::timestamp::TimestampFormat;
 
     fn outputs(name: &str) -> Outputs {
         Outputs {

@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
+use super::error::LogError;
+use super::format::Stream;
 use super::timestamp::TimestampFormat;
-use super::{LogError, Stream};
 use printer::Printer;
 use tracker::Tracker;
 

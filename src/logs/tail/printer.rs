@@ -7,9 +7,10 @@ use std::io::{self, Write};
 use std::time::SystemTime;
 
 use super::{LogSource, Stop, TailOptions, BLOCK};
+use crate::logs::error::LogError;
 use crate::logs::format::push_json_escaped;
+use crate::logs::format::Stream;
 use crate::logs::timestamp::push_u64;
-use crate::logs::{LogError, Stream};
 
 const PALETTE: [&str; 10] = [
     "\x1b[36m", "\x1b[32m", "\x1b[35m", "\x1b[34m", "\x1b[33m", "\x1b[96m", "\x1b[92m", "\x1b[95m",

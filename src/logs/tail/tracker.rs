@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use super::printer::Printer;
 use super::{Stop, BLOCK};
+use crate::logs::error::LogError;
 use crate::logs::framer::LineFramer;
-use crate::logs::LogError;
 
 /// Where reading one path has got to.
 pub(super) struct Tracker {

@@ -1,0 +1,88 @@
+//! The start flags that override a spec's attributes (`--namespace`, `-i`, restart and
+//! stop settings, log files and formats), for a script and for an ecosystem file alike:
+//! flags win over the file.
+
+use std::path::{Path, PathBuf};
+
+use super::args::StartArgs;
+use super::error::CliError;
+use crate::config::interpreter::normalize;
+use crate::config::{self, AppSpec};
+
+/// Applies the start flags the user gave to a spec (from a script or a file: flags win
+/// over the file's attributes).
+pub(super) fn apply_overrides(
+    spec: &mut AppSpec,
+    args: &StartArgs,
+    cwd: &Path,
+) -> Result<(), CliError> {
+    if let Some(ns) = &args.namespace {
+        spec.namespace = ns.clone();
+    }
+    if let Some(n) = &args.instances {
+        spec.instances = parse_instances(n)?;
+    }
+    if args.no_autorestart {
+        spec.autorestart = false;
+    }
+    if let Some(n) = args.max_restarts {
+        spec.max_restarts = n;
+    }
+    let ms = |flag: &str, v: &Option<String>| -> Result<Option<std::time::Duration>, CliError> {
+        v.as_deref()
+            .map(|s| {
+                config::parse_duration(s).map_err(|e| CliError::Usage(format!("--{flag}: {e}")))
+            })
+            .transpose()
+    };
+    if let Some(v) = ms("min-uptime", &args.min_uptime)? {
+        spec.min_uptime = v;
+    }
+    if let Some(v) = ms("restart-delay", &args.restart_delay)? {
+        spec.restart_delay = v;
+    }
+    if let Some(v) = ms("exp-backoff-restart-delay", &args.exp_backoff_restart_delay)? {
+        spec.exp_backoff_restart_delay = Some(v);
+    }
+    if let Some(v) = ms("kill-timeout", &args.kill_timeout)? {
+        spec.kill_timeout = v;
+    }
+    if !args.stop_exit_codes.is_empty() {
+        spec.stop_exit_codes = args.stop_exit_codes.clone();
+    }
+    if let Some(sig) = &args.kill_signal {
+        let parsed = crate::signal_names::parse(sig)
+            .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
+        spec.kill_signal = parsed.into();
+    }
+    let log_path = |p: &PathBuf| normalize(&cwd.join(p));
+    if let Some(p) = &args.output {
+        spec.out_file = Some(log_path(p));
+    }
+    if let Some(p) = &args.error {
+        spec.error_file = Some(log_path(p));
+    }
+    if let Some(p) = &args.log {
+        spec.log_file = Some(log_path(p));
+    }
+    if args.merge_logs {
+        spec.merge_logs = true;
+    }
+    if let Some(f) = &args.log_date_format {
+        crate::logs::TimestampFormat::parse(f)
+            .map_err(|e| CliError::Usage(format!("--log-date-format: {e}")))?;
+        spec.log_date_format = Some(f.clone());
+    }
+    if args.time {
+        spec.time = true;
+    }
+    Ok(())
+}
+
+fn parse_instances(value: &str) -> Result<u32, CliError> {
+    config::parse_instances(value).ok_or_else(|| {
+        CliError::Usage(format!(
+            "-i/--instances must be a number, `max` or -1, found `{value}`"
+        ))
+    })
+}
