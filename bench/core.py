@@ -368,6 +368,7 @@ def main():
     ap.add_argument("--reps", type=int, help="repetitions per scenario (overrides the mode)")
     ap.add_argument("--only", choices=["rpm", "pm2"], help="run one manager only")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--rpm", metavar="PATH", help="run this rpm binary (e.g. an older release, for an A/B)")
     ap.add_argument("--out", help="JSON output path (default bench/results/core-<date>.json)")
     args = ap.parse_args()
 
@@ -381,7 +382,7 @@ def main():
         cfg.update(start_reps=args.reps, jlist_reps=args.reps * 10, crash_reps=args.reps)
     cfg["quick"] = args.quick
 
-    rpm_bin = build_rpm(no_build=args.no_build)
+    rpm_bin = build_rpm(no_build=args.no_build, binary=args.rpm)
     if not os.access(rpm_bin, os.X_OK):
         raise BenchError(f"no rpm binary at {rpm_bin}: run without --no-build or set CARGO_TARGET_DIR")
     want = [args.only] if args.only else ["rpm", "pm2"]

@@ -361,6 +361,7 @@ def main():
                          " or one table of each (default)")
     ap.add_argument("--only", choices=["rpm", "pm2"], help="run one manager only")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--rpm", metavar="PATH", help="run this rpm binary (e.g. an older release, for an A/B)")
     ap.add_argument("--out", help="JSON output path (default bench/results/logs-<date>.json)")
     args = ap.parse_args()
 
@@ -372,7 +373,7 @@ def main():
         cfg["lines"] = args.lines
     cfg.update(quick=args.quick, line_bytes=args.line_bytes, poll_s=POLL)
 
-    rpm_bin = build_rpm(["--example", "loggen"], no_build=args.no_build)
+    rpm_bin = build_rpm(["--example", "loggen"], no_build=args.no_build, binary=args.rpm)
     gen = os.path.join(release_dir(), "examples", "loggen")
     for b in (rpm_bin, gen):
         if not os.access(b, os.X_OK):

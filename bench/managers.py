@@ -355,9 +355,19 @@ def release_dir():
     return os.path.join(target_dir(), host, "release")
 
 
-def build_rpm(extra=(), no_build=False):
+def build_rpm(extra=(), no_build=False, binary=None):
     """`cargo build --release` of the rpm binary (and `extra` cargo target args), unless
-    `no_build` asks for the existing build; returns the binary's path."""
+    `no_build` asks for the existing build; returns the binary's path. `binary` (the
+    benches' `--rpm PATH`) runs that rpm instead, say an older release for an A/B; the
+    `extra` targets are still built from this checkout."""
+    if binary is not None:
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            raise BenchError(f"--rpm {binary}: not an executable file")
+        if extra and not no_build:
+            log("== building " + " ".join(extra) + " (release)")
+            subprocess.run(["cargo", "build", "--release", "--quiet", *extra],
+                           cwd=REPO, check=True)
+        return os.path.abspath(binary)
     if not no_build:
         log("== building rpm (release)")
         subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "rpm", *extra],

@@ -14,8 +14,8 @@ merged (anything else not whole) and lines repeated; it exits 1 on any of them.
 What rpm promises, for streams whose files are their instance's own and not rotated
 (all four files here): neither `rpm update` nor a SIGKILL loses, cuts, merges or repeats
 a line. The pump peeks at a chunk, records it, writes it and only then takes it out of
-the app's pipe (src/daemon/peek.rs, partial.rs); a next daemon cuts back a write the kill
-cut short and writes the chunk again. (Rotated or shared files are read destructively:
+the app's pipe (src/logs/pump/peek.rs, partial.rs, recovery.rs); a next daemon cuts
+back a write the kill cut short and writes the chunk again. (Rotated or shared files are read destructively:
 there a SIGKILL may lose the chunk in flight, up to 1 MiB, never merging or repeating.)
 
 Usage: python3 bench/soak_logs.py [--rounds N] [--seed S] [--only kill|update] [--no-build]

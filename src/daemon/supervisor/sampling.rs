@@ -2,7 +2,7 @@
 //!
 //! Sampling runs only while something needs it: a `list` or `describe` keeps it going
 //! for `VIEW_WINDOW` (so `watch rpm list` sees figures over the sampler's interval), and
-//! later a viewer or a memory limit. A row request that finds no fresh sample asks the
+//! later a viewer (`monit`, the web API) or a memory limit. A row request that finds no fresh sample asks the
 //! sampler for one and is answered when it arrives, so the first `list` after a quiet
 //! spell still shows real figures. An idle daemon samples nothing.
 
@@ -13,8 +13,10 @@ use super::super::timers::TimerKey;
 use super::tables::{PendingRows, Supervisor};
 use crate::ipc::Response;
 
-/// How long a look at the rows keeps the sampler going.
-const VIEW_WINDOW: Duration = Duration::from_secs(5);
+/// How long a look at the rows keeps the sampler going: two samples, so `watch rpm list`
+/// sees CPU over the sampler's interval, while a single `list` costs an idle daemon two
+/// samples and no more.
+const VIEW_WINDOW: Duration = Duration::from_secs(2);
 
 impl Supervisor {
     /// Answers a row request now if the samples are fresh, else once the next arrives.
