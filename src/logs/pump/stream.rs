@@ -113,14 +113,12 @@ fn framed(
         // that step loses the line's start, as it loses any bytes between a read and
         // a write, but never merges two lines; a crash after it loses whole lines only.
         state.pipe.partial.forget();
-        let n = match state.pipe.reader.read(&mut bufs.read) {
-            Ok(n) if n > 0 => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // End of file, WouldBlock (drained) or an error: nothing taken.
-            _ => return drained(tools, state, target, read),
+        let n = match next_chunk(tools, bufs, &state.pipe.reader, false) {
+            Got::Chunk(n) => n,
+            Got::Again => continue,
+            Got::Drained | Got::Refused => return drained(tools, state, target, read),
         };
         read += n;
-        tools.burst |= n >= SMALL;
         let framed = state.framer.push(&bufs.read[..n]);
         state.pipe.partial.keep(framed.rest);
         let (head, body) =
@@ -147,17 +145,13 @@ fn framed_peeked(
     let (id, stream) = (state.id, state.stream);
     let mut read = 0;
     for _ in 0..READS_PER_TURN {
-        let n = match peek(&mut tools.scratch, &state.pipe.reader, &mut bufs.read) {
-            Ok(n) if n > 0 => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                refuse_peeking(tools, e);
-                break;
-            }
-            Ok(_) => return drained(tools, state, target, read),
+        let n = match next_chunk(tools, bufs, &state.pipe.reader, true) {
+            Got::Chunk(n) => n,
+            Got::Again => continue,
+            Got::Refused => break,
+            Got::Drained => return drained(tools, state, target, read),
         };
         read += n;
-        tools.burst |= n >= SMALL;
         let chunk = &bufs.read[..n];
         // The chunk's record needs the partial line from before.
         let before = state.framer.partial().to_vec();
@@ -196,17 +190,15 @@ fn direct(
         // The file holds the partial line, so no line is kept; the mark says the file
         // must grow (the read may take bytes) until the write that follows is done.
         mark_end(&mut tools.files, target, stream, &mut state.pipe.partial, 1);
-        let n = match state.pipe.reader.read(&mut bufs.read) {
-            Ok(n) if n > 0 => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // End of file, WouldBlock (drained) or an error: nothing taken.
-            _ => {
+        let n = match next_chunk(tools, bufs, &state.pipe.reader, false) {
+            Got::Chunk(n) => n,
+            Got::Again => continue,
+            Got::Drained | Got::Refused => {
                 mark_end(&mut tools.files, target, stream, &mut state.pipe.partial, 0);
                 return drained(tools, state, target, read);
             }
         };
         read += n;
-        tools.burst |= n >= SMALL;
         let chunk = &bufs.read[..n];
         let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
         let len = (head.len() + n) as u64;
@@ -239,17 +231,13 @@ fn direct_peeked(
     let (id, stream) = (state.id, state.stream);
     let mut read = 0;
     for _ in 0..READS_PER_TURN {
-        let n = match peek(&mut tools.scratch, &state.pipe.reader, &mut bufs.read) {
-            Ok(n) if n > 0 => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                refuse_peeking(tools, e);
-                break;
-            }
-            Ok(_) => return drained(tools, state, target, read),
+        let n = match next_chunk(tools, bufs, &state.pipe.reader, true) {
+            Got::Chunk(n) => n,
+            Got::Again => continue,
+            Got::Refused => break,
+            Got::Drained => return drained(tools, state, target, read),
         };
         read += n;
-        tools.burst |= n >= SMALL;
         let chunk = &bufs.read[..n];
         // The chunk's record needs the partial line from before (one a framer held).
         let before = state.framer.partial().to_vec();
@@ -373,6 +361,41 @@ fn peek(scratch: &mut Option<Scratch>, reader: &File, buf: &mut [u8]) -> io::Res
     match scratch {
         Some(scratch) => scratch.peek(reader, buf),
         None => Err(io::Error::other("no scratch pipe")),
+    }
+}
+
+/// What one read (or peek) of a stream's pipe brought.
+enum Got {
+    /// This many bytes, at the start of the read buffer.
+    Chunk(usize),
+    /// Interrupted: try again.
+    Again,
+    /// End of file, WouldBlock (drained) or an error: nothing taken.
+    Drained,
+    /// `tee(2)` refused: the stream is read from now on (see `refuse_peeking`).
+    Refused,
+}
+
+/// Reads the next chunk of `reader` into the read buffer or, when `peeked`, copies it
+/// there and leaves it in the pipe.
+fn next_chunk(tools: &mut Tools, bufs: &mut Buffers, reader: &File, peeked: bool) -> Got {
+    let got = if peeked {
+        peek(&mut tools.scratch, reader, &mut bufs.read)
+    } else {
+        let mut reader = reader;
+        reader.read(&mut bufs.read)
+    };
+    match got {
+        Ok(n) if n > 0 => {
+            tools.burst |= n >= SMALL;
+            Got::Chunk(n)
+        }
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Got::Again,
+        Err(e) if peeked => {
+            refuse_peeking(tools, e);
+            Got::Refused
+        }
+        _ => Got::Drained,
     }
 }
 
