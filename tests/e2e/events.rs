@@ -184,10 +184,22 @@ fn a_closed_stdout_ends_it_quietly() {
         .read_line(&mut first)
         .expect("the first line");
     assert_eq!(first, format!("{EXITED}\n"));
-    // The reader is gone (the BufReader dropped the pipe); the next line cannot be written.
-    (&held)
-        .write_all(format!("{}\n", notice_line(ONLINE)).as_bytes())
-        .expect("send another notice");
+    // The reader is gone (the BufReader dropped the pipe); the next line cannot be
+    // written. Another test's child, forked but not yet exec'd, may hold a copy of the
+    // read end for a moment, and a line written then still fits in the pipe: so notices
+    // keep coming until `rpm events` has met the closed pipe.
+    wait_until(DEADLINE, "rpm events to meet its closed stdout", || {
+        match child.try_wait() {
+            Ok(Some(_)) => return Ok(()),
+            Ok(None) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        match (&held).write_all(format!("{}\n", notice_line(ONLINE)).as_bytes()) {
+            Ok(()) => Err("still running after another notice".into()),
+            // It ended and its end of the socket closed.
+            Err(_) => Ok(()),
+        }
+    });
     let (status, stderr) = ended(child);
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }

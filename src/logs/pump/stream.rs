@@ -1,7 +1,8 @@
-//! One stream's turn: reading what waits in its pipe and writing it to its files, with
-//! one function per `StreamMode` (`framed`, `framed_peeked`, `direct`, `direct_peeked`)
-//! and the steps they share: paying what a failed write still owes, stalling on a failed
-//! write, ending a line a killed daemon cut, and finishing when the writer exits.
+//! One stream's turn: reading what waits in its pipe and writing it to its files. `turn`
+//! runs the loop; each `StreamMode` is a `Mode` (`FRAMED`, `FRAMED_PEEKED`, `DIRECT`,
+//! `DIRECT_PEEKED`) with one write function of its own, plus the steps they share:
+//! paying what a failed write still owes, stalling on a failed write, ending a line a
+//! killed daemon cut, and finishing when the writer exits.
 //!
 //! It writes the records a next daemon resumes from (partial lines, write marks,
 //! chunks in flight: see `partial`); reading them back is `recovery`'s job. Runs on the
@@ -78,12 +79,13 @@ pub(super) fn pump(
         Some(_) => target.mode(state.stream),
         None => target.mode(state.stream).unpeeked(),
     };
-    let turn = match mode {
-        StreamMode::Framed => framed(tools, bufs, state, target),
-        StreamMode::FramedPeeked => framed_peeked(tools, bufs, state, target),
-        StreamMode::Direct => direct(tools, bufs, state, target),
-        StreamMode::DirectPeeked => direct_peeked(tools, bufs, state, target),
+    let mode = match mode {
+        StreamMode::Framed => &FRAMED,
+        StreamMode::FramedPeeked => &FRAMED_PEEKED,
+        StreamMode::Direct => &DIRECT,
+        StreamMode::DirectPeeked => &DIRECT_PEEKED,
     };
+    let turn = turn(tools, bufs, state, target, mode);
     let read = match turn {
         Turn::Done { read } => read,
         Turn::Stalled { read } => return read,
@@ -96,120 +98,99 @@ pub(super) fn pump(
     read
 }
 
-/// `StreamMode::Framed`: whole lines, read out of the pipe.
-fn framed(
-    tools: &mut Tools,
-    bufs: &mut Buffers,
-    state: &mut StreamState,
-    target: &mut Target,
-) -> Turn {
-    let (id, stream) = (state.id, state.stream);
-    let mut read = 0;
-    for _ in 0..READS_PER_TURN {
-        // A read may take the rest of a kept line out of the pipe; were the daemon to
-        // die right after it, the next one would join the kept start to whatever comes
-        // next. So the copy is dropped before each read and the new partial line kept
-        // right after framing, before the (slower) formatting and writing: a crash in
-        // that step loses the line's start, as it loses any bytes between a read and
-        // a write, but never merges two lines; a crash after it loses whole lines only.
-        state.pipe.partial.forget();
-        let n = match next_chunk(tools, bufs, &state.pipe.reader, false) {
-            Got::Chunk(n) => n,
-            Got::Again => continue,
-            Got::Drained | Got::Refused => return drained(tools, state, target, read),
-        };
-        read += n;
-        let framed = state.framer.push(&bufs.read[..n]);
-        state.pipe.partial.keep(framed.rest);
-        let (head, body) =
-            lines_to_write(&mut bufs.formatted, &framed, &target.outputs.format, stream);
-        if let Err(owed) = write_chunk(tools, id, target, stream, head, body) {
-            stall(tools, state, target, owed);
-            return Turn::Stalled { read };
-        }
-        if n < bufs.read.len() {
-            break;
-        }
-    }
-    Turn::Done { read }
+/// What a mode does around each chunk of a turn: how it takes chunks in (read, or peek
+/// and take once written), what it does before each read and once the pipe is drained,
+/// and how it writes a chunk.
+struct Mode {
+    peeked: bool,
+    before_read: fn(&mut Tools, &mut StreamState, &mut Target),
+    at_drain: fn(&mut Tools, &mut StreamState, &mut Target),
+    /// Writes the `n` bytes at the start of the read buffer.
+    write: fn(&mut Tools, &mut Buffers, &mut StreamState, &mut Target, usize) -> Result<(), Owed>,
 }
+
+/// `StreamMode::Framed`: whole lines, read out of the pipe.
+const FRAMED: Mode = Mode {
+    peeked: false,
+    // A read may take the rest of a kept line out of the pipe; were the daemon to die
+    // right after it, the next one would join the kept start to whatever comes next. So
+    // the copy is dropped before each read and the new partial line kept right after
+    // framing, before the (slower) formatting and writing: a crash in that step loses the
+    // line's start, as it loses any bytes between a read and a write, but never merges
+    // two lines; a crash after it loses whole lines only.
+    before_read: |_, state, _| state.pipe.partial.forget(),
+    at_drain: |_, _, _| {},
+    write: write_framed,
+};
 
 /// `StreamMode::FramedPeeked`: whole lines, each chunk taken out of the pipe once
 /// written.
-fn framed_peeked(
+const FRAMED_PEEKED: Mode = Mode {
+    peeked: true,
+    before_read: |_, _, _| {},
+    at_drain: |_, _, _| {},
+    write: write_framed_peeked,
+};
+
+/// `StreamMode::Direct`: the bytes as they came, read out of the pipe, with a mark of
+/// where the file must end (see `partial`). The file holds the partial line, so no line
+/// is kept; the mark says the file must grow (the read may take bytes) until the write
+/// that follows is done, and is settled when the pipe is drained.
+const DIRECT: Mode = Mode {
+    peeked: false,
+    before_read: |tools, state, target| {
+        mark_end(
+            &mut tools.files,
+            target,
+            state.stream,
+            &mut state.pipe.partial,
+            1,
+        )
+    },
+    at_drain: |tools, state, target| {
+        mark_end(
+            &mut tools.files,
+            target,
+            state.stream,
+            &mut state.pipe.partial,
+            0,
+        )
+    },
+    write: write_direct,
+};
+
+/// `StreamMode::DirectPeeked`: the bytes as they came, each chunk taken out of the pipe
+/// once written.
+const DIRECT_PEEKED: Mode = Mode {
+    peeked: true,
+    before_read: |_, _, _| {},
+    at_drain: |_, _, _| {},
+    write: write_direct_peeked,
+};
+
+/// One stream's turn in `mode`: chunk after chunk until the pipe is drained, a write
+/// fails, or the stream had `READS_PER_TURN` reads.
+fn turn(
     tools: &mut Tools,
     bufs: &mut Buffers,
     state: &mut StreamState,
     target: &mut Target,
+    mode: &Mode,
 ) -> Turn {
-    let (id, stream) = (state.id, state.stream);
     let mut read = 0;
     for _ in 0..READS_PER_TURN {
-        let n = match next_chunk(tools, bufs, &state.pipe.reader, true) {
+        (mode.before_read)(tools, state, target);
+        let n = match next_chunk(tools, bufs, &state.pipe.reader, mode.peeked) {
             Got::Chunk(n) => n,
             Got::Again => continue,
             Got::Refused => break,
-            Got::Drained => return drained(tools, state, target, read),
-        };
-        read += n;
-        let chunk = &bufs.read[..n];
-        // The chunk's record needs the partial line from before.
-        let before = state.framer.partial().to_vec();
-        let framed = state.framer.push(chunk);
-        let (head, body) =
-            lines_to_write(&mut bufs.formatted, &framed, &target.outputs.format, stream);
-        let peeked = Peeked {
-            chunk,
-            head,
-            body,
-            before,
-            after: framed.rest,
-        };
-        if let Err(owed) = write_peeked(tools, &mut state.pipe, id, target, stream, peeked) {
-            stall(tools, state, target, owed);
-            return Turn::Stalled { read };
-        }
-        if n < bufs.read.len() {
-            break;
-        }
-    }
-    Turn::Done { read }
-}
-
-/// `StreamMode::Direct`: the bytes as they came, read out of the pipe, with a mark of
-/// where the file must end (see `partial`).
-fn direct(
-    tools: &mut Tools,
-    bufs: &mut Buffers,
-    state: &mut StreamState,
-    target: &mut Target,
-) -> Turn {
-    let (id, stream) = (state.id, state.stream);
-    let mut read = 0;
-    for _ in 0..READS_PER_TURN {
-        // The file holds the partial line, so no line is kept; the mark says the file
-        // must grow (the read may take bytes) until the write that follows is done.
-        mark_end(&mut tools.files, target, stream, &mut state.pipe.partial, 1);
-        let n = match next_chunk(tools, bufs, &state.pipe.reader, false) {
-            Got::Chunk(n) => n,
-            Got::Again => continue,
-            Got::Drained | Got::Refused => {
-                mark_end(&mut tools.files, target, stream, &mut state.pipe.partial, 0);
+            Got::Drained => {
+                (mode.at_drain)(tools, state, target);
                 return drained(tools, state, target, read);
             }
         };
         read += n;
-        let chunk = &bufs.read[..n];
-        let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
-        let len = (head.len() + n) as u64;
-        mark_end(
-            &mut tools.files,
-            target,
-            stream,
-            &mut state.pipe.partial,
-            len,
-        );
-        if let Err(owed) = write_chunk(tools, id, target, stream, head, chunk) {
+        if let Err(owed) = (mode.write)(tools, bufs, state, target, n) {
             stall(tools, state, target, owed);
             return Turn::Stalled { read };
         }
@@ -220,44 +201,104 @@ fn direct(
     Turn::Done { read }
 }
 
-/// `StreamMode::DirectPeeked`: the bytes as they came, each chunk taken out of the pipe
-/// once written.
-fn direct_peeked(
+fn write_framed(
     tools: &mut Tools,
     bufs: &mut Buffers,
     state: &mut StreamState,
     target: &mut Target,
-) -> Turn {
-    let (id, stream) = (state.id, state.stream);
-    let mut read = 0;
-    for _ in 0..READS_PER_TURN {
-        let n = match next_chunk(tools, bufs, &state.pipe.reader, true) {
-            Got::Chunk(n) => n,
-            Got::Again => continue,
-            Got::Refused => break,
-            Got::Drained => return drained(tools, state, target, read),
-        };
-        read += n;
-        let chunk = &bufs.read[..n];
-        // The chunk's record needs the partial line from before (one a framer held).
-        let before = state.framer.partial().to_vec();
-        let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
-        let peeked = Peeked {
-            chunk,
-            head,
-            body: chunk,
-            before,
-            after: &[],
-        };
-        if let Err(owed) = write_peeked(tools, &mut state.pipe, id, target, stream, peeked) {
-            stall(tools, state, target, owed);
-            return Turn::Stalled { read };
-        }
-        if n < bufs.read.len() {
-            break;
-        }
-    }
-    Turn::Done { read }
+    n: usize,
+) -> Result<(), Owed> {
+    let framed = state.framer.push(&bufs.read[..n]);
+    state.pipe.partial.keep(framed.rest);
+    let (head, body) = lines_to_write(
+        &mut bufs.formatted,
+        &framed,
+        &target.outputs.format,
+        state.stream,
+    );
+    write_chunk(tools, state.id, target, state.stream, head, body)
+}
+
+fn write_framed_peeked(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+    n: usize,
+) -> Result<(), Owed> {
+    let chunk = &bufs.read[..n];
+    // The chunk's record needs the partial line from before.
+    let before = state.framer.partial().to_vec();
+    let framed = state.framer.push(chunk);
+    let (head, body) = lines_to_write(
+        &mut bufs.formatted,
+        &framed,
+        &target.outputs.format,
+        state.stream,
+    );
+    let peeked = Peeked {
+        chunk,
+        head,
+        body,
+        before,
+        after: framed.rest,
+    };
+    write_peeked(
+        tools,
+        &mut state.pipe,
+        state.id,
+        target,
+        state.stream,
+        peeked,
+    )
+}
+
+fn write_direct(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+    n: usize,
+) -> Result<(), Owed> {
+    let chunk = &bufs.read[..n];
+    let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
+    let len = (head.len() + n) as u64;
+    mark_end(
+        &mut tools.files,
+        target,
+        state.stream,
+        &mut state.pipe.partial,
+        len,
+    );
+    write_chunk(tools, state.id, target, state.stream, head, chunk)
+}
+
+fn write_direct_peeked(
+    tools: &mut Tools,
+    bufs: &mut Buffers,
+    state: &mut StreamState,
+    target: &mut Target,
+    n: usize,
+) -> Result<(), Owed> {
+    let chunk = &bufs.read[..n];
+    // The chunk's record needs the partial line from before (one a framer held).
+    let before = state.framer.partial().to_vec();
+    let head = direct_head(&mut state.cut_line, &mut state.framer, chunk);
+    let peeked = Peeked {
+        chunk,
+        head,
+        body: chunk,
+        before,
+        after: &[],
+    };
+    write_peeked(
+        tools,
+        &mut state.pipe,
+        state.id,
+        target,
+        state.stream,
+        peeked,
+    )
 }
 
 /// The lines a framed chunk writes: raw lines as framed (one writev, no copy), others
