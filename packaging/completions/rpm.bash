@@ -966,7 +966,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__start)
-            opts="-n -i -x -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1029,6 +1029,22 @@ _rpm() {
                     return 0
                     ;;
                 --kill-signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-memory-restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron-restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1076,7 +1092,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrRestart)
-            opts="-n -i -x -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1139,6 +1155,22 @@ _rpm() {
                     return 0
                     ;;
                 --kill-signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-memory-restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron-restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

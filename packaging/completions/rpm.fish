@@ -72,6 +72,8 @@ complete -c rpm -n "__fish_rpm_using_subcommand start" -l exp-backoff-restart-de
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l stop-exit-codes -d 'Exit codes that leave the app stopped (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l kill-timeout -d 'Time between the stop signal and SIGKILL (ms or 5s)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l kill-signal -d 'Signal that asks the app to stop (default SIGINT)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l max-memory-restart -d 'Restart the app when its memory (with its children\'s) passes this size (300M, 1G, bytes)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s c -l cron -l cron-restart -d 'Restart the app on this cron schedule (5 fields, or 6 with seconds first), local time' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s o -l output -d 'Stdout log file' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s e -l error -d 'Stderr log file' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s l -l log -d 'Combined log file' -r -F
@@ -97,6 +99,8 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l exp-backoff-r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l stop-exit-codes -d 'Exit codes that leave the app stopped (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l kill-timeout -d 'Time between the stop signal and SIGKILL (ms or 5s)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l kill-signal -d 'Signal that asks the app to stop (default SIGINT)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l max-memory-restart -d 'Restart the app when its memory (with its children\'s) passes this size (300M, 1G, bytes)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s c -l cron -l cron-restart -d 'Restart the app on this cron schedule (5 fields, or 6 with seconds first), local time' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s o -l output -d 'Stdout log file' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s e -l error -d 'Stderr log file' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s l -l log -d 'Combined log file' -r -F

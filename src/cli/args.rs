@@ -218,6 +218,17 @@ pub struct StartArgs {
     /// Signal that asks the app to stop (default SIGINT).
     #[arg(long)]
     pub kill_signal: Option<String>,
+    /// Restart the app when its memory (with its children's) passes this size (300M, 1G, bytes).
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory_restart: Option<String>,
+    /// Restart the app on this cron schedule (5 fields, or 6 with seconds first), local time.
+    #[arg(
+        short = 'c',
+        long = "cron",
+        visible_alias = "cron-restart",
+        value_name = "EXPR"
+    )]
+    pub cron: Option<String>,
     /// Stdout log file.
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::error::CliError;
 use crate::client::{Client, ClientError, Notices};
-use crate::ipc::{Notice, NoticeEvent, RestartReason};
+use crate::ipc::{Notice, NoticeEvent};
 
 /// How long `rpm events` waits for a daemon to come back after its connection ended.
 const RECONNECT_FOR: Duration = Duration::from_secs(10);
@@ -137,14 +137,18 @@ pub(crate) fn human(notice: &Notice) -> String {
                 None => how,
             }
         }
-        NoticeEvent::Restarting { reason, delay_ms } => {
-            let reason = match reason {
-                RestartReason::Crash => "crash",
-                RestartReason::Manual => "manual",
+        NoticeEvent::Restarting {
+            reason,
+            delay_ms,
+            detail,
+        } => {
+            let why = match detail {
+                Some(detail) => format!("{}: {detail}", reason.as_str()),
+                None => reason.as_str().to_string(),
             };
             match delay_ms {
-                0 => format!("restarting ({reason})"),
-                ms => format!("restarting ({reason}) in {}", human_ms(*ms)),
+                0 => format!("restarting ({why})"),
+                ms => format!("restarting ({why}) in {}", human_ms(*ms)),
             }
         }
         NoticeEvent::Errored { message, .. } => format!("errored: {message}"),

@@ -55,6 +55,15 @@ pub(super) fn apply_overrides(
             .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
         spec.kill_signal = parsed.into();
     }
+    if let Some(size) = &args.max_memory_restart {
+        let bytes = config::parse_size(size)
+            .map_err(|e| CliError::Usage(format!("--max-memory-restart: {e}")))?;
+        spec.max_memory_restart = Some(bytes);
+    }
+    if let Some(expr) = &args.cron {
+        config::validate_cron(expr).map_err(|e| CliError::Usage(format!("--cron: {e}")))?;
+        spec.cron_restart = Some(expr.clone());
+    }
     let log_path = |p: &PathBuf| normalize(&cwd.join(p));
     if let Some(p) = &args.output {
         spec.out_file = Some(log_path(p));

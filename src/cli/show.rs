@@ -68,6 +68,7 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
             ("interpreter args", shell_words(&s.interpreter_args)),
             ("cwd", p.cwd.display().to_string()),
             ("restarts", p.restarts.to_string()),
+            ("last restart", last_restart(d.last_restart.as_ref())),
             ("unstable restarts", p.unstable_restarts.to_string()),
             (
                 "uptime",
@@ -111,6 +112,18 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
             ("kill signal", s.kill_signal.to_string()),
             ("kill timeout", format!("{} ms", s.kill_timeout.as_millis())),
             ("treekill", s.treekill.to_string()),
+            (
+                "max memory restart",
+                s.max_memory_restart
+                    .map(table::human_bytes)
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            ("cron restart", opt(&s.cron_restart)),
+            (
+                "next cron restart",
+                d.next_cron.map(local_time).unwrap_or_else(|| "-".into()),
+            ),
+            ("watch problem", opt(&d.watch_problem)),
             ("adopted from an earlier daemon", d.adopted.to_string()),
             (
                 "ecosystem file",
@@ -128,6 +141,36 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// `watch (src/app.js changed) at 2026-12-02 14:03:07`, or `-`.
+fn last_restart(last: Option<&crate::ipc::LastRestart>) -> String {
+    let Some(last) = last else {
+        return "-".into();
+    };
+    let detail = last
+        .detail
+        .as_deref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    format!(
+        "{}{detail} at {}",
+        last.reason.as_str(),
+        local_time(last.at)
+    )
+}
+
+/// A Unix time in ms as local `YYYY-MM-DD HH:MM:SS`.
+fn local_time(unix_ms: u64) -> String {
+    i64::try_from(unix_ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|| "-".into())
 }
 
 fn shell_words(words: &[String]) -> String {

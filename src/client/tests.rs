@@ -26,6 +26,7 @@ fn some_notices() -> Vec<Notice> {
             NoticeEvent::Restarting {
                 reason: RestartReason::Crash,
                 delay_ms: 250,
+                detail: None,
             },
         ),
         notice(

@@ -142,11 +142,16 @@ fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor,
     let tx = events.clone();
     let sampler = sampler::Sampler::spawn(move |samples| tx.send(Event::Samples(samples)).is_ok())?;
     let persister = persist::Persister::spawn(home.state_file(), events.clone())?;
+    let (sample_every, problem) = sampler::interval_from_env();
+    if let Some(problem) = problem {
+        log::warn!("{problem}");
+    }
     let helpers = Helpers {
         pump: pump.clone(),
         pids,
         persister,
         sampler,
+        sample_every,
         processes: Box::new(process::System {
             daemon: std::process::id() as i32,
         }),

@@ -169,6 +169,12 @@ pub enum Input {
     ExitedWhileAway,
     /// The user zeroes the counters (`rpm reset`).
     Reset,
+    /// A restart trigger fired (a watched file changed, memory, cron): a running
+    /// instance restarts gracefully; `detail` says what set it off.
+    Trigger {
+        reason: RestartReason,
+        detail: Option<String>,
+    },
 }
 
 /// What the supervisor must do, in order.
@@ -205,10 +211,12 @@ pub enum Report {
         signal: Option<String>,
         uptime: Option<Duration>,
     },
-    /// A restart is under way: at once, or after `delay`.
+    /// A restart is under way: at once, or after `delay`; `detail` says what set it
+    /// off when the reason alone does not.
     Restarting {
         reason: RestartReason,
         delay: Duration,
+        detail: Option<String>,
     },
     /// The instance gave up: it stays errored until the user acts.
     Errored { cause: ErroredCause },
@@ -322,6 +330,32 @@ pub fn step(
             next.restarts = 0;
             next.unstable_restarts = 0;
         }
+        Input::Trigger { reason, detail } => match current.status {
+            Status::Online | Status::Launching => {
+                actions.push(Action::Report(Report::Restarting {
+                    reason,
+                    delay: Duration::ZERO,
+                    detail,
+                }));
+                begin_stop(&mut next, policy, Intent::Restart, now, &mut actions)
+            }
+            // A change to a crashing app's files is the fix its developer was waiting
+            // for: it starts again at once, as PM2's watch does.
+            Status::Errored | Status::WaitingRestart if reason == RestartReason::Watch => {
+                actions.push(Action::Report(Report::Restarting {
+                    reason,
+                    delay: Duration::ZERO,
+                    detail,
+                }));
+                next.unstable_restarts = 0;
+                next.backoff_ms = None;
+                next.restarts += 1;
+                launch(&mut next, &mut actions);
+            }
+            // Stopped by the user, already stopping, or (for memory and cron) waiting
+            // for its crash restart: nothing to do.
+            _ => {}
+        },
     }
     (next, actions)
 }
@@ -384,7 +418,11 @@ fn launch(next: &mut Instance, actions: &mut Vec<Action>) {
 }
 
 fn announce_restart(reason: RestartReason, delay: Duration, actions: &mut Vec<Action>) {
-    actions.push(Action::Report(Report::Restarting { reason, delay }));
+    actions.push(Action::Report(Report::Restarting {
+        reason,
+        delay,
+        detail: None,
+    }));
 }
 
 fn begin_stop(

@@ -72,6 +72,22 @@ fn restarting(reason: RestartReason, delay_ms: u64) -> Action {
     Action::Report(Report::Restarting {
         reason,
         delay: ms(delay_ms),
+        detail: None,
+    })
+}
+
+fn triggered(reason: RestartReason, detail: &str) -> Input {
+    Input::Trigger {
+        reason,
+        detail: Some(detail.into()),
+    }
+}
+
+fn announced(reason: RestartReason, detail: &str) -> Action {
+    Action::Report(Report::Restarting {
+        reason,
+        delay: ms(0),
+        detail: Some(detail.into()),
     })
 }
 
@@ -561,6 +577,79 @@ fn rows() -> Vec<Row> {
                 status: Status::Online,
                 restarts: 0,
                 unstable: 0,
+                deadline: None,
+                actions: vec![],
+            },
+        },
+        Row {
+            name: "a trigger restarts a running instance gracefully",
+            policy: policy(),
+            timeline: online_then(vec![(5000, triggered(RestartReason::Memory, "512 MiB"))]),
+            want: Want {
+                status: Status::Stopping,
+                restarts: 0,
+                unstable: 0,
+                deadline: Some(6600),
+                actions: vec![announced(RestartReason::Memory, "512 MiB"), sigint(10)],
+            },
+        },
+        Row {
+            name: "the restart a trigger began counts once the old process exited",
+            policy: policy(),
+            timeline: online_then(vec![
+                (5000, triggered(RestartReason::Cron, "0 * * * *")),
+                (5010, exit(0)),
+            ]),
+            want: Want {
+                status: Status::Launching,
+                restarts: 1,
+                unstable: 0,
+                deadline: None,
+                actions: vec![
+                    exited_report(10, Some(0), None, 5010),
+                    ended(10),
+                    Action::Spawn,
+                ],
+            },
+        },
+        Row {
+            name: "a trigger leaves a stopped instance stopped",
+            policy: policy(),
+            timeline: vec![(0, triggered(RestartReason::Watch, "a.js"))],
+            want: Want {
+                status: Status::Stopped,
+                restarts: 0,
+                unstable: 0,
+                deadline: None,
+                actions: vec![],
+            },
+        },
+        Row {
+            name: "a file change starts an errored app again at once",
+            policy: with(&|p| p.max_restarts = 1),
+            timeline: online_then(vec![
+                (10, exit(1)),
+                (20, triggered(RestartReason::Watch, "a.js")),
+            ]),
+            want: Want {
+                status: Status::Launching,
+                restarts: 1,
+                unstable: 0,
+                deadline: None,
+                actions: vec![announced(RestartReason::Watch, "a.js"), Action::Spawn],
+            },
+        },
+        Row {
+            name: "memory and cron leave an errored app errored",
+            policy: with(&|p| p.max_restarts = 1),
+            timeline: online_then(vec![
+                (10, exit(1)),
+                (20, triggered(RestartReason::Cron, "x")),
+            ]),
+            want: Want {
+                status: Status::Errored,
+                restarts: 0,
+                unstable: 1,
                 deadline: None,
                 actions: vec![],
             },

@@ -14,8 +14,37 @@ use std::time::{Duration, Instant};
 
 use crate::proctree;
 
-/// How often instances are sampled while something needs it.
+/// How often instances are sampled while something needs it, unless
+/// `RPM_SAMPLE_INTERVAL` (in the environment that starts the daemon) says otherwise.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
+/// Names the sampling period (`500ms`, `2s`, or milliseconds).
+pub const INTERVAL_VAR: &str = "RPM_SAMPLE_INTERVAL";
+
+/// The sampling period: `RPM_SAMPLE_INTERVAL` if set and valid (from 100 ms to 1 h), else
+/// `SAMPLE_EVERY`; and the problem with the variable, to log once logging works.
+pub fn interval_from_env() -> (Duration, Option<String>) {
+    let Some(value) = std::env::var_os(INTERVAL_VAR) else {
+        return (SAMPLE_EVERY, None);
+    };
+    let parsed = value
+        .to_str()
+        .ok_or_else(|| format!("{value:?} is not text"))
+        .and_then(crate::config::parse_duration);
+    match parsed {
+        Ok(d) if (Duration::from_millis(100)..=Duration::from_secs(3600)).contains(&d) => (d, None),
+        Ok(d) => (
+            SAMPLE_EVERY,
+            Some(format!(
+                "{INTERVAL_VAR}: {d:?} is outside 100ms..1h; sampling every 1s"
+            )),
+        ),
+        Err(e) => (
+            SAMPLE_EVERY,
+            Some(format!("{INTERVAL_VAR}: {e}; sampling every 1s")),
+        ),
+    }
+}
 
 /// One instance's figures.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -5,7 +5,7 @@ pub mod protocol;
 pub mod target;
 
 pub use protocol::{
-    Details, ErrorKind, ErroredCause, Notice, NoticeEvent, ProcessInfo, Request, Response,
-    RestartReason, StartMode, Status,
+    Details, ErrorKind, ErroredCause, LastRestart, Notice, NoticeEvent, ProcessInfo, Request,
+    Response, RestartReason, StartMode, Status,
 };
 pub use target::Target;

@@ -194,6 +194,16 @@ pub struct Details {
     pub log_error: Option<String>,
     /// Whether rpm started this run itself or adopted it from an earlier daemon.
     pub adopted: bool,
+    /// The last restart and why (not kept across a daemon restart).
+    #[serde(default)]
+    pub last_restart: Option<LastRestart>,
+    /// When `cron_restart` fires next (Unix time in ms).
+    #[serde(default)]
+    pub next_cron: Option<u64>,
+    /// A problem with watching the app's files (a fallback to polling, a path that
+    /// cannot be watched).
+    #[serde(default)]
+    pub watch_problem: Option<String>,
 }
 
 /// An instance's status, as `jlist` spells it (DESIGN 1.2).
@@ -262,10 +272,13 @@ pub enum NoticeEvent {
         signal: Option<String>,
         uptime_ms: Option<u64>,
     },
-    /// The instance is being restarted, at once or after `delay_ms`.
+    /// The instance is being restarted, at once or after `delay_ms`; `detail` says what
+    /// set it off when the reason alone does not (the file that changed, the memory).
     Restarting {
         reason: RestartReason,
         delay_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
     },
     /// The instance stopped trying: it stays errored until the user acts.
     Errored {
@@ -285,6 +298,33 @@ pub enum RestartReason {
     Crash,
     /// A user asked (`restart`, `start` of a file that changed, `apply`).
     Manual,
+    /// A watched file changed.
+    Watch,
+    /// Its memory (with its children's) passed `max_memory_restart`.
+    Memory,
+    /// Its `cron_restart` schedule came due.
+    Cron,
+}
+
+impl RestartReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartReason::Crash => "crash",
+            RestartReason::Manual => "manual",
+            RestartReason::Watch => "watch",
+            RestartReason::Memory => "memory",
+            RestartReason::Cron => "cron",
+        }
+    }
+}
+
+/// The last restart of an instance and what set it off, for `rpm describe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastRestart {
+    pub reason: RestartReason,
+    pub detail: Option<String>,
+    /// Unix time in ms.
+    pub at: u64,
 }
 
 /// Why an instance went to `errored`.
@@ -331,6 +371,7 @@ mod tests {
             event: NoticeEvent::Restarting {
                 reason: RestartReason::Crash,
                 delay_ms: 250,
+                detail: None,
             },
         };
         let json = serde_json::to_string(&notice).expect("encodes");

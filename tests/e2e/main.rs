@@ -13,3 +13,4 @@ mod logs;
 mod stopping;
 mod structure;
 mod targets;
+mod triggers;

@@ -3,6 +3,7 @@
 use super::*;
 use crate::client::fake_daemon::{line, notice, notice_line, FakeDaemon};
 use crate::ipc::protocol::{ErrorKind, ErroredCause, Response, Status};
+use crate::ipc::RestartReason;
 
 /// A client of the fake's home; it must never start a daemon here (that would run the
 /// test binary as `rpm daemon`).
@@ -157,6 +158,7 @@ fn human_lines_say_what_happened() {
             NoticeEvent::Restarting {
                 reason: RestartReason::Crash,
                 delay_ms: 250,
+                detail: None,
             },
             "api (id 3) restarting (crash) in 250ms",
         ),
@@ -164,8 +166,17 @@ fn human_lines_say_what_happened() {
             NoticeEvent::Restarting {
                 reason: RestartReason::Manual,
                 delay_ms: 0,
+                detail: None,
             },
             "api (id 3) restarting (manual)",
+        ),
+        (
+            NoticeEvent::Restarting {
+                reason: RestartReason::Watch,
+                delay_ms: 0,
+                detail: Some("src/app.js changed".into()),
+            },
+            "api (id 3) restarting (watch: src/app.js changed)",
         ),
         (
             NoticeEvent::Status {

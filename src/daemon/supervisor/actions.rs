@@ -12,7 +12,7 @@ use super::super::policy::{step, Action, Input, Report};
 use super::super::process::spawn::InstanceRef;
 use super::super::timers::TimerKey;
 use super::tables::{unix_ms, Supervisor};
-use crate::ipc::{NoticeEvent, Status};
+use crate::ipc::{LastRestart, NoticeEvent, RestartReason, Status};
 
 impl Supervisor {
     /// Runs `input` through the state machine and carries out the actions.
@@ -152,10 +152,35 @@ impl Supervisor {
                 signal: signal.clone(),
                 uptime_ms: uptime.map(|u| u.as_millis() as u64),
             },
-            Report::Restarting { reason, delay } => NoticeEvent::Restarting {
-                reason: *reason,
-                delay_ms: delay.as_millis() as u64,
-            },
+            Report::Restarting {
+                reason,
+                delay,
+                detail,
+            } => {
+                if let Some(slot) = self.slots.get_mut(&id) {
+                    slot.last_restart = Some(LastRestart {
+                        reason: *reason,
+                        detail: detail.clone(),
+                        at: unix_ms(SystemTime::now()),
+                    });
+                }
+                if *reason != RestartReason::Crash {
+                    let why = detail
+                        .as_deref()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default();
+                    log::info!(
+                        "{} (id {id}): restarting ({}{why})",
+                        self.app_of(id),
+                        reason.as_str()
+                    );
+                }
+                NoticeEvent::Restarting {
+                    reason: *reason,
+                    delay_ms: delay.as_millis() as u64,
+                    detail: detail.clone(),
+                }
+            }
             Report::Errored { cause } => {
                 let message = self.errored_message(id, *cause);
                 log::warn!("{message}");

@@ -65,4 +65,9 @@ impl Supervisor {
             })
         })
     }
+
+    /// The app name of instance `id`, for log lines.
+    pub(crate) fn app_of(&self, id: u32) -> &str {
+        self.slots.get(&id).map_or("?", |s| s.app.as_str())
+    }
 }

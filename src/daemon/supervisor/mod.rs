@@ -57,6 +57,7 @@ impl Supervisor {
     /// changed; returns how the loop ends, if it does now.
     pub(crate) fn end_of_turn(&mut self) -> Option<Exit> {
         self.fire_deadlines(Instant::now());
+        self.keep_sampling_for_limits();
         self.check_waiters();
         // A planned stop has just removed state.json: nothing may write it again.
         if matches!(self.exit, Some(Exit::Quit)) {

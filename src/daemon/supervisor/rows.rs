@@ -64,6 +64,9 @@ impl Supervisor {
             spec,
             log_error: slot.log_error.clone().or_else(|| slot.last_error.clone()),
             adopted: slot.adopted,
+            last_restart: slot.last_restart.clone(),
+            next_cron: None,
+            watch_problem: None,
         })
     }
 }

@@ -17,11 +17,11 @@ use super::super::persist::Persister;
 use super::super::policy::{Instance, Policy};
 use super::super::process::pidfd::PidWatcher;
 use super::super::process::Processes;
-use super::super::sampler::{Sample, Sampler, SAMPLE_EVERY};
+use super::super::sampler::{Sample, Sampler};
 use super::super::timers::Timers;
 use crate::config::AppSpec;
 use crate::ipc::target::Target;
-use crate::ipc::{ProcessInfo, Response};
+use crate::ipc::{LastRestart, ProcessInfo, Response};
 use crate::logs::pump::{Outputs, Pump};
 use crate::paths::Home;
 
@@ -39,6 +39,8 @@ pub struct Helpers {
     pub pids: PidWatcher,
     pub persister: Persister,
     pub sampler: Sampler,
+    /// How often the sampler runs while something needs it.
+    pub sample_every: std::time::Duration,
     pub processes: Box<dyn Processes>,
 }
 
@@ -77,7 +79,7 @@ impl Supervisor {
             timers: Timers::default(),
             waiters: Waiters::default(),
             notices: Notices::default(),
-            sampling: Sampling::new(helpers.sampler),
+            sampling: Sampling::new(helpers.sampler, helpers.sample_every),
             exit: None,
             quitting: false,
             dirty: false,
@@ -144,6 +146,8 @@ pub(crate) struct Slot {
     pub sample: Option<Sample>,
     /// The uid the current process runs as (read once per process).
     pub uid: Option<u32>,
+    /// The last restart and why.
+    pub last_restart: Option<LastRestart>,
 }
 
 impl Slot {
@@ -165,6 +169,7 @@ impl Slot {
             error_file: outputs.error_file.clone(),
             sample: None,
             uid: None,
+            last_restart: None,
         }
     }
 
@@ -235,6 +240,9 @@ pub(crate) enum PendingRows {
 /// Sampling demand and what waits for it.
 pub(crate) struct Sampling {
     pub sampler: Sampler,
+    /// The sampling period.
+    pub every: std::time::Duration,
+    /// Someone looked at rows: keep sampling until then.
     pub wanted_until: Option<Instant>,
     /// A sample was asked for and has not come back yet.
     pub in_flight: bool,
@@ -244,9 +252,10 @@ pub(crate) struct Sampling {
 }
 
 impl Sampling {
-    pub fn new(sampler: Sampler) -> Sampling {
+    pub fn new(sampler: Sampler, every: std::time::Duration) -> Sampling {
         Sampling {
             sampler,
+            every,
             wanted_until: None,
             in_flight: false,
             last: None,
@@ -261,6 +270,6 @@ impl Sampling {
     /// Whether the last sample is recent enough to answer from.
     pub fn fresh(&self, now: Instant) -> bool {
         self.last
-            .is_some_and(|at| now.saturating_duration_since(at) < SAMPLE_EVERY * 2)
+            .is_some_and(|at| now.saturating_duration_since(at) < self.every * 2)
     }
 }

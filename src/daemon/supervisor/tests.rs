@@ -122,6 +122,7 @@ impl Bench {
             pids,
             persister,
             sampler,
+            sample_every: Duration::from_secs(1),
             processes: Box::new(procs.clone()),
         };
         let script = dir.path().join("app.sh");
