@@ -53,7 +53,7 @@ mod validate;
 mod values;
 mod yaml;
 
-pub use cron::validate_cron;
+pub use cron::{validate_cron, CronExpr};
 pub use date_format::{DateFormat, DateFormatError, DateToken};
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
