@@ -35,7 +35,7 @@ fn every_error_class_has_its_exact_message() {
         ("e.json", "[{script: 'a.sh', max_memory_restart: '1.5G'}]", "error: e.json:1:19: app \"a\": `max_memory_restart` must be bytes or a size like \"300M\", found \"1.5G\""),
         ("e.json", "[{script: 'a.sh', min_uptime: '5 minutes'}]", "error: e.json:1:19: app \"a\": `min_uptime` must be milliseconds or a duration like \"5s\", found \"5 minutes\""),
         ("e.json", "[{script: 'a.sh', kill_signal: 'SIGNOPE'}]", "error: e.json:1:19: app \"a\": `kill_signal` must be a signal name like \"SIGINT\", found \"SIGNOPE\""),
-        ("e.json", "[{script: 'a.sh', cron_restart: '* * *'}]", "error: e.json:1:19: app \"a\": `cron_restart` must be a cron expression, found \"* * *\""),
+        ("e.json", "[{script: 'a.sh', cron_restart: '* * *'}]", "error: e.json:1:19: app \"a\": `cron_restart` must be a cron expression (it has 3 fields, expected 5 or 6), found \"* * *\""),
         ("e.json", "[{script: 'a.sh', autorestart: 'yes'}]", "error: e.json:1:19: app \"a\": `autorestart` must be true or false, found \"yes\""),
         ("e.json", "[{script: 'a.sh', env: {A: {}}}]", "error: e.json:1:28: app \"a\": `env.A` must be a string, number or boolean, found an object"),
         ("e.json", "[{name: 'x'}]", "error: e.json:1:2: app \"x\": `script` is required"),

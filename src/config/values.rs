@@ -150,7 +150,18 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => return Err(bad()),
         },
         Kind::Cron => match v {
-            Value::Str(s) if validate_cron(s).is_ok() => Parsed::Str(s.trim().to_string()),
+            Value::Str(s) => match validate_cron(s) {
+                Ok(()) => Parsed::Str(s.trim().to_string()),
+                // Name the cron field that is wrong: "a cron expression (hour field "25"
+                // is out of range 0-23)".
+                Err(why) => {
+                    let field = why.split_once(": ").map_or(why.as_str(), |(_, f)| f);
+                    return Err(Bad {
+                        expected: format!("{} ({field})", kind.expected()),
+                        ..bad()
+                    });
+                }
+            },
             _ => return Err(bad()),
         },
         Kind::DateFormat => match v {
@@ -402,7 +413,12 @@ mod tests {
                 "a signal name like \"SIGINT\"",
                 "\"SIGFOO\"",
             ),
-            (Kind::Cron, "'0 0 * *'", "a cron expression", "\"0 0 * *\""),
+            (
+                Kind::Cron,
+                "'0 0 * *'",
+                "a cron expression (it has 4 fields, expected 5 or 6)",
+                "\"0 0 * *\"",
+            ),
             (
                 Kind::Port,
                 "70000",

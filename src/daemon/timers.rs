@@ -15,18 +15,10 @@ pub enum TimerKey {
     /// The instance was asked to stop: kill its tree when `kill_timeout` runs out (or, once
     /// killed, stop waiting for it).
     KillTimeout(u32),
+    /// The instance's `cron_restart` schedule comes due.
+    Cron(u32),
     /// Time to sample CPU and memory again.
     Sample,
-}
-
-impl TimerKey {
-    /// The instance the deadline belongs to, if any.
-    pub fn instance(self) -> Option<u32> {
-        match self {
-            TimerKey::RestartDelay(id) | TimerKey::KillTimeout(id) => Some(id),
-            TimerKey::Sample => None,
-        }
-    }
 }
 
 /// A set of deadlines, at most one per key.
@@ -60,10 +52,17 @@ impl Timers {
         }
     }
 
-    /// Removes every deadline of instance `id`.
-    pub fn cancel_instance(&mut self, id: u32) {
+    /// Removes the state machine's deadlines of instance `id` (restart delay, kill
+    /// timeout); its cron schedule stays.
+    pub fn cancel_state_deadlines(&mut self, id: u32) {
         self.cancel(TimerKey::RestartDelay(id));
         self.cancel(TimerKey::KillTimeout(id));
+    }
+
+    /// Removes every deadline of instance `id`.
+    pub fn cancel_instance(&mut self, id: u32) {
+        self.cancel_state_deadlines(id);
+        self.cancel(TimerKey::Cron(id));
     }
 
     /// Whether `key` has a deadline.
@@ -125,9 +124,20 @@ mod tests {
         timers.set(TimerKey::KillTimeout(1), t);
         timers.set(TimerKey::RestartDelay(1), t);
         timers.set(TimerKey::RestartDelay(2), t);
+        timers.set(TimerKey::Cron(2), t);
+        timers.cancel_state_deadlines(2);
+        assert!(
+            timers.is_set(TimerKey::Cron(2)),
+            "a schedule outlives a restart delay"
+        );
+        timers.set(TimerKey::RestartDelay(2), t);
+        timers.set(TimerKey::Cron(1), t);
         timers.cancel_instance(1);
         timers.set_or_cancel(TimerKey::Sample, None);
         assert!(!timers.is_set(TimerKey::KillTimeout(1)));
-        assert_eq!(timers.due(t), vec![TimerKey::RestartDelay(2)]);
+        assert_eq!(
+            timers.due(t),
+            vec![TimerKey::RestartDelay(2), TimerKey::Cron(2)]
+        );
     }
 }

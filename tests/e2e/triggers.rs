@@ -81,3 +81,65 @@ fn a_bad_memory_limit_or_cron_on_the_command_line_is_a_usage_error() {
         }
     });
 }
+
+#[test]
+fn a_cron_schedule_with_seconds_restarts_the_app_every_two_seconds() {
+    let home = RpmHome::new();
+    home.start_fixture("counter.sh", "tick", &["--cron", "*/2 * * * * *"]);
+    let first = home.wait_app("tick", "tick online", |a| a["status"] == "online")["pid"].clone();
+    let describe = home.ok(&["describe", "tick"]);
+    assert_eq!(described(&describe, "cron restart"), "*/2 * * * * *");
+    assert_ne!(described(&describe, "next cron restart"), "-");
+    let restarted = home.wait_app("tick", "tick restarted by cron", |a| {
+        a["restarts"].as_u64().is_some_and(|r| r >= 1) && a["status"] == "online"
+    });
+    assert_ne!(restarted["pid"], first, "a new process");
+    let describe = home.ok(&["describe", "tick"]);
+    let last = described(&describe, "last restart");
+    assert!(
+        last.starts_with("cron (cron_restart \"*/2 * * * * *\") at "),
+        "{last}"
+    );
+    assert!(
+        home.daemon_log()
+            .contains("tick (id 0): restarting (cron: cron_restart \"*/2 * * * * *\")"),
+        "{}",
+        home.daemon_log()
+    );
+    // A stopped app is not brought back by its schedule.
+    home.ok(&["stop", "tick"]);
+    let restarts = home.app("tick")["restarts"].clone();
+    crate::harness::assert_stays(
+        std::time::Duration::from_millis(2500),
+        "the stopped app stays stopped through a cron time",
+        || {
+            let app = home.app("tick");
+            if app["status"] == "stopped" && app["restarts"] == restarts {
+                Ok(())
+            } else {
+                Err(format!("{app}"))
+            }
+        },
+    );
+}
+
+#[test]
+fn an_invalid_cron_in_a_file_is_refused_naming_the_field() {
+    let home = RpmHome::new();
+    let file = home.join("eco.json");
+    let script = crate::harness::fixture("counter.sh");
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"apps\": [{{\"name\": \"c\", \"script\": {:?}, \"cron_restart\": \"* 25 * * *\"}}]}}\n",
+            script.to_str().expect("utf-8 path")
+        ),
+    )
+    .expect("write the file");
+    let err = home.fails(&["start", file.to_str().expect("utf-8 path")], 2);
+    assert!(
+        err.contains("app \"c\": `cron_restart` must be a cron expression")
+            && err.contains("hour field \"25\" is out of range 0-23"),
+        "{err}"
+    );
+}

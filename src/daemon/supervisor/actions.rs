@@ -76,7 +76,7 @@ impl Supervisor {
 
     /// Keeps the instance's one deadline in the timer set, keyed by what it is for.
     fn keep_deadline(&mut self, id: u32, status: Status, deadline: Option<Instant>) {
-        self.timers.cancel_instance(id);
+        self.timers.cancel_state_deadlines(id);
         let key = match status {
             Status::WaitingRestart => TimerKey::RestartDelay(id),
             Status::Stopping => TimerKey::KillTimeout(id),

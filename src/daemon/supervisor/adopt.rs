@@ -97,6 +97,7 @@ impl Supervisor {
                     app.ids.push(s.id);
                 }
                 self.slots.insert(s.id, slot);
+                self.arm_cron(s.id);
             }
         }
         // Processes of instances that no longer exist at all.

@@ -22,6 +22,7 @@ impl Supervisor {
             app.ids.push(id);
         }
         self.dirty = true;
+        self.arm_cron(id);
         Some(id)
     }
 

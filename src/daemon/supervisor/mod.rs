@@ -20,6 +20,7 @@ mod sampling;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod triggers;
 mod waiters;
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -121,10 +122,12 @@ impl Supervisor {
 
     fn fire_deadlines(&mut self, now: Instant) {
         for key in self.timers.due(now) {
-            match key.instance() {
-                Some(id) => self.apply_at(id, Input::Deadline, now),
-                None if key == TimerKey::Sample => self.sample_due(),
-                None => {}
+            match key {
+                TimerKey::RestartDelay(id) | TimerKey::KillTimeout(id) => {
+                    self.apply_at(id, Input::Deadline, now)
+                }
+                TimerKey::Cron(id) => self.cron_due(id),
+                TimerKey::Sample => self.sample_due(),
             }
         }
     }

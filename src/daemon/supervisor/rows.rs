@@ -65,7 +65,7 @@ impl Supervisor {
             log_error: slot.log_error.clone().or_else(|| slot.last_error.clone()),
             adopted: slot.adopted,
             last_restart: slot.last_restart.clone(),
-            next_cron: None,
+            next_cron: slot.next_cron_ms,
             watch_problem: None,
         })
     }

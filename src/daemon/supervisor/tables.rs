@@ -19,7 +19,7 @@ use super::super::process::pidfd::PidWatcher;
 use super::super::process::Processes;
 use super::super::sampler::{Sample, Sampler};
 use super::super::timers::Timers;
-use crate::config::AppSpec;
+use crate::config::{AppSpec, CronExpr};
 use crate::ipc::target::Target;
 use crate::ipc::{LastRestart, ProcessInfo, Response};
 use crate::logs::pump::{Outputs, Pump};
@@ -93,6 +93,9 @@ impl Supervisor {
 pub(crate) struct App {
     pub spec: AppSpec,
     pub policy: Policy,
+    /// `cron_restart`, parsed (the CLI checked it; an unparsable one from an old state
+    /// file is no schedule).
+    pub cron: Option<CronExpr>,
     pub ids: Vec<u32>,
     /// `spec` as JSON, made once per change: state.json is written after every event,
     /// and re-encoding every spec (environments included) each time cost the crash path
@@ -104,6 +107,7 @@ impl App {
     pub fn new(spec: AppSpec) -> App {
         App {
             policy: Policy::from_spec(&spec),
+            cron: parse_cron(&spec),
             spec_json: encode(&spec),
             spec,
             ids: Vec::new(),
@@ -113,9 +117,17 @@ impl App {
     /// Replaces the spec, keeping what derives from it in step.
     pub fn set_spec(&mut self, spec: AppSpec) {
         self.policy = Policy::from_spec(&spec);
+        self.cron = parse_cron(&spec);
         self.spec_json = encode(&spec);
         self.spec = spec;
     }
+}
+
+fn parse_cron(spec: &AppSpec) -> Option<CronExpr> {
+    let expr = spec.cron_restart.as_deref()?;
+    CronExpr::parse(expr)
+        .map_err(|e| log::warn!("{}: cron_restart: {e}; no cron restarts", spec.name))
+        .ok()
 }
 
 fn encode(spec: &AppSpec) -> Box<serde_json::value::RawValue> {
@@ -148,6 +160,8 @@ pub(crate) struct Slot {
     pub uid: Option<u32>,
     /// The last restart and why.
     pub last_restart: Option<LastRestart>,
+    /// When its cron schedule fires next (Unix ms).
+    pub next_cron_ms: Option<u64>,
 }
 
 impl Slot {
@@ -170,6 +184,7 @@ impl Slot {
             sample: None,
             uid: None,
             last_restart: None,
+            next_cron_ms: None,
         }
     }
 

@@ -49,6 +49,7 @@ enum Call {
 struct Recorder {
     calls: Rc<RefCell<Vec<Call>>>,
     fail_spawns: Rc<RefCell<bool>>,
+    spawned: Rc<RefCell<i32>>,
 }
 
 impl Recorder {
@@ -65,7 +66,8 @@ impl Processes for Recorder {
                 source: std::io::Error::from_raw_os_error(libc::ENOENT),
             });
         }
-        let pid = 1000 + self.calls.borrow().len() as i32;
+        let pid = 1000 + *self.spawned.borrow();
+        *self.spawned.borrow_mut() += 1;
         self.calls
             .borrow_mut()
             .push(Call::Spawn { id: who.id, pid });
@@ -382,4 +384,80 @@ fn rows_wait_for_a_sample_then_show_it_and_reading_them_changes_nothing() {
         .sup
         .timers
         .is_set(super::super::timers::TimerKey::Sample));
+}
+
+#[test]
+fn a_sample_above_max_memory_restart_restarts_the_instance_gracefully() {
+    let mut bench = Bench::new();
+    let mut spec = bench.spec("leaky", 1);
+    spec.max_memory_restart = Some(1024 * 1024);
+    start(&mut bench, spec);
+    bench.procs.take();
+    bench.sup.end_of_turn();
+    assert!(
+        bench
+            .sup
+            .timers
+            .is_set(super::super::timers::TimerKey::Sample),
+        "an app with a limit keeps the sampler going"
+    );
+    let sample = |memory| super::super::sampler::Sample {
+        id: 0,
+        pid: 1000,
+        cpu: 0.0,
+        memory,
+        at: Instant::now(),
+    };
+    bench.feed(Event::Samples(vec![sample(512 * 1024)]));
+    assert_eq!(bench.procs.take(), vec![], "under the limit: nothing");
+    bench.feed(Event::Samples(vec![sample(3 * 1024 * 1024)]));
+    assert_eq!(
+        bench.procs.take(),
+        vec![Call::Signal {
+            pid: 1000,
+            signal: Signal::SIGINT,
+            group: true
+        }]
+    );
+    let last = bench.sup.slots[&0].last_restart.clone().expect("a reason");
+    assert_eq!(last.reason, crate::ipc::RestartReason::Memory);
+    assert_eq!(
+        last.detail.as_deref(),
+        Some("memory 3.0 MiB is above max_memory_restart 1.0 MiB")
+    );
+}
+
+#[test]
+fn a_cron_schedule_is_armed_per_instance_and_restarts_only_running_ones() {
+    let mut bench = Bench::new();
+    let mut spec = bench.spec("nightly", 2);
+    spec.cron_restart = Some("0 3 * * *".into());
+    start(&mut bench, spec);
+    bench.procs.take();
+    use super::super::timers::TimerKey;
+    assert!(
+        bench.sup.timers.is_set(TimerKey::Cron(0)) && bench.sup.timers.is_set(TimerKey::Cron(1))
+    );
+    assert!(bench.sup.slots[&0].next_cron_ms.is_some());
+    let stop = bench.ask(Request::Stop {
+        targets: vec!["1".into()],
+    });
+    bench.exited(1001, 0);
+    bench.rows(&stop);
+    bench.procs.take();
+    bench.sup.cron_due(0);
+    bench.sup.cron_due(1);
+    assert_eq!(
+        bench.procs.take(),
+        vec![Call::Signal {
+            pid: 1000,
+            signal: Signal::SIGINT,
+            group: true
+        }],
+        "only the running instance restarts"
+    );
+    assert!(
+        bench.sup.timers.is_set(TimerKey::Cron(1)),
+        "the next fire time is set again"
+    );
 }

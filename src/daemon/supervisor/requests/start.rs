@@ -142,6 +142,9 @@ impl Supervisor {
             slot.error_file = outputs.error_file.clone();
             self.pump.send(PumpCommand::Retarget { id: *id, outputs });
         }
+        for id in &ids {
+            self.arm_cron(*id);
+        }
         let have = ids.len() as u32;
         for index in have..count {
             if let Some(id) = self.create_instance(&name, index) {
