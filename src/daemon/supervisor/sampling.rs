@@ -34,6 +34,13 @@ impl Supervisor {
         } else {
             self.sampling.waiting.push(pending);
         }
+        // Sampling may have gone quiet while its last figures are still fresh: keep it
+        // going for the look that just came.
+        if !self.sampling.in_flight && !self.timers.is_set(TimerKey::Sample) {
+            let last = self.sampling.last.unwrap_or(now);
+            self.timers
+                .set(TimerKey::Sample, (last + self.sampling.every).max(now));
+        }
     }
 
     /// Asks the sampler about every live process; false when there is none or the

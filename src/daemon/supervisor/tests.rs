@@ -461,3 +461,21 @@ fn a_cron_schedule_is_armed_per_instance_and_restarts_only_running_ones() {
         "the next fire time is set again"
     );
 }
+
+#[test]
+fn a_look_while_the_last_sample_is_still_fresh_starts_sampling_again() {
+    let mut bench = Bench::new();
+    let spec = bench.spec("quiet", 1);
+    start(&mut bench, spec);
+    // Sampling went quiet 1.5 s after its last sample: figures still fresh, no timer.
+    bench.sup.sampling.last = Instant::now().checked_sub(Duration::from_millis(1500));
+    use super::super::timers::TimerKey;
+    assert!(!bench.sup.timers.is_set(TimerKey::Sample));
+    let answer = bench.ask(Request::List);
+    assert!(answer.try_recv().is_ok(), "fresh figures are answered at once");
+    // The next sample was due a second after the last one, so it is asked for at once.
+    assert!(
+        bench.sup.sampling.in_flight || bench.sup.timers.is_set(TimerKey::Sample),
+        "and sampling resumes"
+    );
+}
