@@ -15,5 +15,6 @@ pub(crate) mod mailbox;
 pub mod paths;
 pub mod proctree;
 pub mod signal_names;
+pub mod watch;
 
 pub use client::{Client, ClientError};
