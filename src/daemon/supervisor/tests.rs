@@ -472,7 +472,10 @@ fn a_look_while_the_last_sample_is_still_fresh_starts_sampling_again() {
     use super::super::timers::TimerKey;
     assert!(!bench.sup.timers.is_set(TimerKey::Sample));
     let answer = bench.ask(Request::List);
-    assert!(answer.try_recv().is_ok(), "fresh figures are answered at once");
+    assert!(
+        answer.try_recv().is_ok(),
+        "fresh figures are answered at once"
+    );
     // The next sample was due a second after the last one, so it is asked for at once.
     assert!(
         bench.sup.sampling.in_flight || bench.sup.timers.is_set(TimerKey::Sample),
