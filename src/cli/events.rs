@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use super::error::CliError;
+use super::terminal::local_time;
 use crate::client::{Client, ClientError, Notices};
 use crate::ipc::{Notice, NoticeEvent};
 
@@ -159,15 +160,7 @@ pub(crate) fn human(notice: &Notice) -> String {
 
 /// Local time of day with milliseconds, `HH:MM:SS.mmm`, of a Unix time in ms.
 fn clock(at_ms: u64) -> String {
-    i64::try_from(at_ms)
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%H:%M:%S%.3f")
-                .to_string()
-        })
-        .unwrap_or_else(|| "--:--:--.---".to_string())
+    local_time(at_ms, "%H:%M:%S%.3f").unwrap_or_else(|| "--:--:--.---".to_string())
 }
 
 /// A duration as a person reads it at a glance: `250ms`, `1.2s`, `2m5s`, `3h10m`.

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::error::CliError;
 use super::table;
-use super::terminal::use_color;
+use super::terminal::{local_time, use_color};
 use crate::client::Client;
 use crate::ipc::ProcessInfo;
 
@@ -121,7 +121,9 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
             ("cron restart", opt(&s.cron_restart)),
             (
                 "next cron restart",
-                d.next_cron.map(local_time).unwrap_or_else(|| "-".into()),
+                d.next_cron
+                    .map(local_date_time)
+                    .unwrap_or_else(|| "-".into()),
             ),
             ("watch problem", opt(&d.watch_problem)),
             ("adopted from an earlier daemon", d.adopted.to_string()),
@@ -156,21 +158,13 @@ fn last_restart(last: Option<&crate::ipc::LastRestart>) -> String {
     format!(
         "{}{detail} at {}",
         last.reason.as_str(),
-        local_time(last.at)
+        local_date_time(last.at)
     )
 }
 
 /// A Unix time in ms as local `YYYY-MM-DD HH:MM:SS`.
-fn local_time(unix_ms: u64) -> String {
-    i64::try_from(unix_ms)
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_else(|| "-".into())
+fn local_date_time(unix_ms: u64) -> String {
+    local_time(unix_ms, "%Y-%m-%d %H:%M:%S").unwrap_or_else(|| "-".into())
 }
 
 fn shell_words(words: &[String]) -> String {
