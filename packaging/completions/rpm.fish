@@ -73,6 +73,9 @@ complete -c rpm -n "__fish_rpm_using_subcommand start" -l stop-exit-codes -d 'Ex
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l kill-timeout -d 'Time between the stop signal and SIGKILL (ms or 5s)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l kill-signal -d 'Signal that asks the app to stop (default SIGINT)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l max-memory-restart -d 'Restart the app when its memory (with its children\'s) passes this size (300M, 1G, bytes)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s w -l watch -d 'Restart the app when files change: its cwd, or these paths (relative to here)' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l ignore-watch -d 'Paths or glob patterns not watched (comma-separated or repeated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l watch-delay -d 'Quiet time after the last change before the restart (ms or 1s; default 100ms)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s c -l cron -l cron-restart -d 'Restart the app on this cron schedule (5 fields, or 6 with seconds first), local time' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s o -l output -d 'Stdout log file' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s e -l error -d 'Stderr log file' -r -F
@@ -82,6 +85,7 @@ complete -c rpm -n "__fish_rpm_using_subcommand start" -l env -d 'Ecosystem file
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s x -l execute-command -d 'Fork mode (the default)'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-autorestart -d 'Do not restart the app when it exits'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-watch -d 'Do not watch, whatever the ecosystem file says'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l merge-logs -d 'One log file for all instances'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l time -d 'Prefix log lines with a timestamp'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l strict -d 'Ecosystem file: unknown attributes are errors, not warnings'
@@ -100,6 +104,9 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l stop-exit-cod
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l kill-timeout -d 'Time between the stop signal and SIGKILL (ms or 5s)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l kill-signal -d 'Signal that asks the app to stop (default SIGINT)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l max-memory-restart -d 'Restart the app when its memory (with its children\'s) passes this size (300M, 1G, bytes)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s w -l watch -d 'Restart the app when files change: its cwd, or these paths (relative to here)' -r -F
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l ignore-watch -d 'Paths or glob patterns not watched (comma-separated or repeated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l watch-delay -d 'Quiet time after the last change before the restart (ms or 1s; default 100ms)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s c -l cron -l cron-restart -d 'Restart the app on this cron schedule (5 fields, or 6 with seconds first), local time' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s o -l output -d 'Stdout log file' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s e -l error -d 'Stderr log file' -r -F
@@ -109,6 +116,7 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l env -d 'Ecosy
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s x -l execute-command -d 'Fork mode (the default)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-autorestart -d 'Do not restart the app when it exits'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-watch -d 'Do not watch, whatever the ecosystem file says'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l merge-logs -d 'One log file for all instances'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l time -d 'Prefix log lines with a timestamp'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l strict -d 'Ecosystem file: unknown attributes are errors, not warnings'

@@ -221,6 +221,18 @@ pub struct StartArgs {
     /// Restart the app when its memory (with its children's) passes this size (300M, 1G, bytes).
     #[arg(long, value_name = "SIZE")]
     pub max_memory_restart: Option<String>,
+    /// Restart the app when files change: its cwd, or these paths (relative to here).
+    #[arg(short = 'w', long, num_args = 0.., value_name = "PATHS")]
+    pub watch: Option<Vec<PathBuf>>,
+    /// Paths or glob patterns not watched (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    pub ignore_watch: Vec<String>,
+    /// Quiet time after the last change before the restart (ms or 1s; default 100ms).
+    #[arg(long, value_name = "DELAY")]
+    pub watch_delay: Option<String>,
+    /// Do not watch, whatever the ecosystem file says.
+    #[arg(long, conflicts_with = "watch")]
+    pub no_watch: bool,
     /// Restart the app on this cron schedule (5 fields, or 6 with seconds first), local time.
     #[arg(
         short = 'c',

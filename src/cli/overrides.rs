@@ -55,6 +55,18 @@ pub(super) fn apply_overrides(
             .ok_or_else(|| CliError::Usage(format!("--kill-signal: unknown signal `{sig}`")))?;
         spec.kill_signal = parsed.into();
     }
+    match &args.watch {
+        Some(paths) if paths.is_empty() => spec.watch = vec![spec.cwd.clone()],
+        Some(paths) => spec.watch = paths.iter().map(|p| normalize(&cwd.join(p))).collect(),
+        None if args.no_watch => spec.watch = Vec::new(),
+        None => {}
+    }
+    if !args.ignore_watch.is_empty() {
+        spec.ignore_watch = args.ignore_watch.clone();
+    }
+    if let Some(v) = ms("watch-delay", &args.watch_delay)? {
+        spec.watch_delay = Some(v);
+    }
     if let Some(size) = &args.max_memory_restart {
         let bytes = config::parse_size(size)
             .map_err(|e| CliError::Usage(format!("--max-memory-restart: {e}")))?;

@@ -280,9 +280,13 @@ mod tests {
                 "error: eco.json:8:16: app \"api\": `watch` must be true, false, a path or a list of paths, found 2",
             ]
         );
+        assert_eq!(warnings, Vec::<String>::new(), "`watch` is supported now");
+        let (_, problems, warnings) =
+            check("{name: 'api', script: 'a.py', wait_ready: true}", true);
+        assert_eq!(problems, Vec::<String>::new());
         assert_eq!(
             warnings,
-            vec!["warning: eco.json:8:3: app \"api\": `watch` is not supported by this rpm yet and is ignored: the app runs without it"]
+            vec!["warning: eco.json:1:31: app \"api\": `wait_ready` is not supported by this rpm yet and is ignored: the app runs without it"]
         );
     }
 

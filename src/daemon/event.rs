@@ -9,6 +9,7 @@ use std::sync::mpsc::{Sender, SyncSender};
 use super::sampler::Sample;
 use crate::ipc::{Request, Response};
 use crate::logs::pump::PumpReport;
+use crate::watch::files::WatchReport;
 
 /// One thing that happened; the supervisor applies them one at a time.
 #[derive(Debug)]
@@ -40,4 +41,6 @@ pub enum Event {
     Log(PumpReport),
     /// CPU and memory of the instances the sampler was asked about.
     Samples(Vec<Sample>),
+    /// What the file watcher saw (a change after its debounce, or a fallback).
+    Watch(WatchReport),
 }

@@ -142,6 +142,9 @@ fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor,
     let tx = events.clone();
     let sampler = sampler::Sampler::spawn(move |samples| tx.send(Event::Samples(samples)).is_ok())?;
     let persister = persist::Persister::spawn(home.state_file(), events.clone())?;
+    let tx = events.clone();
+    let watcher =
+        crate::watch::files::Watcher::spawn(move |report| tx.send(Event::Watch(report)).is_ok())?;
     let (sample_every, problem) = sampler::interval_from_env();
     if let Some(problem) = problem {
         log::warn!("{problem}");
@@ -152,6 +155,7 @@ fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor,
         persister,
         sampler,
         sample_every,
+        watcher,
         processes: Box::new(process::System {
             daemon: std::process::id() as i32,
         }),

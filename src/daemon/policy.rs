@@ -340,8 +340,11 @@ pub fn step(
                 begin_stop(&mut next, policy, Intent::Restart, now, &mut actions)
             }
             // A change to a crashing app's files is the fix its developer was waiting
-            // for: it starts again at once, as PM2's watch does.
-            Status::Errored | Status::WaitingRestart if reason == RestartReason::Watch => {
+            // for, and a stopped watched app starts on a change too: PM2's watch does
+            // both (`stop --watch` is how a user stops it for good).
+            Status::Errored | Status::WaitingRestart | Status::Stopped
+                if reason == RestartReason::Watch =>
+            {
                 actions.push(Action::Report(Report::Restarting {
                     reason,
                     delay: Duration::ZERO,
@@ -352,7 +355,7 @@ pub fn step(
                 next.restarts += 1;
                 launch(&mut next, &mut actions);
             }
-            // Stopped by the user, already stopping, or (for memory and cron) waiting
+            // Already stopping, or (for memory and cron) stopped by the user or waiting
             // for its crash restart: nothing to do.
             _ => {}
         },

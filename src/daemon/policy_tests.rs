@@ -613,15 +613,27 @@ fn rows() -> Vec<Row> {
             },
         },
         Row {
-            name: "a trigger leaves a stopped instance stopped",
+            name: "cron leaves a stopped instance stopped",
             policy: policy(),
-            timeline: vec![(0, triggered(RestartReason::Watch, "a.js"))],
+            timeline: vec![(0, triggered(RestartReason::Cron, "0 3 * * *"))],
             want: Want {
                 status: Status::Stopped,
                 restarts: 0,
                 unstable: 0,
                 deadline: None,
                 actions: vec![],
+            },
+        },
+        Row {
+            name: "a file change starts a stopped watched app, as PM2 does",
+            policy: policy(),
+            timeline: vec![(0, triggered(RestartReason::Watch, "a.js"))],
+            want: Want {
+                status: Status::Launching,
+                restarts: 1,
+                unstable: 0,
+                deadline: None,
+                actions: vec![announced(RestartReason::Watch, "a.js"), Action::Spawn],
             },
         },
         Row {

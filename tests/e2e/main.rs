@@ -14,3 +14,4 @@ mod stopping;
 mod structure;
 mod targets;
 mod triggers;
+mod watching;

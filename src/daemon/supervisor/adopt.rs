@@ -100,6 +100,10 @@ impl Supervisor {
                 self.arm_cron(s.id);
             }
         }
+        let names: Vec<String> = self.apps.keys().cloned().collect();
+        for name in names {
+            self.sync_watch(&name);
+        }
         // Processes of instances that no longer exist at all.
         for pids in leaders.into_values() {
             for pid in pids {

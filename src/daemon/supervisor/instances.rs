@@ -41,6 +41,7 @@ impl Supervisor {
             app.ids.retain(|i| *i != id);
             if app.ids.is_empty() {
                 self.apps.remove(&slot.app);
+                self.watcher.unwatch(&slot.app);
             }
         }
         self.dirty = true;

@@ -22,6 +22,7 @@ mod tables;
 mod tests;
 mod triggers;
 mod waiters;
+mod watching;
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
@@ -101,6 +102,7 @@ impl Supervisor {
                 }
             }
             Event::Samples(samples) => self.samples_arrived(samples),
+            Event::Watch(report) => self.watch_report(report),
         }
     }
 

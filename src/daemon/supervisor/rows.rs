@@ -66,7 +66,10 @@ impl Supervisor {
             adopted: slot.adopted,
             last_restart: slot.last_restart.clone(),
             next_cron: slot.next_cron_ms,
-            watch_problem: None,
+            watch_problem: self
+                .apps
+                .get(&slot.app)
+                .and_then(|a| a.watch_problem.clone()),
         })
     }
 }

@@ -24,6 +24,7 @@ use crate::ipc::target::Target;
 use crate::ipc::{LastRestart, ProcessInfo, Response};
 use crate::logs::pump::{Outputs, Pump};
 use crate::paths::Home;
+use crate::watch::files::Watcher;
 
 /// How the loop ended.
 pub enum Exit {
@@ -41,6 +42,7 @@ pub struct Helpers {
     pub sampler: Sampler,
     /// How often the sampler runs while something needs it.
     pub sample_every: std::time::Duration,
+    pub watcher: Watcher,
     pub processes: Box<dyn Processes>,
 }
 
@@ -52,6 +54,7 @@ pub struct Supervisor {
     pub(crate) pump: Pump,
     pub(crate) pids: PidWatcher,
     pub(crate) persister: Persister,
+    pub(crate) watcher: Watcher,
     pub(crate) processes: Box<dyn Processes>,
     pub(crate) timers: Timers,
     pub(crate) waiters: Waiters,
@@ -75,6 +78,7 @@ impl Supervisor {
             pump: helpers.pump,
             pids: helpers.pids,
             persister: helpers.persister,
+            watcher: helpers.watcher,
             processes: helpers.processes,
             timers: Timers::default(),
             waiters: Waiters::default(),
@@ -96,6 +100,8 @@ pub(crate) struct App {
     /// `cron_restart`, parsed (the CLI checked it; an unparsable one from an old state
     /// file is no schedule).
     pub cron: Option<CronExpr>,
+    /// What went wrong with watching its files, if anything (a fallback to polling).
+    pub watch_problem: Option<String>,
     pub ids: Vec<u32>,
     /// `spec` as JSON, made once per change: state.json is written after every event,
     /// and re-encoding every spec (environments included) each time cost the crash path
@@ -108,6 +114,7 @@ impl App {
         App {
             policy: Policy::from_spec(&spec),
             cron: parse_cron(&spec),
+            watch_problem: None,
             spec_json: encode(&spec),
             spec,
             ids: Vec::new(),

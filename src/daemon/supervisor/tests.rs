@@ -125,6 +125,7 @@ impl Bench {
             persister,
             sampler,
             sample_every: Duration::from_secs(1),
+            watcher: crate::watch::files::Watcher::spawn(|_| true).expect("watcher"),
             processes: Box::new(procs.clone()),
         };
         let script = dir.path().join("app.sh");

@@ -110,9 +110,11 @@ impl Supervisor {
         let name = spec.name.clone();
         let count = spec.instances.max(1);
         self.apps.insert(name.clone(), App::new(spec));
-        (0..count)
+        let ids = (0..count)
             .filter_map(|index| self.create_instance(&name, index))
-            .collect()
+            .collect();
+        self.sync_watch(&name);
+        ids
     }
 
     /// Replaces a known app's spec, adding or removing instances to match; returns the
@@ -145,6 +147,7 @@ impl Supervisor {
         for id in &ids {
             self.arm_cron(*id);
         }
+        self.sync_watch(&name);
         let have = ids.len() as u32;
         for index in have..count {
             if let Some(id) = self.create_instance(&name, index) {
