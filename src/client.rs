@@ -156,6 +156,19 @@ impl Client {
         })
     }
 
+    /// `rpm stop --watch` / `rpm restart --watch`: changes whether the targets' apps are
+    /// watched; returns the instances.
+    pub fn set_watch(
+        &self,
+        targets: &[String],
+        change: crate::ipc::WatchChange,
+    ) -> Result<Vec<ProcessInfo>, ClientError> {
+        self.processes(Request::Watch {
+            targets: targets.to_vec(),
+            change,
+        })
+    }
+
     /// `rpm restart`: returns the instances once restarted.
     pub fn restart(&self, targets: &[String]) -> Result<Vec<ProcessInfo>, ClientError> {
         self.processes(Request::Restart {

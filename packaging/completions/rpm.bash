@@ -906,7 +906,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__restart)
-            opts="-h --only --help"
+            opts="-h --only --watch --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1250,7 +1250,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__stop)
-            opts="-h --only --help"
+            opts="-h --only --watch --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

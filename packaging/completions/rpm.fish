@@ -132,8 +132,10 @@ complete -c rpm -n "__fish_rpm_using_subcommand init" -l yaml
 complete -c rpm -n "__fish_rpm_using_subcommand init" -l toml
 complete -c rpm -n "__fish_rpm_using_subcommand init" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand stop" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand stop" -l watch -d 'stop: stop watching the apps\' files too; restart: turn watching on or off'
 complete -c rpm -n "__fish_rpm_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand restart" -l watch -d 'stop: stop watching the apps\' files too; restart: turn watching on or off'
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -s h -l help -d 'Print help'

@@ -40,9 +40,9 @@ pub enum Command {
         toml: bool,
     },
     /// Stop apps (id, name, namespace, `all`, or an ecosystem file).
-    Stop(TargetArgs),
+    Stop(WatchTargetArgs),
     /// Restart apps.
-    Restart(TargetArgs),
+    Restart(WatchTargetArgs),
     /// Reload apps (a restart until cluster mode brings zero-downtime reload).
     Reload(TargetArgs),
     /// Stop and forget apps.
@@ -105,6 +105,16 @@ pub enum Command {
         #[arg(long, hide = true)]
         reexec: bool,
     },
+}
+
+/// Targets of stop and restart, with PM2's `--watch`.
+#[derive(Debug, Args)]
+pub struct WatchTargetArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// stop: stop watching the apps' files too; restart: turn watching on or off.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// Targets of stop, restart, delete, reset.

@@ -16,6 +16,18 @@ pub fn stop(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
     show::print_after_change(client)
 }
 
+/// `--watch` on stop and restart: the watching change, before the stop or restart.
+pub fn set_watch(
+    client: &Client,
+    targets: &[String],
+    change: crate::ipc::WatchChange,
+) -> Result<(), CliError> {
+    if !targets.is_empty() {
+        client.set_watch(targets, change)?;
+    }
+    Ok(())
+}
+
 pub fn restart(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
     client.restart(&targets)?;
     show::print_after_change(client)

@@ -23,6 +23,7 @@ use std::io::Write;
 
 use clap::Parser;
 
+use crate::ipc::WatchChange;
 use args::{Cli, Command};
 pub use error::CliError;
 
@@ -76,8 +77,21 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         } else {
             crate::config::SampleFormat::Json
         }),
-        Command::Stop(t) => control::stop(&client, expand(t, true)?),
-        Command::Restart(t) | Command::Reload(t) => control::restart(&client, expand(t, false)?),
+        Command::Stop(t) => {
+            let targets = expand(t.targets, true)?;
+            if t.watch {
+                control::set_watch(&client, &targets, WatchChange::Off)?;
+            }
+            control::stop(&client, targets)
+        }
+        Command::Restart(t) => {
+            let targets = expand(t.targets, false)?;
+            if t.watch {
+                control::set_watch(&client, &targets, WatchChange::Toggle)?;
+            }
+            control::restart(&client, targets)
+        }
+        Command::Reload(t) => control::restart(&client, expand(t, false)?),
         Command::Delete(t) => control::delete(&client, expand(t, true)?),
         Command::Reset(t) => control::reset(&client, t.targets),
         Command::Signal { signal, targets } => control::signal(&client, signal, targets),

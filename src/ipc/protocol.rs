@@ -61,6 +61,12 @@ pub enum Request {
     Reset {
         targets: Vec<String>,
     },
+    /// Change whether the targeted instances' apps are watched (`stop --watch`,
+    /// `restart --watch`).
+    Watch {
+        targets: Vec<String>,
+        change: WatchChange,
+    },
     Signal {
         signal: String,
         targets: Vec<String>,
@@ -100,6 +106,16 @@ impl Request {
             Request::Ping | Request::List | Request::Describe { .. } | Request::Env { .. }
         )
     }
+}
+
+/// How `Request::Watch` changes an app's watching, as PM2's flags do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchChange {
+    /// Stop watching (`rpm stop --watch`).
+    Off,
+    /// Watch if not watched (the app's cwd), else stop watching (`rpm restart --watch`).
+    Toggle,
 }
 
 /// The class of an error, which decides the CLI's exit status.

@@ -140,3 +140,34 @@ fn watch_paths_in_a_file_are_relative_to_it_and_no_watch_turns_them_off() {
     std::fs::write(dir.join("src/b.js"), "x").expect("write");
     stays_at(&home, "f", 0);
 }
+
+#[test]
+fn stop_watch_stops_watching_and_restart_watch_toggles_it() {
+    let home = RpmHome::new();
+    let dir = app_dir(&home);
+    start_in(&home, &dir, "t", &[]);
+    assert_eq!(home.app("t")["watch"], false);
+    home.ok(&["restart", "t", "--watch"]);
+    wait_restarts(&home, "t", 1);
+    assert_eq!(home.app("t")["watch"], true);
+    std::fs::write(dir.join("a.js"), "x").expect("write");
+    wait_restarts(&home, "t", 2);
+    home.ok(&["stop", "t", "--watch"]);
+    assert_eq!(home.app("t")["watch"], false);
+    std::fs::write(dir.join("a.js"), "y").expect("write");
+    assert_stays(
+        Duration::from_millis(800),
+        "a stopped, unwatched app stays stopped",
+        || {
+            let app = home.app("t");
+            if app["status"] == "stopped" && app["restarts"] == 2 {
+                Ok(())
+            } else {
+                Err(format!("{app}"))
+            }
+        },
+    );
+    // The change survives a daemon restart: it is in the spec state.json keeps.
+    home.sigkill_daemon();
+    assert_eq!(home.app("t")["watch"], false);
+}

@@ -6,7 +6,7 @@ use std::sync::mpsc::Sender;
 use super::super::super::policy::Input;
 use super::super::tables::Supervisor;
 use super::{failed, usage, Refusal};
-use crate::ipc::Response;
+use crate::ipc::{Response, WatchChange};
 use crate::logs::pump::PumpCommand;
 use crate::signal_names;
 
@@ -93,6 +93,47 @@ impl Supervisor {
         self.pump.send(PumpCommand::Truncate { ids });
         Ok(Some(Response::Ok {
             message: format!("emptied the logs of {count} instance(s)"),
+        }))
+    }
+
+    /// `stop --watch` / `restart --watch`: changes whether the targeted instances' apps
+    /// are watched, before the stop or restart itself.
+    pub(super) fn watch(
+        &mut self,
+        targets: &[String],
+        change: WatchChange,
+    ) -> Result<Option<Response>, Refusal> {
+        let ids = self.resolve(targets)?;
+        let mut names: Vec<String> = ids
+            .iter()
+            .filter_map(|id| self.slots.get(id).map(|s| s.app.clone()))
+            .collect();
+        names.dedup();
+        for name in &names {
+            let Some(app) = self.apps.get_mut(name) else {
+                continue;
+            };
+            let mut spec = app.spec.clone();
+            spec.watch = match change {
+                WatchChange::Off => Vec::new(),
+                WatchChange::Toggle if spec.watch.is_empty() => vec![spec.cwd.clone()],
+                WatchChange::Toggle => Vec::new(),
+            };
+            log::info!(
+                "{name}: {}",
+                if spec.watch.is_empty() {
+                    "no longer watched"
+                } else {
+                    "watched"
+                }
+            );
+            app.set_spec(spec);
+            app.watch_problem = None;
+            self.sync_watch(name);
+        }
+        self.dirty = true;
+        Ok(Some(Response::Processes {
+            processes: ids.into_iter().filter_map(|id| self.row(id)).collect(),
         }))
     }
 }

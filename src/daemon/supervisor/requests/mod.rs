@@ -64,6 +64,7 @@ impl Supervisor {
             Request::Restart { targets } => self.apply_to_targets(&targets, Input::Restart, &reply),
             Request::Delete { targets } => self.delete(&targets, &reply),
             Request::Reset { targets } => self.reset(&targets),
+            Request::Watch { targets, change } => self.watch(&targets, change),
             Request::Signal { signal, targets } => self.signal(&signal, &targets),
             Request::List => self.list(&reply),
             Request::Describe { targets } => self.describe(&targets, &reply),
