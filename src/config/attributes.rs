@@ -197,7 +197,7 @@ pub(crate) const ATTRIBUTES: &[Attribute] = &[
     inert("source_map_support", "Node/PM2 only"),
     inert("disable_source_map_support", "Node/PM2 only"),
     inert("vizion", "PM2 only (versioning metadata)"),
-    inert("watch_options", "PM2 only (chokidar options)"),
+    later(attr("watch_options", Any, None, "PM2's chokidar options for `watch` (followSymlinks, usePolling, interval)")),
     inert("execute_command", "PM2 only"),
     inert("force", "PM2 only"),
     inert("post_update", "PM2 only (Keymetrics)"),
