@@ -53,6 +53,11 @@ impl FakeDaemon {
         Home::at(self.dir.path())
     }
 
+    /// A client of the fake that never starts a real daemon.
+    pub(crate) fn client(&self) -> crate::client::Client {
+        crate::client::Client::new(self.home()).start_on_demand(false)
+    }
+
     /// Waits for the fake to finish; returns the request line of each conversation.
     pub(crate) fn requests(mut self) -> Vec<String> {
         self.thread

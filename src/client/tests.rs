@@ -6,10 +6,6 @@ use crate::ipc::protocol::{ErrorKind, ErroredCause, Notice, NoticeEvent, Restart
 
 /// A client of the fake's home that never starts a daemon (here that would run the test
 /// binary as `rpm daemon`).
-fn client_of(fake: &FakeDaemon) -> Client {
-    Client::new(fake.home()).start_on_demand(false)
-}
-
 fn some_notices() -> Vec<Notice> {
     vec![
         notice(
@@ -54,7 +50,8 @@ fn subscribe_yields_exactly_the_notices_sent_then_ends() {
     let mut lines = vec![line(&Response::Subscribed)];
     lines.extend(notices.iter().map(notice_line));
     let fake = FakeDaemon::serve(vec![lines]);
-    let got: Vec<Notice> = client_of(&fake)
+    let got: Vec<Notice> = fake
+        .client()
         .subscribe(&["api".to_string()])
         .expect("subscribed")
         .collect::<Result<_, _>>()
@@ -73,7 +70,7 @@ fn a_refused_subscription_is_the_daemons_error() {
         kind: ErrorKind::Failed,
         message: "no app or namespace named `nope`: `rpm list` shows what rpm knows".into(),
     })]]);
-    match client_of(&fake).subscribe(&["nope".to_string()]) {
+    match fake.client().subscribe(&["nope".to_string()]) {
         Err(ClientError::Daemon { kind, message }) => {
             assert_eq!(kind, ErrorKind::Failed);
             assert_eq!(
@@ -88,7 +85,7 @@ fn a_refused_subscription_is_the_daemons_error() {
 #[test]
 fn garbage_instead_of_an_answer_is_a_protocol_error() {
     let fake = FakeDaemon::serve(vec![vec!["hello, I am not rpm".into()]]);
-    let err = client_of(&fake).subscribe(&[]).expect_err("garbage");
+    let err = fake.client().subscribe(&[]).expect_err("garbage");
     assert!(matches!(err, ClientError::Protocol(_)), "{err:?}");
     assert_eq!(err.exit_code(), 1);
 }
@@ -102,7 +99,7 @@ fn garbage_inside_a_subscription_is_one_protocol_error_then_the_end() {
         "{\"type\":\"notice\",\"notice\":{\"at\":\"soon\"}}".into(),
         notice_line(first),
     ]]);
-    let mut notices = client_of(&fake).subscribe(&[]).expect("subscribed");
+    let mut notices = fake.client().subscribe(&[]).expect("subscribed");
     assert_eq!(notices.next().map(|n| n.ok()), Some(Some(first.clone())));
     assert!(matches!(
         notices.next(),
@@ -120,7 +117,7 @@ fn a_wrong_kind_of_answer_is_a_protocol_error_not_a_panic() {
         })],
         vec![line(&Response::Subscribed)],
     ]);
-    let client = client_of(&fake);
+    let client = fake.client();
     let err = client.list().expect_err("a pong is no list");
     assert_eq!(
         err.to_string(),
@@ -148,7 +145,7 @@ fn typed_verbs_return_typed_answers() {
         })],
         vec![line(&Response::Processes { processes: vec![] })],
     ]);
-    let client = client_of(&fake);
+    let client = fake.client();
     assert_eq!(
         client.ping().expect("pong"),
         Pong {
@@ -185,7 +182,7 @@ fn a_question_is_asked_again_when_its_daemon_dies_but_an_order_is_not() {
         vec![line(&Response::Processes { processes: vec![] })],
         vec![],
     ]);
-    let client = client_of(&fake);
+    let client = fake.client();
     assert_eq!(client.list().expect("asked again"), vec![]);
     let err = client.stop(&["all".into()]).expect_err("not sent twice");
     assert!(matches!(err, ClientError::Io(_)), "{err:?}");

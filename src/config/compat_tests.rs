@@ -1,6 +1,8 @@
 //! Files of the previous release (`tests/fixtures/release-0.1.0/`, written by rpm 0.1.0
 //! when durations were `u64` ms and `kill_signal` a `String`) read into today's `AppSpec`
-//! with the same values, and written back they are the same bytes.
+//! with the same values, and written back they are the same bytes. The `state.json`
+//! side, which needs the daemon's record types, is `daemon/persist_tests.rs`; it uses the
+//! helpers here.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,9 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{AppSpec, StopSignal};
-use crate::daemon::persist::SavedState;
 
-fn fixture(name: &str) -> (PathBuf, Vec<u8>) {
+pub(crate) fn fixture(name: &str) -> (PathBuf, Vec<u8>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/release-0.1.0")
         .join(name);
@@ -18,7 +19,7 @@ fn fixture(name: &str) -> (PathBuf, Vec<u8>) {
     (path, data)
 }
 
-fn by_name<'a>(specs: impl IntoIterator<Item = &'a AppSpec>, name: &str) -> &'a AppSpec {
+pub(crate) fn by_name<'a>(specs: impl IntoIterator<Item = &'a AppSpec>, name: &str) -> &'a AppSpec {
     specs
         .into_iter()
         .find(|s| s.name == name)
@@ -26,7 +27,7 @@ fn by_name<'a>(specs: impl IntoIterator<Item = &'a AppSpec>, name: &str) -> &'a 
 }
 
 /// The typed values rpm 0.1.0 wrote for the two apps of `eco.json`.
-fn assert_values(specs: &[&AppSpec]) {
+pub(crate) fn assert_values(specs: &[&AppSpec]) {
     let ms = Duration::from_millis;
     let sleeper = by_name(specs.iter().copied(), "sleeper");
     assert_eq!(sleeper.kill_timeout, ms(3000));
@@ -46,7 +47,7 @@ fn assert_values(specs: &[&AppSpec]) {
 }
 
 /// Each spec written back is the JSON object it was read from, field for field.
-fn assert_same_json(specs: &[&AppSpec], written: &[&Value]) {
+pub(crate) fn assert_same_json(specs: &[&AppSpec], written: &[&Value]) {
     assert_eq!(specs.len(), written.len());
     for (spec, original) in specs.iter().zip(written) {
         let again = serde_json::to_value(spec).expect("spec encodes");
@@ -86,64 +87,4 @@ fn release_0_1_0_dump_json_reads_with_the_same_values_and_writes_the_same_bytes(
         again == data,
         "dump.json written today differs from 0.1.0's"
     );
-}
-
-#[test]
-fn release_0_1_0_state_json_reads_with_the_same_values_and_writes_the_same_bytes() {
-    let (path, data) = fixture("state.json");
-    let state: SavedState = serde_json::from_slice(&data)
-        .unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()));
-    let refs: Vec<&AppSpec> = state.apps.iter().map(|a| &a.spec).collect();
-    assert_values(&refs);
-
-    let original: Value = serde_json::from_slice(&data).expect("fixture is JSON");
-    let objects: Vec<&Value> = original["apps"]
-        .as_array()
-        .expect("a list of apps")
-        .iter()
-        .map(|a| &a["spec"])
-        .collect();
-    assert_same_json(&refs, &objects);
-    let again = serde_json::to_vec(&state).expect("state encodes");
-    assert!(
-        again == data,
-        "state.json written today differs from 0.1.0's"
-    );
-}
-
-#[test]
-fn release_0_1_0_state_json_loads_through_the_daemons_loader() {
-    let (_, data) = fixture("state.json");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("state.json");
-    std::fs::write(&path, &data).expect("copy the fixture");
-    let state = crate::daemon::persist::load(&path).expect("state loads");
-    let refs: Vec<&AppSpec> = state.apps.iter().map(|a| &a.spec).collect();
-    assert_values(&refs);
-    assert_eq!(state.next_id, 3);
-    assert!(path.exists(), "not set aside");
-}
-
-#[test]
-fn an_unknown_kill_signal_in_state_json_costs_that_signal_not_the_apps() {
-    let (_, data) = fixture("state.json");
-    let mut state: Value = serde_json::from_slice(&data).expect("fixture is JSON");
-    state["apps"][1]["spec"]["kill_signal"] = "SIGFOO".into();
-    assert_eq!(state["apps"][1]["spec"]["name"], "sleeper");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("state.json");
-    std::fs::write(&path, serde_json::to_vec(&state).expect("encodes")).expect("write");
-    let loaded = crate::daemon::persist::load(&path).expect("state loads");
-    let specs: Vec<&AppSpec> = loaded.apps.iter().map(|a| &a.spec).collect();
-    assert_eq!(specs.len(), 2);
-    assert_eq!(
-        by_name(specs.iter().copied(), "sleeper").kill_signal,
-        StopSignal::SIGINT
-    );
-    assert_eq!(
-        by_name(specs.iter().copied(), "parked").kill_signal,
-        StopSignal::SIGINT
-    );
-    assert_eq!(loaded.apps[1].instances.len(), 2, "instances kept");
-    assert!(path.exists(), "not set aside");
 }

@@ -16,7 +16,7 @@
 
 mod attributes;
 #[cfg(test)]
-mod compat_tests;
+pub(crate) mod compat_tests;
 mod cron;
 mod date_format;
 mod dotenv;

@@ -170,3 +170,7 @@ pub fn load(path: &std::path::Path) -> Option<SavedState> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "persist_tests.rs"]
+mod tests;

@@ -498,5 +498,5 @@ fn after_crash(next: &mut Instance, policy: &Policy, now: Instant, actions: &mut
 }
 
 #[cfg(test)]
-#[path = "policy_tests.rs"]
+#[path = "policy_tests/mod.rs"]
 mod tests;

@@ -7,10 +7,6 @@ use crate::ipc::RestartReason;
 
 /// A client of the fake's home; it must never start a daemon here (that would run the
 /// test binary as `rpm daemon`).
-fn client_of(fake: &FakeDaemon) -> Client {
-    Client::new(fake.home()).start_on_demand(false)
-}
-
 fn exited() -> Notice {
     notice(
         1_000,
@@ -45,7 +41,7 @@ fn run(fake: &FakeDaemon, targets: &[&str]) -> (Result<(), CliError>, String, St
     let targets: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
     let (mut out, mut notes) = (Vec::new(), Vec::new());
     let result = follow(
-        &client_of(fake),
+        &fake.client(),
         &targets,
         Format::Json,
         &mut out,

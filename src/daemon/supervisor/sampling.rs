@@ -126,15 +126,14 @@ impl Supervisor {
         let now = Instant::now();
         self.sampling.in_flight = false;
         self.sampling.last = Some(now);
-        let samples_seen = samples.clone();
-        for sample in samples {
+        for sample in &samples {
             if let Some(slot) = self.slots.get_mut(&sample.id) {
                 if slot.live_pid() == Some(sample.pid) {
-                    slot.sample = Some(sample);
+                    slot.sample = Some(*sample);
                 }
             }
         }
-        self.enforce_memory_limits(&samples_seen);
+        self.enforce_memory_limits(&samples);
         if self.sampling.wanted(now) || self.memory_limits_running() {
             self.timers.set(TimerKey::Sample, now + self.sampling.every);
         }

@@ -21,6 +21,7 @@
 //! back, through the closure given to `Pump::spawn`. Everything but `Pump`'s methods
 //! runs on the pump thread.
 
+mod chunk;
 mod outputs;
 mod partial;
 mod peek;

@@ -5,8 +5,9 @@
 //! killed daemon cut, and finishing when the writer exits.
 //!
 //! It writes the records a next daemon resumes from (partial lines, write marks,
-//! chunks in flight: see `partial`); reading them back is `recovery`'s job. Runs on the
-//! log pump thread.
+//! chunks in flight: see `partial`); reading them back is `recovery`'s job. What a chunk
+//! becomes before it is written (formatted lines, a direct chunk's head, spans, marks)
+//! is `chunk`. Runs on the log pump thread.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -15,14 +16,13 @@ use std::time::SystemTime;
 
 use nix::sys::epoll::{EpollEvent, EpollFlags};
 
-use super::partial::{FileSpan, InFlight, PartialFile, WriteMark};
+use super::chunk::{direct_head, lines_to_write, mark_end, peek, spans};
+use super::partial::{InFlight, PartialFile};
 use super::peek::{fingerprint, Scratch};
-use super::targets::{
-    open_file, primary_path, stream_paths, write_targets, Files, StreamMode, Target,
-};
+use super::targets::{open_file, primary_path, write_targets, StreamMode, Target};
 use super::turn::{Buffers, Tools, READS_PER_TURN, SMALL};
-use crate::logs::format::{format_framed, format_lines, LineFormat, Stream};
-use crate::logs::framer::{Framed, LineFramer};
+use crate::logs::format::{format_lines, Stream};
+use crate::logs::framer::LineFramer;
 
 /// One output stream (out or err) of one instance.
 pub(super) struct StreamState {
@@ -301,33 +301,6 @@ fn write_direct_peeked(
     )
 }
 
-/// The lines a framed chunk writes: raw lines as framed (one writev, no copy), others
-/// formatted into `formatted` first.
-fn lines_to_write<'a>(
-    formatted: &'a mut Vec<u8>,
-    framed: &Framed<'a>,
-    format: &LineFormat,
-    stream: Stream,
-) -> (&'a [u8], &'a [u8]) {
-    if format.is_raw() {
-        return (framed.head, framed.body);
-    }
-    formatted.clear();
-    format_framed(formatted, framed, format, stream, SystemTime::now());
-    (&[], formatted)
-}
-
-/// What goes before a direct stream's chunk in its file: a newline ending a line a
-/// killed daemon cut (unless the chunk starts with its own), or else the partial line a
-/// framer held from before the stream was direct (usually nothing).
-fn direct_head<'a>(cut_line: &mut bool, framer: &'a mut LineFramer, chunk: &[u8]) -> &'a [u8] {
-    if std::mem::take(cut_line) && chunk.first() != Some(&b'\n') {
-        b"\n"
-    } else {
-        framer.finish().unwrap_or(&[])
-    }
-}
-
 /// A chunk peeked from the pipe, and what it writes.
 struct Peeked<'a> {
     /// The bytes as they are in the pipe.
@@ -395,14 +368,6 @@ fn write_chunk(
     }
     target.report(&tools.report, id, None);
     Ok(())
-}
-
-/// Peeks at the head of the pipe (see `peek`).
-fn peek(scratch: &mut Option<Scratch>, reader: &File, buf: &mut [u8]) -> io::Result<usize> {
-    match scratch {
-        Some(scratch) => scratch.peek(reader, buf),
-        None => Err(io::Error::other("no scratch pipe")),
-    }
 }
 
 /// What one read (or peek) of a stream's pipe brought.
@@ -549,28 +514,6 @@ fn stall(tools: &Tools, state: &mut StreamState, target: &mut Target, owed: Owed
     }
 }
 
-/// Where a peeked chunk of `len` bytes (formatted) will take each of its stream's
-/// files: its own file and the combined one, as `write_targets` writes them.
-fn spans(files: &mut Files, target: &Target, stream: Stream, len: u64) -> Vec<FileSpan> {
-    let outputs = &target.outputs;
-    let whole_lines = !target.mode(stream).is_direct();
-    let mut spans = Vec::new();
-    for path in stream_paths(outputs, stream) {
-        let Ok(file) = open_file(files, path, outputs.rotation) else {
-            continue;
-        };
-        if let Some(inode) = file.inode() {
-            let ended = u64::from(whole_lines && file.mid_line() && len > 0);
-            spans.push(FileSpan {
-                inode,
-                before: file.size(),
-                after: file.size() + ended + len,
-            });
-        }
-    }
-    spans
-}
-
 /// Takes a written chunk of `n` bytes out of a stream's pipe, and records the partial
 /// line it leaves (`rest`) alone again.
 fn take(scratch: &mut Option<Scratch>, pipe: &mut Pipe, n: usize, rest: &[u8]) {
@@ -580,24 +523,6 @@ fn take(scratch: &mut Option<Scratch>, pipe: &mut Pipe, n: usize, rest: &[u8]) {
         }
     }
     pipe.partial.settle(rest);
-}
-
-/// Marks where a direct stream's file must end once `coming` more bytes are written (see
-/// `partial`): a later daemon that finds it shorter knows output was lost in between.
-fn mark_end(
-    files: &mut Files,
-    target: &Target,
-    stream: Stream,
-    partial: &mut PartialFile,
-    coming: u64,
-) {
-    let path = primary_path(&target.outputs, stream);
-    if let Ok(file) = open_file(files, path, target.outputs.rotation) {
-        if let Some(inode) = file.inode() {
-            let end = file.size() + coming;
-            partial.mark_write(WriteMark { inode, end });
-        }
-    }
 }
 
 #[cfg(test)]

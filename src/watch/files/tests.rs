@@ -77,6 +77,24 @@ fn wait_for(rx: &Receiver<WatchReport>, want: &WatchReport) {
     }
 }
 
+/// Waits until `ready` holds, polling every millisecond, failing after `TIMEOUT`.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// `holds` stays true for the whole of `period`, checked every 20 ms.
+fn assert_holds(period: Duration, what: &str, mut holds: impl FnMut() -> bool) {
+    let until = Instant::now() + period;
+    while Instant::now() < until {
+        assert!(holds(), "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// No report at all for `period`.
 fn assert_quiet(rx: &Receiver<WatchReport>, period: Duration) {
     match rx.recv_timeout(period) {
@@ -462,11 +480,7 @@ fn the_same_spec_again_keeps_the_pending_report() {
     let file = root.join("a.js");
     write(&file, "x");
     // Once the change is seen (a report is pending), watch again.
-    let deadline = Instant::now() + TIMEOUT;
-    while probe(&watcher).pending == 0 {
-        assert!(Instant::now() < deadline, "the change was never seen");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until("the change to be seen", || probe(&watcher).pending > 0);
     watch(&watcher, "app", spec(&[&root]));
     assert_eq!(next(&rx, "the change"), changed("app", &file));
     assert_quiet(&rx, 3 * DELAY);
@@ -516,21 +530,13 @@ fn an_idle_watcher_does_not_wake_up() {
             .expect("the field")
     };
     // Wait until it sleeps, then it must not run again.
-    let deadline = Instant::now() + TIMEOUT;
-    while !field("State:").starts_with('S') {
-        assert!(Instant::now() < deadline, "the watch thread never slept");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until("the watch thread to sleep", || {
+        field("State:").starts_with('S')
+    });
     let switches = field("voluntary_ctxt_switches:");
-    let until = Instant::now() + 5 * DELAY;
-    while Instant::now() < until {
-        assert_eq!(
-            field("voluntary_ctxt_switches:"),
-            switches,
-            "the thread woke up"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_holds(5 * DELAY, "the thread woke up", || {
+        field("voluntary_ctxt_switches:") == switches
+    });
 }
 
 #[test]
