@@ -7,6 +7,7 @@
 pub mod atomic_write;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod daemon;
 pub mod ipc;

@@ -68,7 +68,7 @@ impl Kind {
             Kind::DateFormat => "a timestamp format like \"YYYY-MM-DD HH:mm:ss\"",
             Kind::LogType => "\"raw\" or \"json\"",
             Kind::LogPath => "a path or false",
-            Kind::Port => "a port number from 1 to 65535",
+            Kind::Port => "a port number from 1 to 65535, an address with a port (\"127.0.0.1:8000\") or a socket path",
             Kind::Id => "a name or a number",
             Kind::FilterEnv => "true, false, a prefix or a list of prefixes",
             Kind::Any => "any value",

@@ -31,6 +31,7 @@ mod fuzz_tests;
 pub mod interpreter;
 mod js;
 mod lenient_json;
+pub mod listen;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -56,6 +57,7 @@ mod yaml;
 pub use cron::{validate_cron, CronExpr};
 pub use date_format::{DateFormat, DateFormatError, DateToken};
 pub use error::{ConfigError, Problem, ProblemKind};
+pub use listen::Listen;
 pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
 pub use order::start_order;
 pub use sample::{sample, SampleFormat};

@@ -129,10 +129,11 @@ fn apply_policy(raw: &RawApp, spec: &mut AppSpec) {
         spec.instance_var = var.to_string();
     }
     spec.increment_var = raw.str("increment_var").map(str::to_string);
-    if let Some(Parsed::Port(p)) = raw.get("port") {
-        spec.port = Some(*p);
+    if let Some(Parsed::Port(listen)) = raw.get("port") {
+        let listen = listen.clone().absolute(&spec.cwd);
         // PM2's shortcut: `port` also sets PORT, over `env`.
-        spec.env.insert("PORT".to_string(), p.to_string());
+        spec.env.insert("PORT".to_string(), listen.port_var());
+        spec.port = Some(listen);
     }
     spec.uid = raw.str("uid").map(str::to_string);
     spec.gid = raw.str("gid").map(str::to_string);

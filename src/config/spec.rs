@@ -167,7 +167,7 @@ pub struct AppSpec {
     #[serde(default)]
     pub increment_var: Option<String>,
     #[serde(default)]
-    pub port: Option<u16>,
+    pub port: Option<crate::config::Listen>,
     #[serde(default)]
     pub depends_on: Vec<String>,
     #[serde(default)]

@@ -28,7 +28,7 @@ pub(crate) enum Parsed {
     /// A path, or `None` for `false`.
     Path(Option<String>),
     FilterEnv(FilterEnv),
-    Port(u16),
+    Port(crate::config::Listen),
     /// Accepted and unused.
     Ignored,
 }
@@ -179,9 +179,12 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             Value::Bool(false) => Parsed::Path(None),
             _ => return Err(bad()),
         },
-        Kind::Port => match whole(v) {
-            Some(n @ 1..=65535) => Parsed::Port(n as u16),
-            _ => return Err(bad()),
+        Kind::Port => match v {
+            Value::Str(s) => Parsed::Port(crate::config::Listen::parse(s).map_err(|_| bad())?),
+            _ => match whole(v) {
+                Some(n @ 1..=65535) => Parsed::Port(crate::config::Listen::Port(n as u16)),
+                _ => return Err(bad()),
+            },
         },
         Kind::Id => match v {
             Value::Str(s) if !s.is_empty() => Parsed::Str(s.clone()),
@@ -355,7 +358,7 @@ mod tests {
             ),
             (Kind::Cron, "'0 3 * * *'", Parsed::Str(s("0 3 * * *"))),
             (Kind::LogPath, "false", Parsed::Path(None)),
-            (Kind::Port, "8080", Parsed::Port(8080)),
+            (Kind::Port, "8080", Parsed::Port(crate::config::Listen::Port(8080))),
             (Kind::Id, "1000", Parsed::Str(s("1000"))),
             (
                 Kind::FilterEnv,
