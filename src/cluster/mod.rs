@@ -15,3 +15,4 @@
 //! Nothing here knows the supervisor: it reports through its own types.
 
 pub mod listener;
+pub mod readiness;
