@@ -13,3 +13,5 @@
 //! - `reload`: which instance to replace next in a rolling reload; pure.
 //!
 //! Nothing here knows the supervisor: it reports through its own types.
+
+pub mod preload;
