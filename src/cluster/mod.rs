@@ -15,4 +15,5 @@
 //! Nothing here knows the supervisor: it reports through its own types.
 
 pub mod listener;
+pub mod preload;
 pub mod readiness;
