@@ -48,9 +48,11 @@ pub fn install(dir: &Path) -> io::Result<PathBuf> {
 mod tests {
     use super::*;
     use nix::sys::signal::{killpg, Signal};
+    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
     use nix::unistd::Pid;
+    use serde_json::Value;
     use std::collections::HashSet;
-    use std::io::{Read, Write};
+    use std::io::{BufRead, BufReader, IoSlice, Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::os::fd::{AsRawFd, RawFd};
     use std::os::unix::fs::MetadataExt;
@@ -154,6 +156,21 @@ mod tests {
                 captured = changed.wait_timeout(captured, left).expect("lock").0;
             }
         }
+
+        /// Waits until node closes its stdout, that is, exits by itself.
+        fn exits_by_itself(&self) {
+            let (lock, changed) = &*self.stdout;
+            let captured = lock.lock().expect("capture lock");
+            let (captured, waited) = changed
+                .wait_timeout_while(captured, TIMEOUT, |c| !c.closed)
+                .expect("lock");
+            drop(captured);
+            assert!(
+                !waited.timed_out(),
+                "node is still running after {TIMEOUT:?}\n{}",
+                self.report()
+            );
+        }
     }
 
     impl Drop for NodeChild {
@@ -215,6 +232,13 @@ mod tests {
                 .env("LISTEN_FDNAMES", "app");
             launch.own_listen_pid = true;
             launch
+        }
+
+        /// A Node IPC channel on fd 4, the way rpm gives one to cluster instances.
+        fn ipc_channel(self, child_end: &UnixStream) -> Launch {
+            self.fd(child_end.as_raw_fd(), 4)
+                .env("NODE_CHANNEL_FD", 4)
+                .env("NODE_CHANNEL_SERIALIZATION_MODE", "json")
         }
 
         fn spawn(self) -> NodeChild {
@@ -544,5 +568,166 @@ mod tests {
             .spawn();
         assert_eq!(child.line("native "), "true", "{}", child.report());
         assert_eq!(child.line("error "), "EADDRINUSE", "{}", child.report());
+    }
+
+    // ---- cluster mode: asking the daemon -------------------------------------------
+
+    /// The daemon's end of a node instance's IPC channel.
+    struct FakeDaemon {
+        stream: UnixStream,
+        lines: BufReader<UnixStream>,
+    }
+
+    impl FakeDaemon {
+        fn new(stream: UnixStream) -> FakeDaemon {
+            stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+            let lines = BufReader::new(stream.try_clone().expect("clone the channel"));
+            FakeDaemon { stream, lines }
+        }
+
+        /// The next message the instance sends.
+        fn next(&mut self, child: &NodeChild) -> Value {
+            let mut line = String::new();
+            match self.lines.read_line(&mut line) {
+                Ok(n) if n > 0 => serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}\n{}", child.report())),
+                other => panic!("reading the channel: {other:?}\n{}", child.report()),
+            }
+        }
+
+        fn send_line(&self, line: &str) {
+            (&self.stream)
+                .write_all(format!("{line}\n").as_bytes())
+                .expect("write the channel");
+        }
+
+        /// A NODE_HANDLE message carrying `fd`, as Node's own channel sends one.
+        fn send_socket(&self, seq: u64, fd: RawFd) {
+            let line = format!(
+                "{{\"cmd\":\"NODE_HANDLE\",\"type\":\"net.Native\",\"msg\":{{\"cmd\":\"NODE_RPM_SOCKET\",\"seq\":{seq}}}}}\n"
+            );
+            let fds = [fd];
+            sendmsg::<()>(
+                self.stream.as_raw_fd(),
+                &[IoSlice::new(line.as_bytes())],
+                &[ControlMessage::ScmRights(&fds)],
+                MsgFlags::empty(),
+                None,
+            )
+            .expect("sendmsg with SCM_RIGHTS");
+        }
+    }
+
+    /// An instance in cluster mode with a channel to a fake daemon and no LISTEN_*.
+    fn cluster_instance(launch: Launch) -> (NodeChild, FakeDaemon) {
+        let (ours, theirs) = UnixStream::pair().expect("socketpair");
+        let child = launch.ipc_channel(&theirs).env("RPM_CLUSTER", 1).spawn();
+        drop(theirs);
+        (child, FakeDaemon::new(ours))
+    }
+
+    #[test]
+    fn hard_coded_port_in_cluster_mode_gets_the_daemons_socket() {
+        let (_dir, preload) = installed();
+        let (listener, port) = tcp_listener();
+        let app = format!(
+            "const srv = http.createServer(handler);\n\
+             report('chained ' + (srv.listen({port}, () => report('listening ' + srv.address().port)) === srv));"
+        );
+        let (child, mut daemon) = cluster_instance(Launch::eval(&preload, &app));
+        let request = daemon.next(&child);
+        assert_eq!(request["cmd"], "NODE_RPM_LISTEN", "{request}");
+        assert_eq!(request["port"], port, "{request}");
+        assert_eq!(request["host"], Value::Null, "{request}");
+        let seq = request["seq"].as_u64().expect("a numeric seq");
+        assert_eq!(child.line("chained "), "true", "{}", child.report());
+
+        daemon.send_socket(seq, listener.as_raw_fd());
+        assert_eq!(
+            child.line("listening "),
+            port.to_string(),
+            "{}",
+            child.report()
+        );
+        let ack = daemon.next(&child);
+        assert_eq!(
+            ack["cmd"], "NODE_HANDLE_ACK",
+            "Node acknowledges the handle: {ack}"
+        );
+        assert_answers(&child, port);
+    }
+
+    #[test]
+    fn daemons_refusal_reaches_the_servers_error_handler() {
+        let (_dir, preload) = installed();
+        let app = "const srv = http.createServer(handler);\n\
+            srv.on('error', (e) => report('error ' + e.code + ' ' + e.message));\n\
+            srv.listen(8000, '127.0.0.1', () => report('listening'));";
+        let (child, mut daemon) = cluster_instance(Launch::eval(&preload, app));
+        let request = daemon.next(&child);
+        assert_eq!(request["cmd"], "NODE_RPM_LISTEN", "{request}");
+        assert_eq!(request["port"], 8000, "{request}");
+        assert_eq!(request["host"], "127.0.0.1", "{request}");
+        let seq = request["seq"].as_u64().expect("a numeric seq");
+        daemon.send_line(&format!(
+            "{{\"cmd\":\"NODE_RPM_SOCKET\",\"seq\":{seq},\"error\":\"port 8000 is already in use\",\"code\":\"EADDRINUSE\"}}"
+        ));
+        assert_eq!(
+            child.line("error "),
+            "EADDRINUSE port 8000 is already in use",
+            "{}",
+            child.report()
+        );
+        // Nothing holds the channel once the answer is in: the app ends like plain Node.
+        child.exits_by_itself();
+    }
+
+    #[test]
+    fn channel_closing_while_waiting_falls_back_to_binding() {
+        let (_dir, preload) = installed();
+        // Held by the test, so the fallback's own bind reports Node's EADDRINUSE.
+        let (_held, port) = tcp_listener();
+        let app = format!(
+            "const srv = http.createServer(handler);\n\
+             srv.on('error', (e) => report('error ' + e.code + ' ' + e.message));\n\
+             srv.listen({port}, '127.0.0.1');"
+        );
+        let (child, mut daemon) = cluster_instance(Launch::eval(&preload, &app));
+        assert_eq!(daemon.next(&child)["cmd"], "NODE_RPM_LISTEN");
+        drop(daemon);
+        let error = child.line("error ");
+        assert_eq!(
+            error,
+            format!("EADDRINUSE listen EADDRINUSE: address already in use 127.0.0.1:{port}"),
+            "{}",
+            child.report()
+        );
+    }
+
+    #[test]
+    fn process_forked_by_an_instance_binds_by_itself() {
+        let (dir, preload) = installed();
+        // Held by the test, so the forked process's own bind fails with EADDRINUSE
+        // (asking the instance instead would wait forever).
+        let (_held, port) = tcp_listener();
+        let kid = dir.path().join("kid.js");
+        let instance = dir.path().join("instance.js");
+        fs::write(
+            &kid,
+            format!(
+                "const srv = require('net').createServer();\n\
+                 srv.on('error', (e) => {{ process.stdout.write('kid ' + e.code + '\\n'); process.exit(0); }});\n\
+                 srv.listen({port});\n"
+            ),
+        )
+        .expect("write kid.js");
+        fs::write(
+            &instance,
+            "require('child_process').fork(__dirname + '/kid.js');\n",
+        )
+        .expect("write instance.js");
+        let script = vec![instance.to_str().expect("utf-8 temp path").to_string()];
+        let (child, _daemon) = cluster_instance(Launch::args(&preload, script));
+        assert_eq!(child.line("kid "), "EADDRINUSE", "{}", child.report());
     }
 }
