@@ -62,6 +62,11 @@ fn describe(notice: &Notice) -> String {
         NoticeEvent::Restarting { delay_ms, .. } => format!("restarting in {delay_ms} ms"),
         NoticeEvent::Errored { message, .. } => format!("errored: {message}"),
         NoticeEvent::Deleted => "deleted".to_string(),
+        NoticeEvent::Ready { pid, .. } => format!("ready (pid {pid})"),
+        NoticeEvent::Replaced { new_pid, .. } => format!("reloaded (pid {new_pid})"),
+        NoticeEvent::ReloadFailed { message } => message.clone(),
+        // Kinds of notice added after this example was written.
+        _ => "changed".to_string(),
     };
     format!("[{}] {} (id {}): {what}", notice.at, notice.name, notice.id)
 }

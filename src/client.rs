@@ -176,6 +176,26 @@ impl Client {
         })
     }
 
+    /// `rpm reload`: zero-downtime where instances share a socket; returns once every
+    /// targeted instance is replaced (an error at the first that could not be).
+    pub fn reload(&self, targets: &[String]) -> Result<Vec<ProcessInfo>, ClientError> {
+        self.processes(Request::Reload {
+            targets: targets.to_vec(),
+        })
+    }
+
+    /// `rpm scale`: returns the instances added or removed.
+    pub fn scale(
+        &self,
+        name: &str,
+        change: crate::ipc::Scale,
+    ) -> Result<Vec<ProcessInfo>, ClientError> {
+        self.processes(Request::Scale {
+            name: name.to_string(),
+            change,
+        })
+    }
+
     /// `rpm delete`: returns the instances as they were when deleted.
     pub fn delete(&self, targets: &[String]) -> Result<Vec<ProcessInfo>, ClientError> {
         self.processes(Request::Delete {

@@ -109,6 +109,11 @@ impl Home {
     pub fn daemon_log(&self) -> PathBuf {
         self.root.join("daemon.log")
     }
+    /// The datagram socket instances send `sd_notify` messages to.
+    pub fn notify_socket(&self) -> PathBuf {
+        self.root.join("notify.sock")
+    }
+
     pub fn state_file(&self) -> PathBuf {
         self.root.join("state.json")
     }

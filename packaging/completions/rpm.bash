@@ -91,6 +91,9 @@ _rpm() {
             rpm,save)
                 cmd="rpm__subcmd__save"
                 ;;
+            rpm,scale)
+                cmd="rpm__subcmd__scale"
+                ;;
             rpm,show)
                 cmd="rpm__subcmd__describe"
                 ;;
@@ -99,6 +102,9 @@ _rpm() {
                 ;;
             rpm,start)
                 cmd="rpm__subcmd__start"
+                ;;
+            rpm,startOrReload)
+                cmd="rpm__subcmd__startOrReload"
                 ;;
             rpm,startOrRestart)
                 cmd="rpm__subcmd__startOrRestart"
@@ -181,11 +187,17 @@ _rpm() {
             rpm__subcmd__help,save)
                 cmd="rpm__subcmd__help__subcmd__save"
                 ;;
+            rpm__subcmd__help,scale)
+                cmd="rpm__subcmd__help__subcmd__scale"
+                ;;
             rpm__subcmd__help,signal)
                 cmd="rpm__subcmd__help__subcmd__signal"
                 ;;
             rpm__subcmd__help,start)
                 cmd="rpm__subcmd__help__subcmd__start"
+                ;;
+            rpm__subcmd__help,startOrReload)
+                cmd="rpm__subcmd__help__subcmd__startOrReload"
                 ;;
             rpm__subcmd__help,startOrRestart)
                 cmd="rpm__subcmd__help__subcmd__startOrRestart"
@@ -206,7 +218,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart apply validate init stop restart reload delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,7 +356,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart apply validate init stop restart reload delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,6 +677,20 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__help__subcmd__scale)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__help__subcmd__signal)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -680,6 +706,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__startOrReload)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -951,6 +991,20 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__scale)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__signal)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -966,7 +1020,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__start)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1001,6 +1055,164 @@ _rpm() {
                     return 0
                     ;;
                 -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-restarts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-uptime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exp-backoff-restart-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-exit-codes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kill-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kill-signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-memory-restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ignore-watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cron-restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --error)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-date-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__startOrReload)
+            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interpreter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interpreter-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cwd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instances)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1108,7 +1320,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrRestart)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1143,6 +1355,14 @@ _rpm() {
                     return 0
                     ;;
                 -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

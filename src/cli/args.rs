@@ -21,8 +21,11 @@ pub enum Command {
     /// Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace.
     Start(Box<StartArgs>),
     /// PM2's `startOrRestart`: start a file's apps, restarting those already running.
-    #[command(name = "startOrRestart", alias = "startOrReload")]
+    #[command(name = "startOrRestart")]
     StartOrRestart(Box<StartArgs>),
+    /// PM2's `startOrReload`: start a file's apps, reloading those already running.
+    #[command(name = "startOrReload", alias = "startOrGracefulReload")]
+    StartOrReload(Box<StartArgs>),
     /// Make what runs match an ecosystem file: start new apps, restart changed ones.
     Apply(ApplyArgs),
     /// Check an ecosystem file and print its apps as rpm resolves them.
@@ -43,8 +46,17 @@ pub enum Command {
     Stop(WatchTargetArgs),
     /// Restart apps.
     Restart(WatchTargetArgs),
-    /// Reload apps (a restart until cluster mode brings zero-downtime reload).
+    /// Reload apps with zero downtime: instances sharing a socket are replaced one at a
+    /// time once the new process is ready; others are restarted. A file: start its
+    /// missing apps, reload the rest with its settings.
+    #[command(alias = "gracefulReload")]
     Reload(TargetArgs),
+    /// Change an app's number of instances: N, +N or -N.
+    Scale {
+        name: String,
+        #[arg(allow_hyphen_values = true)]
+        count: String,
+    },
     /// Stop and forget apps.
     #[command(alias = "del")]
     Delete(TargetArgs),
@@ -198,12 +210,23 @@ pub struct StartArgs {
     /// Working directory of the app.
     #[arg(long)]
     pub cwd: Option<PathBuf>,
-    /// Instances to run: a number, `max` or -1 (one per core). Fork mode runs them side by side.
+    /// Instances to run in cluster mode (unless -x): a number, `max` or 0 (one per
+    /// core), -1 (one less). They share the `--port` socket (a Node app's own port too).
     #[arg(short = 'i', long, allow_hyphen_values = true)]
     pub instances: Option<String>,
-    /// Fork mode (the default).
+    /// Fork mode, even with -i.
     #[arg(short = 'x', long = "execute-command")]
     pub fork: bool,
+    /// The port (or `host:port`, or a Unix socket path) whose listening socket the
+    /// daemon holds and shares between instances (fd 3, LISTEN_FDS, PORT).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<String>,
+    /// Online only once the app says it is ready (sd_notify READY=1, process.send('ready')).
+    #[arg(long)]
+    pub wait_ready: bool,
+    /// How long to wait for readiness (ms or 5s; default 3000 ms).
+    #[arg(long, value_name = "DELAY")]
+    pub listen_timeout: Option<String>,
     /// Do not restart the app when it exits.
     #[arg(long)]
     pub no_autorestart: bool,

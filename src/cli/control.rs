@@ -33,6 +33,38 @@ pub fn restart(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
     show::print_after_change(client)
 }
 
+/// `rpm reload`: ecosystem files start their missing apps and reload the rest with the
+/// file's settings (PM2's `reload FILE`); other targets are reloaded as they are.
+pub fn reload(client: &Client, args: super::args::TargetArgs) -> Result<(), CliError> {
+    let (files, targets): (Vec<String>, Vec<String>) = args
+        .targets
+        .into_iter()
+        .partition(|t| crate::config::is_ecosystem_file(t));
+    for file in files {
+        let start = super::args::StartArgs {
+            target: file,
+            only: args.only.clone(),
+            ..Default::default()
+        };
+        super::files::reload_file(client, &start)?;
+    }
+    if !targets.is_empty() {
+        client.reload(&targets)?;
+    }
+    show::print_after_change(client)
+}
+
+/// `rpm scale NAME N|+N|-N`.
+pub fn scale(client: &Client, name: &str, count: &str) -> Result<(), CliError> {
+    let change = crate::ipc::Scale::parse(count).ok_or_else(|| {
+        CliError::Usage(format!(
+            "rpm scale {name} {count}: the count must be N, +N or -N (for example 4, +2, -1)"
+        ))
+    })?;
+    client.scale(name, change)?;
+    show::print_after_change(client)
+}
+
 /// Deletes targets one after another, in the order given.
 pub fn delete(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
     for target in &targets {

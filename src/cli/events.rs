@@ -154,6 +154,18 @@ pub(crate) fn human(notice: &Notice) -> String {
         }
         NoticeEvent::Errored { message, .. } => format!("errored: {message}"),
         NoticeEvent::Deleted => "deleted".to_string(),
+        NoticeEvent::Ready {
+            pid,
+            timed_out: false,
+        } => format!("ready (pid {pid})"),
+        NoticeEvent::Ready {
+            pid,
+            timed_out: true,
+        } => format!("taken as ready after listen_timeout (pid {pid})"),
+        NoticeEvent::Replaced { old_pid, new_pid } => {
+            format!("reloaded: pid {new_pid} replaced pid {old_pid}")
+        }
+        NoticeEvent::ReloadFailed { message } => message.clone(),
     };
     format!("{} (id {}) {what}", notice.name, notice.id)
 }

@@ -25,17 +25,16 @@ pub fn load(
     strict: bool,
 ) -> Result<Vec<AppSpec>, CliError> {
     let opts = load_options(env, only, strict, std::env::vars().collect())?;
-    let mut loaded = config::load_file(Path::new(path), &opts)?;
+    let loaded = config::load_file(Path::new(path), &opts)?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
-    for app in &mut loaded.apps {
-        if app.exec_mode == crate::config::ExecMode::Cluster {
+    for app in &loaded.apps {
+        if app.exec_mode == crate::config::ExecMode::Cluster && !app.shares_socket() {
             eprintln!(
-                "warning: {path}: app \"{}\": cluster mode is not supported by this rpm yet: its instances run in fork mode, without a shared socket",
+                "warning: {path}: app \"{}\": cluster mode shares a listening socket only through `port` for apps that do not run under Node: set `port` so its instances share one",
                 app.name
             );
-            app.exec_mode = crate::config::ExecMode::Fork;
         }
     }
     let order = config::start_order(&loaded.apps)?;
@@ -73,6 +72,25 @@ pub fn start(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliErr
     }
     client.start(apps, StartMode::File)?;
     show::print_after_change(client)
+}
+
+/// `rpm startOrReload FILE`: starts the file's missing apps and reloads the others with
+/// the file's settings.
+pub fn start_or_reload(client: &Client, args: &StartArgs) -> Result<(), CliError> {
+    reload_file(client, args)?;
+    show::print_after_change(client)
+}
+
+/// Starts a file's missing apps and reloads the known ones with its specs.
+pub fn reload_file(client: &Client, args: &StartArgs) -> Result<(), CliError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
+    let mut apps = load(&args.target, args.env.as_deref(), &args.only, args.strict)?;
+    for spec in &mut apps {
+        apply_overrides(spec, args, &cwd)?;
+    }
+    client.start(apps, StartMode::Reload)?;
+    Ok(())
 }
 
 /// The app names a file target stands for, in the order to act on them (dependents

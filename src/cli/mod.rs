@@ -68,6 +68,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
     let client = cli_client()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
+        Command::StartOrReload(args) => files::start_or_reload(&client, &args),
         Command::Apply(args) => files::apply(&client, &args),
         Command::Validate { file, env } => files::validate(&file, env.as_deref()),
         Command::Init { yaml, toml } => files::init(if yaml {
@@ -91,7 +92,8 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
             }
             control::restart(&client, targets)
         }
-        Command::Reload(t) => control::restart(&client, expand(t, false)?),
+        Command::Reload(t) => control::reload(&client, t),
+        Command::Scale { name, count } => control::scale(&client, &name, &count),
         Command::Delete(t) => control::delete(&client, expand(t, true)?),
         Command::Reset(t) => control::reset(&client, t.targets),
         Command::Signal { signal, targets } => control::signal(&client, signal, targets),

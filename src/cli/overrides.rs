@@ -21,6 +21,23 @@ pub(super) fn apply_overrides(
     }
     if let Some(n) = &args.instances {
         spec.instances = parse_instances(n)?;
+        if !args.fork {
+            // PM2: `-i` means cluster mode (for rpm, in any language).
+            spec.exec_mode = config::ExecMode::Cluster;
+        }
+    }
+    if args.fork {
+        spec.exec_mode = config::ExecMode::Fork;
+    }
+    if let Some(port) = &args.port {
+        let listen = config::Listen::parse(port)
+            .map_err(|e| CliError::Usage(format!("--port: {e}")))?
+            .absolute(cwd);
+        spec.env.insert("PORT".into(), listen.port_var());
+        spec.port = Some(listen);
+    }
+    if args.wait_ready {
+        spec.wait_ready = true;
     }
     if args.no_autorestart {
         spec.autorestart = false;
@@ -43,6 +60,9 @@ pub(super) fn apply_overrides(
     }
     if let Some(v) = ms("exp-backoff-restart-delay", &args.exp_backoff_restart_delay)? {
         spec.exp_backoff_restart_delay = Some(v);
+    }
+    if let Some(v) = ms("listen-timeout", &args.listen_timeout)? {
+        spec.listen_timeout = v;
     }
     if let Some(v) = ms("kill-timeout", &args.kill_timeout)? {
         spec.kill_timeout = v;
@@ -103,7 +123,7 @@ pub(super) fn apply_overrides(
 fn parse_instances(value: &str) -> Result<u32, CliError> {
     config::parse_instances(value).ok_or_else(|| {
         CliError::Usage(format!(
-            "-i/--instances must be a number, `max` or -1, found `{value}`"
+            "-i/--instances must be a number, `max`, 0 (one per core) or -1 (one less), found `{value}`"
         ))
     })
 }

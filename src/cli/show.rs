@@ -56,6 +56,14 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
                 p.pid.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
             ),
             ("exec mode", p.exec_mode.as_str().to_string()),
+            ("socket", opt(&d.socket)),
+            ("wait ready", s.wait_ready.to_string()),
+            (
+                "listen timeout",
+                format!("{} ms", s.listen_timeout.as_millis()),
+            ),
+            ("notify status", opt(&d.notify_status)),
+            ("hint", opt(&d.hint)),
             ("script", p.script.display().to_string()),
             ("args", shell_words(&p.args)),
             (

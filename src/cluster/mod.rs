@@ -17,3 +17,4 @@
 pub mod listener;
 pub mod preload;
 pub mod readiness;
+pub mod reload;

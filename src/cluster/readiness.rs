@@ -110,8 +110,8 @@ struct Channel {
 
 impl Readiness {
     /// Binds the notify socket (`SOCK_DGRAM`, `SO_PASSCRED`, close-on-exec) at
-    /// `notify_path`, replacing a stale socket file, mode 0666 so instances running as
-    /// other users can send (the folder around it is the daemon's); a path longer than
+    /// `notify_path`, replacing a stale socket file, mode 0600 as every file in
+    /// RPM_HOME (instances running as another user cannot send); a path longer than
     /// `sun_path` allows becomes the abstract socket `@rpm-notify-<hash of path>`. Then
     /// starts the reader thread, which calls `report` for everything it reads.
     pub fn start(
@@ -386,7 +386,9 @@ fn run(shared: &Shared, notify_fd: &OwnedFd, report: &dyn Fn(ReadinessReport)) {
                 WAKE => {
                     let _ = shared.wake.read();
                 }
-                NOTIFY => datagrams.drain(notify_fd, report),
+                NOTIFY => datagrams.drain(notify_fd, &|pid, message| {
+                    report(ReadinessReport::Notify { pid, message })
+                }),
                 token => {
                     if let Some(channel) = shared.by_token(token) {
                         read_channel(shared, &channel, &mut chunk, report);

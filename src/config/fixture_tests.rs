@@ -61,8 +61,12 @@ fn every_attribute_fixture_resolves_as_written() {
     assert!(app.interpreter.as_ref().is_some_and(|p| p.ends_with("sh")));
     assert_eq!(app.interpreter_args, ["-e"]);
     assert_eq!(
-        (app.instances, app.exec_mode, app.port),
-        (2, ExecMode::Cluster, Some(3000))
+        (app.instances, app.exec_mode, app.port.clone()),
+        (
+            2,
+            ExecMode::Cluster,
+            Some(crate::config::Listen::Port(3000))
+        )
     );
     let env = |k: &str| app.env.get(k).map(String::as_str);
     assert_eq!(env("NODE_ENV"), Some("production"));

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Where an app's shared listening socket is bound.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Listen {
     /// A TCP port on every address, IPv4 and IPv6.
     Port(u16),
@@ -50,7 +50,7 @@ impl Listen {
     pub fn absolute(self, cwd: &Path) -> Listen {
         match self {
             Listen::Path(p) if p.is_relative() => {
-                Listen::Path(crate::config::interpreter::normalize(&cwd.join(p)))
+                Listen::Path(super::interpreter::normalize(&cwd.join(p)))
             }
             other => other,
         }
@@ -109,13 +109,22 @@ mod tests {
     fn ports_addresses_and_paths_are_told_apart() {
         let rows: &[(&str, Result<Listen, &str>)] = &[
             ("8000", Ok(Listen::Port(8000))),
-            ("127.0.0.1:8000", Ok(Listen::Addr("127.0.0.1:8000".parse().unwrap()))),
-            ("[::1]:9000", Ok(Listen::Addr("[::1]:9000".parse().unwrap()))),
+            (
+                "127.0.0.1:8000",
+                Ok(Listen::Addr("127.0.0.1:8000".parse().unwrap())),
+            ),
+            (
+                "[::1]:9000",
+                Ok(Listen::Addr("[::1]:9000".parse().unwrap())),
+            ),
             ("./app.sock", Ok(Listen::Path("./app.sock".into()))),
             ("/run/app.sock", Ok(Listen::Path("/run/app.sock".into()))),
             ("0", Err("port 0 is out of range: use 1 to 65535")),
             ("70000", Err("port 70000 is out of range: use 1 to 65535")),
-            ("127.0.0.1:0", Err("`127.0.0.1:0` has port 0: name the port the apps share")),
+            (
+                "127.0.0.1:0",
+                Err("`127.0.0.1:0` has port 0: name the port the apps share"),
+            ),
         ];
         for (text, want) in rows {
             let got = Listen::parse(text);
@@ -142,7 +151,9 @@ mod tests {
 
     #[test]
     fn relative_paths_are_made_absolute_and_port_is_what_listen_takes() {
-        let l = Listen::parse("run/a.sock").unwrap().absolute(Path::new("/srv/app"));
+        let l = Listen::parse("run/a.sock")
+            .unwrap()
+            .absolute(Path::new("/srv/app"));
         assert_eq!(l, Listen::Path("/srv/app/run/a.sock".into()));
         assert_eq!(l.port_var(), "/srv/app/run/a.sock");
         assert_eq!(Listen::parse("[::]:81").unwrap().port_var(), "81");

@@ -79,8 +79,13 @@ pub(crate) fn resolve_app(
         Some(Parsed::Instances(instances)) => instances.resolve(ctx.cpus),
         _ => 1,
     };
-    if raw.str("exec_mode") == Some("cluster") {
-        spec.exec_mode = ExecMode::Cluster;
+    match raw.get("exec_mode") {
+        Some(Parsed::Str(mode)) if mode == "cluster" => spec.exec_mode = ExecMode::Cluster,
+        // PM2: a Node app with `instances` and no `exec_mode` runs in cluster mode.
+        None if raw.get("instances").is_some() && spec.is_node() => {
+            spec.exec_mode = ExecMode::Cluster
+        }
+        _ => {}
     }
     apply_policy(raw, &mut spec);
     apply_logs(raw, &mut spec, &cwd, home);

@@ -140,7 +140,9 @@ fn kind_schema(kind: Kind) -> Value {
         Kind::LogPath => {
             json!({ "anyOf": [{ "type": "string", "minLength": 1 }, { "const": false }] })
         }
-        Kind::Port => json!({ "oneOf": [{ "type": "integer", "minimum": 1, "maximum": 65535 }, { "type": "string", "minLength": 1 }] }),
+        Kind::Port => {
+            json!({ "oneOf": [{ "type": "integer", "minimum": 1, "maximum": 65535 }, { "type": "string", "minLength": 1 }] })
+        }
         Kind::Id => json!({ "anyOf": [{ "type": "string", "minLength": 1 }, whole] }),
         Kind::Any => json!({}),
     }

@@ -167,7 +167,7 @@ pub struct AppSpec {
     #[serde(default)]
     pub increment_var: Option<String>,
     #[serde(default)]
-    pub port: Option<crate::config::Listen>,
+    pub port: Option<super::listen::Listen>,
     #[serde(default)]
     pub depends_on: Vec<String>,
     #[serde(default)]
@@ -230,6 +230,26 @@ impl AppSpec {
             gid: None,
             source_file: None,
         }
+    }
+
+    /// Whether the app runs under Node (its interpreter is `node`, or a `nodeNN`).
+    pub fn is_node(&self) -> bool {
+        let program = self.interpreter.as_deref().unwrap_or(&self.script);
+        program
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| {
+                n == "node"
+                    || n.strip_prefix("node")
+                        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            })
+    }
+
+    /// Whether the daemon holds a listening socket its instances share: it has a
+    /// `port`, or it is a Node app in cluster mode (whose `listen(port)` the preload
+    /// turns into a request for the daemon's socket of that port).
+    pub fn shares_socket(&self) -> bool {
+        self.port.is_some() || (self.exec_mode == ExecMode::Cluster && self.is_node())
     }
 
     /// The attributes whose values differ between two specs of the same app, by name

@@ -28,7 +28,7 @@ pub(crate) enum Parsed {
     /// A path, or `None` for `false`.
     Path(Option<String>),
     FilterEnv(FilterEnv),
-    Port(crate::config::Listen),
+    Port(super::listen::Listen),
     /// Accepted and unused.
     Ignored,
 }
@@ -180,9 +180,9 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => return Err(bad()),
         },
         Kind::Port => match v {
-            Value::Str(s) => Parsed::Port(crate::config::Listen::parse(s).map_err(|_| bad())?),
+            Value::Str(s) => Parsed::Port(super::listen::Listen::parse(s).map_err(|_| bad())?),
             _ => match whole(v) {
-                Some(n @ 1..=65535) => Parsed::Port(crate::config::Listen::Port(n as u16)),
+                Some(n @ 1..=65535) => Parsed::Port(super::listen::Listen::Port(n as u16)),
                 _ => return Err(bad()),
             },
         },
@@ -358,7 +358,11 @@ mod tests {
             ),
             (Kind::Cron, "'0 3 * * *'", Parsed::Str(s("0 3 * * *"))),
             (Kind::LogPath, "false", Parsed::Path(None)),
-            (Kind::Port, "8080", Parsed::Port(crate::config::Listen::Port(8080))),
+            (
+                Kind::Port,
+                "8080",
+                Parsed::Port(crate::config::Listen::Port(8080)),
+            ),
             (Kind::Id, "1000", Parsed::Str(s("1000"))),
             (
                 Kind::FilterEnv,
@@ -425,7 +429,7 @@ mod tests {
             (
                 Kind::Port,
                 "70000",
-                "a port number from 1 to 65535",
+                "a port number from 1 to 65535, an address with a port (\"127.0.0.1:8000\") or a socket path",
                 "70000",
             ),
             (

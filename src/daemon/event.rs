@@ -7,6 +7,7 @@
 use std::sync::mpsc::{Sender, SyncSender};
 
 use super::sampler::Sample;
+use crate::cluster::readiness::ReadinessReport;
 use crate::ipc::{Request, Response};
 use crate::logs::pump::PumpReport;
 use crate::watch::files::WatchReport;
@@ -43,4 +44,6 @@ pub enum Event {
     Samples(Vec<Sample>),
     /// What the file watcher saw (a change after its debounce, or a fallback).
     Watch(WatchReport),
+    /// What an instance said through the notify socket or its Node IPC channel.
+    Readiness(ReadinessReport),
 }

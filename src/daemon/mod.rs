@@ -149,6 +149,20 @@ fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor,
     if let Some(problem) = problem {
         log::warn!("{problem}");
     }
+    let tx = events.clone();
+    let readiness = crate::cluster::readiness::Readiness::start(
+        &home.notify_socket(),
+        Box::new(move |report| {
+            let _ = tx.send(Event::Readiness(report));
+        }),
+    )
+    .map_err(|e| log::warn!("no readiness socket ({e}): wait_ready and Node IPC are off"))
+    .ok();
+    let preload = crate::cluster::preload::install(home.root())
+        .map_err(|e| {
+            log::warn!("cannot write the Node preload ({e}): Node apps bind their own ports")
+        })
+        .ok();
     let helpers = Helpers {
         pump: pump.clone(),
         pids,
@@ -156,6 +170,8 @@ fn start_threads(home: &Home, events: &Sender<Event>) -> io::Result<(Supervisor,
         sampler,
         sample_every,
         watcher,
+        readiness,
+        preload,
         processes: Box::new(process::System {
             daemon: std::process::id() as i32,
         }),

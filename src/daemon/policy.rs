@@ -9,11 +9,16 @@
 //! executor decides nothing. Time is an argument, so PM2's semantics (`min_uptime`,
 //! `max_restarts`, `restart_delay`, `exp_backoff_restart_delay`, `stop_exit_codes`,
 //! `autorestart`, `kill_timeout`) are table-tested in `policy_tests` without processes or
-//! clocks.
+//! clocks. Readiness and zero-downtime reload (a successor process started beside the
+//! running one, which replaces it once ready) are in `successor`.
 
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
+
+mod successor;
+
+pub use successor::{ReloadFailure, Successor};
 
 use super::persist::{Intent, SavedInstance};
 use crate::config::AppSpec;
@@ -45,6 +50,8 @@ pub struct Instance {
     pub intent: Option<Intent>,
     /// While stopping: SIGKILL was already sent.
     pub killed: bool,
+    /// During a zero-downtime reload: the process started to replace this one.
+    pub successor: Option<Successor>,
 }
 
 impl Instance {
@@ -62,6 +69,7 @@ impl Instance {
             deadline: None,
             intent: None,
             killed: false,
+            successor: None,
         }
     }
 }
@@ -78,7 +86,6 @@ impl Instance {
     /// has no process as far as anyone knows: it is stopped.
     pub fn restored(saved: &SavedInstance, started: Option<Instant>) -> Instance {
         let status = match saved.status {
-            Status::Launching => Status::Stopped,
             status if status.has_process() && saved.pid.is_none() => Status::Stopped,
             status => status,
         };
@@ -95,6 +102,7 @@ impl Instance {
             deadline: None,
             intent: saved.intent.filter(|_| status == Status::Stopping),
             killed: false,
+            successor: None,
         }
     }
 }
@@ -118,6 +126,15 @@ pub struct Policy {
     pub kill_signal: Signal,
     /// Signals and kills reach the whole process group (PM2's `treekill`).
     pub treekill: bool,
+    /// A new process is online only once it says it is ready (`wait_ready`), or when
+    /// `listen_timeout` runs out.
+    pub wait_ready: bool,
+    pub listen_timeout: Duration,
+    /// Stop with PM2's `shutdown` message rather than a signal.
+    pub shutdown_with_message: bool,
+    /// The daemon holds the app's listening socket, so a reload starts the new process
+    /// beside the old one and stops the old one only once the new one is ready.
+    pub zero_downtime: bool,
 }
 
 impl Policy {
@@ -135,6 +152,10 @@ impl Policy {
             kill_timeout: spec.kill_timeout,
             kill_signal: spec.kill_signal.signal(),
             treekill: spec.treekill,
+            wait_ready: spec.wait_ready,
+            listen_timeout: spec.listen_timeout,
+            shutdown_with_message: spec.shutdown_with_message,
+            zero_downtime: spec.shares_socket(),
         }
     }
 }
@@ -170,10 +191,25 @@ pub enum Input {
     /// The user zeroes the counters (`rpm reset`).
     Reset,
     /// A restart trigger fired (a watched file changed, memory, cron): a running
-    /// instance restarts gracefully; `detail` says what set it off.
+    /// instance restarts gracefully (reloads, when it shares a socket); `detail` says
+    /// what set it off.
     Trigger {
         reason: RestartReason,
         detail: Option<String>,
+    },
+    /// The user reloads it: with a shared socket, a successor replaces it once ready;
+    /// otherwise a restart, as PM2 does.
+    Reload,
+    /// Process `pid` of this instance (current or successor) said it is ready.
+    Ready { pid: i32 },
+    /// The successor's process was started.
+    SuccessorSpawned { pid: i32 },
+    /// Starting the successor's process failed.
+    SuccessorSpawnFailed,
+    /// The successor's process ended.
+    SuccessorExited {
+        code: Option<i32>,
+        signal: Option<String>,
     },
 }
 
@@ -182,10 +218,20 @@ pub enum Input {
 pub enum Action {
     /// Start a new process (then feed back `Spawned` or `SpawnFailed`).
     Spawn,
+    /// Start the successor's process beside the current one (then feed back
+    /// `SuccessorSpawned` or `SuccessorSpawnFailed`).
+    SpawnSuccessor,
     /// Send `signal` to `pid`, or to its whole process group when `group`.
     SignalStop {
         pid: i32,
         signal: Signal,
+        group: bool,
+    },
+    /// Send PM2's `shutdown` message to `pid`; where it has no message channel (an
+    /// adopted process), send `fallback` as `SignalStop` would.
+    SendShutdown {
+        pid: i32,
+        fallback: Signal,
         group: bool,
     },
     /// SIGKILL `pid`, its process group when `group`, and every descendant.
@@ -220,6 +266,12 @@ pub enum Report {
     },
     /// The instance gave up: it stays errored until the user acts.
     Errored { cause: ErroredCause },
+    /// Process `pid` is ready, or was taken as ready when `listen_timeout` ran out.
+    Ready { pid: i32, timed_out: bool },
+    /// A reload's successor `new_pid` replaced `old_pid`.
+    Replaced { old_pid: i32, new_pid: i32 },
+    /// A reload gave up; the current process keeps serving.
+    ReloadFailed { cause: ReloadFailure },
 }
 
 /// The single transition function of an instance.
@@ -243,6 +295,7 @@ pub fn step(
         },
         Input::Stop => match current.status {
             Status::Online | Status::Launching => {
+                successor::abandon(&mut next, policy, now, &mut actions);
                 begin_stop(&mut next, policy, Intent::Stop, now, &mut actions)
             }
             Status::Stopping => next.intent = Some(Intent::Stop),
@@ -254,6 +307,7 @@ pub fn step(
         },
         Input::Restart => match current.status {
             Status::Online | Status::Launching => {
+                successor::abandon(&mut next, policy, now, &mut actions);
                 announce_restart(RestartReason::Manual, Duration::ZERO, &mut actions);
                 begin_stop(&mut next, policy, Intent::Restart, now, &mut actions)
             }
@@ -268,6 +322,7 @@ pub fn step(
         },
         Input::Delete => match current.status {
             Status::Online | Status::Launching => {
+                successor::abandon(&mut next, policy, now, &mut actions);
                 begin_stop(&mut next, policy, Intent::Delete, now, &mut actions)
             }
             Status::Stopping => next.intent = Some(Intent::Delete),
@@ -277,10 +332,14 @@ pub fn step(
             }
         },
         Input::Spawned { pid } => {
-            if current.status == Status::Launching {
-                next.status = Status::Online;
+            if current.status == Status::Launching && current.pid.is_none() {
                 next.pid = Some(pid);
                 next.started = Some(now);
+                if policy.wait_ready {
+                    next.deadline = Some(now + policy.listen_timeout);
+                } else {
+                    next.status = Status::Online;
+                }
             }
         }
         Input::SpawnFailed => {
@@ -298,6 +357,21 @@ pub fn step(
         }
         Input::ExitedWhileAway => exited(&mut next, policy, None, None, false, now, &mut actions),
         Input::Deadline => match (current.status, current.deadline) {
+            _ if successor::deadline_due(current, now) => {
+                successor::deadline(&mut next, policy, now, &mut actions)
+            }
+            (Status::Launching, Some(at)) if now >= at => {
+                // PM2: an app that never says it is ready is taken as ready once
+                // `listen_timeout` has passed.
+                if let Some(pid) = current.pid {
+                    next.status = Status::Online;
+                    next.deadline = None;
+                    actions.push(Action::Report(Report::Ready {
+                        pid,
+                        timed_out: true,
+                    }));
+                }
+            }
             (Status::WaitingRestart, Some(at)) if now >= at => {
                 next.restarts += 1;
                 launch(&mut next, &mut actions);
@@ -331,6 +405,9 @@ pub fn step(
             next.unstable_restarts = 0;
         }
         Input::Trigger { reason, detail } => match current.status {
+            Status::Online if policy.zero_downtime => {
+                successor::begin(&mut next, reason, detail, &mut actions)
+            }
             Status::Online | Status::Launching => {
                 actions.push(Action::Report(Report::Restarting {
                     reason,
@@ -359,6 +436,32 @@ pub fn step(
             // for its crash restart: nothing to do.
             _ => {}
         },
+        Input::Reload => match current.status {
+            Status::Online if policy.zero_downtime => {
+                successor::begin(&mut next, RestartReason::Reload, None, &mut actions)
+            }
+            // PM2: without a shared socket a reload is a restart.
+            _ => return step(current, policy, Input::Restart, now),
+        },
+        Input::Ready { pid } => {
+            if current.status == Status::Launching && current.pid == Some(pid) {
+                next.status = Status::Online;
+                next.deadline = None;
+                actions.push(Action::Report(Report::Ready {
+                    pid,
+                    timed_out: false,
+                }));
+            } else {
+                successor::ready(&mut next, policy, pid, now, &mut actions);
+            }
+        }
+        Input::SuccessorSpawned { pid } => {
+            successor::spawned(&mut next, policy, pid, now, &mut actions)
+        }
+        Input::SuccessorSpawnFailed => successor::spawn_failed(&mut next, &mut actions),
+        Input::SuccessorExited { code, signal } => {
+            successor::exited(&mut next, policy, code, signal, &mut actions)
+        }
     }
     (next, actions)
 }
@@ -401,13 +504,15 @@ fn exited(
         next.started = None;
         match intent {
             Intent::Stop => {}
+            // A reload's stop of the old process: the ready successor takes over.
+            Intent::Restart if successor::take_over(next, policy, pid, actions) => {}
             Intent::Restart => {
                 next.restarts += 1;
                 launch(next, actions);
             }
             Intent::Delete => actions.push(Action::Remove),
         }
-    } else {
+    } else if !successor::take_over(next, policy, pid, actions) {
         after_crash(next, policy, now, actions);
     }
 }
@@ -440,11 +545,24 @@ fn begin_stop(
     next.killed = false;
     next.deadline = Some(now + policy.kill_timeout);
     if let Some(pid) = next.pid {
-        actions.push(Action::SignalStop {
+        actions.push(stop_action(pid, policy));
+    }
+}
+
+/// How to ask process `pid` to stop: PM2's `shutdown` message, or `kill_signal`.
+fn stop_action(pid: i32, policy: &Policy) -> Action {
+    if policy.shutdown_with_message {
+        Action::SendShutdown {
+            pid,
+            fallback: policy.kill_signal,
+            group: policy.treekill,
+        }
+    } else {
+        Action::SignalStop {
             pid,
             signal: policy.kill_signal,
             group: policy.treekill,
-        });
+        }
     }
 }
 

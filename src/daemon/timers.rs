@@ -15,6 +15,10 @@ pub enum TimerKey {
     /// The instance was asked to stop: kill its tree when `kill_timeout` runs out (or, once
     /// killed, stop waiting for it).
     KillTimeout(u32),
+    /// The instance's new process has not said it is ready: `listen_timeout` runs out.
+    Readiness(u32),
+    /// A reload's successor must be ready by then (or, given up, be killed).
+    Successor(u32),
     /// The instance's `cron_restart` schedule comes due.
     Cron(u32),
     /// Time to sample CPU and memory again.
@@ -52,16 +56,18 @@ impl Timers {
         }
     }
 
-    /// Removes the state machine's deadlines of instance `id` (restart delay, kill
-    /// timeout); its cron schedule stays.
+    /// Removes the deadlines of instance `id`'s status (restart delay, kill timeout,
+    /// readiness); its successor's and its cron schedule stay.
     pub fn cancel_state_deadlines(&mut self, id: u32) {
         self.cancel(TimerKey::RestartDelay(id));
         self.cancel(TimerKey::KillTimeout(id));
+        self.cancel(TimerKey::Readiness(id));
     }
 
     /// Removes every deadline of instance `id`.
     pub fn cancel_instance(&mut self, id: u32) {
         self.cancel_state_deadlines(id);
+        self.cancel(TimerKey::Successor(id));
         self.cancel(TimerKey::Cron(id));
     }
 

@@ -33,6 +33,9 @@ pub enum StartMode {
     File,
     /// `rpm resurrect`: only apps rpm does not know yet are started.
     Missing,
+    /// `rpm reload FILE`, `startOrReload`: apps already known are reloaded with the
+    /// file's spec (one instance at a time, zero-downtime where they share a socket).
+    Reload,
 }
 
 /// A request from the CLI.
@@ -54,6 +57,16 @@ pub enum Request {
     },
     Restart {
         targets: Vec<String>,
+    },
+    /// Zero-downtime reload: instances sharing a socket are replaced one at a time by a
+    /// new process once it is ready; the others are restarted.
+    Reload {
+        targets: Vec<String>,
+    },
+    /// Change an app's number of instances.
+    Scale {
+        name: String,
+        change: Scale,
     },
     Delete {
         targets: Vec<String>,
@@ -105,6 +118,36 @@ impl Request {
             self,
             Request::Ping | Request::List | Request::Describe { .. } | Request::Env { .. }
         )
+    }
+}
+
+/// How `Request::Scale` changes an app's number of instances (`N`, `+N`, `-N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    To(u32),
+    Add(u32),
+    Remove(u32),
+}
+
+impl Scale {
+    /// Reads `4`, `+2` or `-1`.
+    pub fn parse(text: &str) -> Option<Scale> {
+        let number = |s: &str| s.parse::<u32>().ok();
+        match text.trim() {
+            t if t.starts_with('+') => number(&t[1..]).map(Scale::Add),
+            t if t.starts_with('-') => number(&t[1..]).map(Scale::Remove),
+            t => number(t).map(Scale::To),
+        }
+    }
+
+    /// The number of instances after the change, from `current`.
+    pub fn apply(self, current: u32) -> u32 {
+        match self {
+            Scale::To(n) => n,
+            Scale::Add(n) => current.saturating_add(n),
+            Scale::Remove(n) => current.saturating_sub(n),
+        }
     }
 }
 
@@ -202,6 +245,15 @@ pub struct ProcessInfo {
 /// Everything about one instance, for `rpm describe`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Details {
+    /// The listening socket the daemon holds for the app's instances, if any.
+    #[serde(default)]
+    pub socket: Option<String>,
+    /// The last `STATUS=` the instance sent through sd_notify.
+    #[serde(default)]
+    pub notify_status: Option<String>,
+    /// Advice about what goes wrong (instances fighting over one port).
+    #[serde(default)]
+    pub hint: Option<String>,
     pub process: ProcessInfo,
     pub spec: AppSpec,
     /// The combined log file, when `log_file` is set.
@@ -273,6 +325,7 @@ pub struct Notice {
 /// What happened, in a `Notice`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NoticeEvent {
     /// The status changed (`pid` is the process of the new status, if any).
     Status {
@@ -304,6 +357,13 @@ pub enum NoticeEvent {
     },
     /// The instance was deleted.
     Deleted,
+    /// A process of the instance said it is ready (`sd_notify` READY=1, or Node's
+    /// `process.send('ready')`), or `listen_timeout` ran out waiting (`timed_out`).
+    Ready { pid: i32, timed_out: bool },
+    /// A reload replaced the instance's process: `new_pid` serves, `old_pid` stopped.
+    Replaced { old_pid: i32, new_pid: i32 },
+    /// A reload gave up on the new process; the old one keeps serving.
+    ReloadFailed { message: String },
 }
 
 /// Why an instance restarts.
@@ -320,6 +380,9 @@ pub enum RestartReason {
     Memory,
     /// Its `cron_restart` schedule came due.
     Cron,
+    /// A user asked for a zero-downtime reload (`reload`): a new process replaces it
+    /// once ready.
+    Reload,
 }
 
 impl RestartReason {
@@ -330,6 +393,7 @@ impl RestartReason {
             RestartReason::Watch => "watch",
             RestartReason::Memory => "memory",
             RestartReason::Cron => "cron",
+            RestartReason::Reload => "reload",
         }
     }
 }

@@ -13,8 +13,15 @@ use std::path::{Path, PathBuf};
 const FORBIDDEN: &[(&str, &[&str])] = &[
     (
         "config",
+        &[
+            "daemon", "cli", "ipc", "logs", "client", "cluster", "watch", "monit", "web",
+        ],
+    ),
+    (
+        "cluster",
         &["daemon", "cli", "ipc", "logs", "client", "monit", "web"],
     ),
+    ("watch", &["daemon", "cli", "client", "monit", "web"]),
     ("ipc", &["daemon", "cli", "logs", "client", "monit", "web"]),
     ("logs", &["daemon", "cli", "ipc", "client", "monit", "web"]),
     ("client", &["daemon", "cli", "monit", "web"]),

@@ -19,8 +19,6 @@ use nix::sys::socket::{
     UnixCredentials,
 };
 
-use super::ReadinessReport;
-
 /// The longest path `sun_path` holds, without its terminating NUL.
 const MAX_PATH: usize = 107;
 /// systemd's own limit on a notify datagram (`NOTIFY_BUFFER_MAX`, one page).
@@ -114,9 +112,9 @@ pub(super) fn bind(path: &Path) -> io::Result<NotifySocket> {
     remove_stale(path).map_err(context)?;
     let addr = UnixAddr::new(path).map_err(|e| context(e.into()))?;
     socket::bind(fd.as_raw_fd(), &addr).map_err(|e| context(e.into()))?;
-    // Instances running as other users (`uid`/`gid`) must be able to send; the folder
-    // around the socket is what keeps strangers out.
-    fs::set_permissions(path, fs::Permissions::from_mode(0o666)).map_err(context)?;
+    // Like every file in RPM_HOME, writable by the daemon's user only (DESIGN 1.5):
+    // instances running as another user (`uid`) cannot use sd_notify.
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(context)?;
     Ok(NotifySocket {
         fd,
         env,
@@ -163,10 +161,10 @@ impl Receiver {
     }
 
     /// Reads every datagram waiting on `fd` and reports each with its sender's pid.
-    pub(super) fn drain(&mut self, fd: &OwnedFd, report: &dyn Fn(ReadinessReport)) {
+    pub(super) fn drain(&mut self, fd: &OwnedFd, report: &dyn Fn(i32, NotifyMessage)) {
         loop {
             match self.receive(fd) {
-                Ok(Some(report_one)) => report(report_one),
+                Ok(Some((pid, message))) => report(pid, message),
                 Ok(None) => {}
                 Err(Errno::EAGAIN) => return,
                 Err(Errno::EINTR) => {}
@@ -179,7 +177,7 @@ impl Receiver {
     }
 
     /// One datagram; `None` for one that is skipped (truncated, or without credentials).
-    fn receive(&mut self, fd: &OwnedFd) -> Result<Option<ReadinessReport>, Errno> {
+    fn receive(&mut self, fd: &OwnedFd) -> Result<Option<(i32, NotifyMessage)>, Errno> {
         let mut iov = [IoSliceMut::new(&mut self.data)];
         let msg = socket::recvmsg::<()>(
             fd.as_raw_fd(),
@@ -211,10 +209,7 @@ impl Receiver {
             log::debug!("notify socket: ignoring a datagram without the sender's pid");
             return Ok(None);
         };
-        Ok(Some(ReadinessReport::Notify {
-            pid,
-            message: parse_notify(&self.data[..bytes]),
-        }))
+        Ok(Some((pid, parse_notify(&self.data[..bytes]))))
     }
 }
 

@@ -111,7 +111,7 @@ fn a_datagram_arrives_with_the_senders_pid() {
     let (readiness, rx) = start(&path);
     assert_eq!(readiness.notify_socket(), path.to_str().unwrap());
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o666);
+    assert_eq!(mode, 0o600);
     UnixDatagram::unbound()
         .unwrap()
         .send_to(b"READY=1\nSTATUS=up", readiness.notify_socket())

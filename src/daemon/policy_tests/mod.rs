@@ -10,6 +10,7 @@ use nix::sys::signal::Signal;
 use super::*;
 
 mod crash_rows;
+mod reload_rows;
 mod stop_rows;
 mod trigger_rows;
 
@@ -133,6 +134,7 @@ fn rows() -> Vec<Row> {
     let mut rows = crash_rows::rows();
     rows.extend(stop_rows::rows());
     rows.extend(trigger_rows::rows());
+    rows.extend(reload_rows::rows());
     rows
 }
 
@@ -225,6 +227,12 @@ fn a_restored_instance_keeps_its_counters_and_only_a_recorded_process() {
         ),
         (saved(Status::Online, None, None), Status::Stopped, None),
         (saved(Status::Launching, None, None), Status::Stopped, None),
+        // Waiting for readiness: a process to adopt.
+        (
+            saved(Status::Launching, Some(9), None),
+            Status::Launching,
+            Some(9),
+        ),
         (
             saved(Status::WaitingRestart, None, None),
             Status::WaitingRestart,

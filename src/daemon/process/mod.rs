@@ -15,7 +15,7 @@ use nix::sys::signal::Signal;
 
 use crate::config::AppSpec;
 use crate::paths::Home;
-use spawn::{InstanceRef, SpawnError};
+use spawn::{Extras, InstanceRef, SpawnError};
 
 /// A process that was started, with what identifies it beyond pid reuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,12 +29,13 @@ pub struct Started {
 
 /// What the supervisor does to processes. Runs on the supervisor thread.
 pub trait Processes {
-    /// Starts one process of `spec` for instance `who`.
+    /// Starts one process of `spec` for instance `who`, with `extras` (socket, channel).
     fn spawn(
         &mut self,
         home: &Home,
         spec: &AppSpec,
         who: InstanceRef,
+        extras: Extras<'_>,
     ) -> Result<Started, SpawnError>;
     /// Sends `signal` to `pid`, or to its process group when `group`.
     fn signal(&mut self, pid: i32, signal: Signal, group: bool);
@@ -57,8 +58,9 @@ impl Processes for System {
         home: &Home,
         spec: &AppSpec,
         who: InstanceRef,
+        extras: Extras<'_>,
     ) -> Result<Started, SpawnError> {
-        let pid = spawn::spawn_instance(home, spec, who)?;
+        let pid = spawn::spawn_instance(home, spec, who, extras)?;
         Ok(Started {
             pid,
             start_ticks: crate::proctree::stat(pid).map(|s| s.start_ticks),

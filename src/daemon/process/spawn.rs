@@ -17,7 +17,7 @@
 use std::ffi::{CString, OsStr};
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -67,6 +67,26 @@ fn fd_hint(source: &io::Error) -> &'static str {
         Some(libc::ENFILE) => " (the system's open-file table is full: fs.file-max)",
         _ => "",
     }
+}
+
+/// The descriptor a shared listening socket has in the child (systemd's SD_LISTEN_FDS_START).
+pub const LISTEN_FD: RawFd = 3;
+/// The descriptor of a Node instance's IPC channel in the child.
+pub const CHANNEL_FD: RawFd = 4;
+
+/// Sets LISTEN_PID to the pid of the program it then execs (`$$` is the shell's pid,
+/// which the program keeps): posix_spawn fixes the environment before the pid is known.
+const WITH_LISTEN_PID: &str = "export LISTEN_PID=$$; exec \"$0\" \"$@\"";
+
+/// What a process receives beyond its spec (DESIGN 1.4): the shared listening socket
+/// and its LISTEN_FDNAMES name, its Node IPC channel (the child's end), the readiness
+/// socket's address and the Node preload.
+#[derive(Default)]
+pub struct Extras<'a> {
+    pub listen: Option<(BorrowedFd<'a>, &'a str)>,
+    pub channel: Option<OwnedFd>,
+    pub notify_socket: Option<&'a str>,
+    pub preload: Option<&'a Path>,
 }
 
 /// Who an instance is, for its environment.
@@ -168,35 +188,94 @@ pub fn child_env(spec: &AppSpec, who: InstanceRef, home: &Home) -> Vec<(String, 
 }
 
 /// Starts one process of `spec`; returns its pid (also its process group id).
-pub fn spawn_instance(home: &Home, spec: &AppSpec, who: InstanceRef) -> Result<i32, SpawnError> {
+pub fn spawn_instance(
+    home: &Home,
+    spec: &AppSpec,
+    who: InstanceRef,
+    extras: Extras<'_>,
+) -> Result<i32, SpawnError> {
     let stdout = open_fifo_writer(&home.pipe(who.id, "out"))?;
     let stderr = open_fifo_writer(&home.pipe(who.id, "err"))?;
-    let (program, mut args): (PathBuf, Vec<String>) = match &spec.interpreter {
+    let preload: Vec<String> = match extras.preload {
+        Some(path) if spec.is_node() => {
+            vec!["--require".into(), path.to_string_lossy().into_owned()]
+        }
+        _ => Vec::new(),
+    };
+    let (mut program, mut args): (PathBuf, Vec<String>) = match &spec.interpreter {
         Some(interpreter) => {
-            let mut args = spec.interpreter_args.clone();
+            let mut args = preload;
+            args.extend(spec.interpreter_args.iter().cloned());
             args.push(spec.script.to_string_lossy().into_owned());
             (interpreter.clone(), args)
         }
-        None => (spec.script.clone(), Vec::new()),
+        None => (spec.script.clone(), preload),
     };
     args.extend(spec.args.iter().cloned());
-    let env = child_env(spec, who, home);
+    let mut env = child_env(spec, who, home);
+    // A socket the caller's environment describes is not this process's.
+    env.retain(|(k, _)| !k.starts_with("LISTEN_"));
+    let mut set = |key: &str, value: String| {
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value));
+    };
+    if let Some(socket) = extras.notify_socket {
+        set("NOTIFY_SOCKET", socket.to_string());
+    }
+    // Descriptors for the child, first moved above the ones posix_spawn writes to.
+    let mut inherited: Vec<(OwnedFd, RawFd)> = Vec::new();
+    if let Some((fd, name)) = extras.listen {
+        inherited.push((high_copy(fd.as_raw_fd(), &program)?, LISTEN_FD));
+        set("LISTEN_FDS", "1".into());
+        set("LISTEN_FDNAMES", name.to_string());
+        args.insert(0, program.to_string_lossy().into_owned());
+        args.insert(0, WITH_LISTEN_PID.to_string());
+        args.insert(0, "-c".to_string());
+        program = PathBuf::from("/bin/sh");
+    }
+    if let Some(channel) = &extras.channel {
+        inherited.push((high_copy(channel.as_raw_fd(), &program)?, CHANNEL_FD));
+        set("NODE_CHANNEL_FD", CHANNEL_FD.to_string());
+        set("NODE_CHANNEL_SERIALIZATION_MODE", "json".into());
+        if spec.exec_mode == crate::config::ExecMode::Cluster {
+            set("RPM_CLUSTER", "1".into());
+        }
+    }
+    let fds: Vec<(RawFd, RawFd)> = inherited
+        .iter()
+        .map(|(fd, target)| (fd.as_raw_fd(), *target))
+        .collect();
     let spawned = {
         // When the exec fails, posix_spawn itself waitpid()s the child; the reaper must
         // not collect that child first, so it waits for this lock.
         let _guard = SPAWN_LOCK
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        posix_spawn(&program, &args, &env, &spec.cwd, &stdout, &stderr)
+        posix_spawn(&program, &args, &env, &spec.cwd, &stdout, &stderr, &fds)
     };
-    // The child has its own copies of the FIFO descriptors; ours close here.
-    drop((stdout, stderr));
+    // The child has its own copies of the descriptors; ours close here.
+    drop((stdout, stderr, inherited, extras.channel));
     let pid = spawned.map_err(|source| SpawnError::Exec {
         program: program.clone(),
         source,
     })?;
     super::fd_limit::restore(pid);
     Ok(pid)
+}
+
+/// A close-on-exec copy of `fd` numbered 10 or above, so putting the child's
+/// descriptors in place (3, 4) never overwrites another one first.
+fn high_copy(fd: RawFd, program: &Path) -> Result<OwnedFd, SpawnError> {
+    // SAFETY: F_DUPFD_CLOEXEC on a descriptor the caller keeps open; the new one is ours.
+    let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10) };
+    if copy < 0 {
+        return Err(SpawnError::Exec {
+            program: program.to_path_buf(),
+            source: io::Error::last_os_error(),
+        });
+    }
+    // SAFETY: `copy` was just returned by fcntl and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(copy) })
 }
 
 /// Starts `program` with `args` (after argv[0], the program itself) and exactly `env`, in
@@ -211,6 +290,7 @@ fn posix_spawn(
     cwd: &Path,
     stdout: &File,
     stderr: &File,
+    fds: &[(RawFd, RawFd)],
 ) -> io::Result<i32> {
     let c_string = |bytes: &[u8]| {
         CString::new(bytes).map_err(|_| {
@@ -235,6 +315,9 @@ fn posix_spawn(
     actions.add_open(0, OsStr::new("/dev/null"), OFlag::O_RDONLY, Mode::empty())?;
     actions.add_dup2(stdout.as_raw_fd(), 1)?;
     actions.add_dup2(stderr.as_raw_fd(), 2)?;
+    for (fd, target) in fds {
+        actions.add_dup2(*fd, *target)?;
+    }
     // SAFETY: `PosixSpawnFileActions` is a `repr(transparent)` wrapper of the C object,
     // initialised above and alive for the call; `dir` is NUL-terminated and is copied.
     let rc = unsafe {

@@ -111,6 +111,8 @@ impl Supervisor {
                 self.processes.kill_tree(pid, true);
             }
         }
+        // Before anything is started again: the sockets live instances hold.
+        self.recover_sockets();
         for (id, inputs) in to_apply {
             for input in inputs {
                 self.apply(id, input);

@@ -40,7 +40,9 @@ impl Supervisor {
         if let Some(app) = self.apps.get_mut(&slot.app) {
             app.ids.retain(|i| *i != id);
             if app.ids.is_empty() {
-                self.apps.remove(&slot.app);
+                if let Some(socket) = self.apps.remove(&slot.app).and_then(|a| a.socket) {
+                    crate::cluster::listener::unbind(&socket.listen);
+                }
                 self.watcher.unwatch(&slot.app);
             }
         }

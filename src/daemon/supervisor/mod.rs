@@ -11,6 +11,7 @@
 
 mod actions;
 mod adopt;
+mod cluster;
 mod instances;
 mod notices;
 mod outputs;
@@ -52,6 +53,9 @@ impl Supervisor {
         };
         // Subscribers' connections end with the loop, so their threads can finish.
         self.notices.close_all();
+        if matches!(exit, Exit::Quit) {
+            self.release_sockets();
+        }
         exit
     }
 
@@ -59,6 +63,8 @@ impl Supervisor {
     /// changed; returns how the loop ends, if it does now.
     pub(crate) fn end_of_turn(&mut self) -> Option<Exit> {
         self.fire_deadlines(Instant::now());
+        self.start_deferred();
+        self.advance_reloads();
         self.keep_sampling_for_limits();
         self.check_waiters();
         // A planned stop has just removed state.json: nothing may write it again.
@@ -80,6 +86,8 @@ impl Supervisor {
                 if let Some(id) = self.id_of_pid(pid, true) {
                     self.pump.send(PumpCommand::Exited { id });
                     self.apply(id, Input::Exited { code, signal });
+                } else if let Some(id) = self.id_of_successor(pid) {
+                    self.apply(id, Input::SuccessorExited { code, signal });
                 }
             }
             Event::Vanished { pid } => {
@@ -103,6 +111,7 @@ impl Supervisor {
             }
             Event::Samples(samples) => self.samples_arrived(samples),
             Event::Watch(report) => self.watch_report(report),
+            Event::Readiness(report) => self.readiness_report(report),
         }
     }
 
@@ -125,9 +134,10 @@ impl Supervisor {
     fn fire_deadlines(&mut self, now: Instant) {
         for key in self.timers.due(now) {
             match key {
-                TimerKey::RestartDelay(id) | TimerKey::KillTimeout(id) => {
-                    self.apply_at(id, Input::Deadline, now)
-                }
+                TimerKey::RestartDelay(id)
+                | TimerKey::KillTimeout(id)
+                | TimerKey::Readiness(id)
+                | TimerKey::Successor(id) => self.apply_at(id, Input::Deadline, now),
                 TimerKey::Cron(id) => self.cron_due(id),
                 TimerKey::Sample => self.sample_due(),
             }

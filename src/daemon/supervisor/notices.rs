@@ -85,6 +85,30 @@ impl Supervisor {
     }
 
     /// The sentence `daemon.log` and subscribers get when an instance goes to errored.
+    /// Why instances of an app without `port` keep crashing, when their error log says
+    /// they fight over one port: set `port`, so the daemon binds it once for them.
+    pub(crate) fn port_hint(&self, id: u32) -> Option<String> {
+        let slot = self.slots.get(&id)?;
+        let app = self.apps.get(&slot.app)?;
+        if app.ids.len() < 2 || app.spec.shares_socket() {
+            return None;
+        }
+        let tail = read_tail(&slot.error_file, 8192)?;
+        let fighting = [
+            "EADDRINUSE",
+            "Address already in use",
+            "address already in use",
+        ]
+        .iter()
+        .any(|m| tail.contains(m));
+        fighting.then(|| {
+            format!(
+                "its instances fight over one port (\"address already in use\" in {}): set `port` so the daemon binds it once and they share it",
+                slot.error_file.display()
+            )
+        })
+    }
+
     pub(crate) fn errored_message(&self, id: u32, cause: ErroredCause) -> String {
         let Some(slot) = self.slots.get(&id) else {
             return format!("instance {id} errored");
@@ -102,8 +126,12 @@ impl Supervisor {
                     .get(name)
                     .map(|a| a.policy.min_uptime.as_millis())
                     .unwrap_or_default();
+                let hint = self
+                    .port_hint(id)
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
                 format!(
-                    "{name} (id {id}) errored: it exited {} times in a row within min_uptime ({min_uptime} ms), last with {last}; fix it, then `rpm restart {name}`",
+                    "{name} (id {id}) errored: it exited {} times in a row within min_uptime ({min_uptime} ms), last with {last}{hint}; fix it, then `rpm restart {name}`",
                     slot.inst.unstable_restarts
                 )
             }
@@ -113,4 +141,15 @@ impl Supervisor {
             ),
         }
     }
+}
+
+/// The last `max` bytes of a file, as text.
+fn read_tail(path: &std::path::Path, max: u64) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(max))).ok()?;
+    let mut bytes = Vec::new();
+    file.take(max).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }

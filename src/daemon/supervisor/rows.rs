@@ -58,7 +58,13 @@ impl Supervisor {
         let process = self.row(id)?;
         let slot = self.slots.get(&id)?;
         let spec = self.apps.get(&slot.app)?.spec.clone();
+        let app = self.apps.get(&slot.app)?;
+        let mut sockets: Vec<String> = app.socket.iter().map(|s| s.listen.to_string()).collect();
+        sockets.extend(app.node_sockets.keys().map(|l| l.to_string()));
         Some(Details {
+            socket: (!sockets.is_empty()).then(|| sockets.join(", ")),
+            notify_status: slot.notify_status.clone(),
+            hint: self.port_hint(id),
             process,
             log_file: spec.log_file.clone(),
             spec,

@@ -8,18 +8,20 @@
 //! instance: the state machine's `Instance` (changed by `policy::step` only) plus what
 //! the supervisor knows around it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::sync::mpsc::{Sender, SyncSender};
 use std::time::{Instant, SystemTime};
 
 use super::super::persist::Persister;
-use super::super::policy::{Instance, Policy};
+use super::super::policy::{Input, Instance, Policy};
 use super::super::process::pidfd::PidWatcher;
 use super::super::process::Processes;
 use super::super::sampler::{Sample, Sampler};
 use super::super::timers::Timers;
-use crate::config::{AppSpec, CronExpr};
+use crate::cluster::readiness::{ChannelKey, Readiness};
+use crate::config::{AppSpec, CronExpr, Listen};
 use crate::ipc::target::Target;
 use crate::ipc::{LastRestart, ProcessInfo, Response};
 use crate::logs::pump::{Outputs, Pump};
@@ -44,6 +46,10 @@ pub struct Helpers {
     pub sample_every: std::time::Duration,
     pub watcher: Watcher,
     pub processes: Box<dyn Processes>,
+    /// The notify socket and Node IPC channels (none if it could not start).
+    pub readiness: Option<Readiness>,
+    /// The Node preload, written into RPM_HOME (none if it could not be).
+    pub preload: Option<PathBuf>,
 }
 
 pub struct Supervisor {
@@ -60,6 +66,7 @@ pub struct Supervisor {
     pub(crate) waiters: Waiters,
     pub(crate) notices: Notices,
     pub(crate) sampling: Sampling,
+    pub(crate) cluster: Cluster,
     pub(crate) exit: Option<Exit>,
     pub(crate) quitting: bool,
     pub(crate) dirty: bool,
@@ -84,6 +91,14 @@ impl Supervisor {
             waiters: Waiters::default(),
             notices: Notices::default(),
             sampling: Sampling::new(helpers.sampler, helpers.sample_every),
+            cluster: Cluster {
+                readiness: helpers.readiness,
+                preload: helpers.preload,
+                channels: BTreeMap::new(),
+                next_channel: 0,
+                reloads: Vec::new(),
+                deferred: Vec::new(),
+            },
             exit: None,
             quitting: false,
             dirty: false,
@@ -103,6 +118,11 @@ pub(crate) struct App {
     /// What went wrong with watching its files, if anything (a fallback to polling).
     pub watch_problem: Option<String>,
     pub ids: Vec<u32>,
+    /// The listening socket of its `port`, held for its instances.
+    pub socket: Option<Socket>,
+    /// Sockets a Node app in cluster mode asked for by port (`listen(8080)` with no
+    /// `port` attribute), bound once and shared by its instances.
+    pub node_sockets: BTreeMap<Listen, OwnedFd>,
     /// `spec` as JSON, made once per change: state.json is written after every event,
     /// and re-encoding every spec (environments included) each time cost the crash path
     /// a quarter of a millisecond.
@@ -118,6 +138,8 @@ impl App {
             spec_json: encode(&spec),
             spec,
             ids: Vec::new(),
+            socket: None,
+            node_sockets: BTreeMap::new(),
         }
     }
 
@@ -140,6 +162,60 @@ fn parse_cron(spec: &AppSpec) -> Option<CronExpr> {
 fn encode(spec: &AppSpec) -> Box<serde_json::value::RawValue> {
     serde_json::value::to_raw_value(spec)
         .expect("an AppSpec always encodes: plain data, string keys")
+}
+
+/// A listening socket the daemon holds for an app.
+pub(crate) struct Socket {
+    pub listen: Listen,
+    pub fd: OwnedFd,
+}
+
+/// What the supervisor knows of a reload's successor process, until it takes over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SuccessorProcess {
+    pub pid: i32,
+    pub start_ticks: Option<u64>,
+    pub uid: Option<u32>,
+    pub started_at_ms: u64,
+}
+
+/// Cluster mode's bookkeeping: readiness, channels, rolling reloads, and starts that
+/// wait for their dependencies to be ready.
+pub(crate) struct Cluster {
+    pub readiness: Option<Readiness>,
+    pub preload: Option<PathBuf>,
+    /// Node IPC channels: the instance and process each belongs to.
+    pub channels: BTreeMap<ChannelKey, Channel>,
+    pub next_channel: ChannelKey,
+    pub reloads: Vec<RollingReload>,
+    pub deferred: Vec<DeferredStart>,
+}
+
+/// A Node IPC channel's owner.
+pub(crate) struct Channel {
+    pub id: u32,
+    /// Its process, once started.
+    pub pid: Option<i32>,
+}
+
+/// A reload that replaces instances one at a time, answering once all are done or at
+/// the first failure.
+pub(crate) struct RollingReload {
+    /// The instances to replace, in order.
+    pub order: Vec<u32>,
+    pub begun: BTreeSet<u32>,
+    /// Failures reported for begun instances.
+    pub failures: BTreeMap<u32, String>,
+    /// Instances restarted at once (no shared socket), answered with the rest.
+    pub others: Vec<u32>,
+    pub reply: Sender<Response>,
+}
+
+/// Instances whose start waits until the apps they depend on are ready.
+pub(crate) struct DeferredStart {
+    pub ids: Vec<u32>,
+    pub input: Input,
+    pub depends_on: Vec<String>,
 }
 
 /// One instance: the state machine's part plus what the supervisor knows around it.
@@ -169,6 +245,10 @@ pub(crate) struct Slot {
     pub last_restart: Option<LastRestart>,
     /// When its cron schedule fires next (Unix ms).
     pub next_cron_ms: Option<u64>,
+    /// A reload's successor process, while there is one.
+    pub successor: Option<SuccessorProcess>,
+    /// The last `STATUS=` it sent through `sd_notify`.
+    pub notify_status: Option<String>,
 }
 
 impl Slot {
@@ -192,6 +272,8 @@ impl Slot {
             uid: None,
             last_restart: None,
             next_cron_ms: None,
+            successor: None,
+            notify_status: None,
         }
     }
 

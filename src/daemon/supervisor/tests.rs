@@ -13,7 +13,7 @@ use nix::sys::signal::Signal;
 use super::super::event::Event;
 use super::super::persist::Persister;
 use super::super::process::pidfd::PidWatcher;
-use super::super::process::spawn::{InstanceRef, SpawnError};
+use super::super::process::spawn::{Extras, InstanceRef, SpawnError};
 use super::super::process::{Processes, Started};
 use super::super::sampler::Sampler;
 use super::tables::{Helpers, Supervisor};
@@ -59,7 +59,13 @@ impl Recorder {
 }
 
 impl Processes for Recorder {
-    fn spawn(&mut self, _: &Home, spec: &AppSpec, who: InstanceRef) -> Result<Started, SpawnError> {
+    fn spawn(
+        &mut self,
+        _: &Home,
+        spec: &AppSpec,
+        who: InstanceRef,
+        _: Extras<'_>,
+    ) -> Result<Started, SpawnError> {
         if *self.fail_spawns.borrow() {
             return Err(SpawnError::Exec {
                 program: spec.script.clone(),
@@ -127,6 +133,8 @@ impl Bench {
             sample_every: Duration::from_secs(1),
             watcher: crate::watch::files::Watcher::spawn(|_| true).expect("watcher"),
             processes: Box::new(procs.clone()),
+            readiness: None,
+            preload: None,
         };
         let script = dir.path().join("app.sh");
         Bench {

@@ -49,9 +49,10 @@ impl Supervisor {
         let mut i = 0;
         while i < self.waiters.0.len() {
             let settled = self.waiters.0[i].ids.iter().all(|id| {
-                self.slots
-                    .get(id)
-                    .is_none_or(|s| !matches!(s.inst.status, Status::Launching | Status::Stopping))
+                !self.is_deferred(*id)
+                    && self.slots.get(id).is_none_or(|s| {
+                        !matches!(s.inst.status, Status::Launching | Status::Stopping)
+                    })
             });
             if !settled {
                 i += 1;

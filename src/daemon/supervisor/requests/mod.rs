@@ -10,6 +10,7 @@
 mod control;
 mod daemon;
 mod query;
+mod reload;
 mod start;
 
 use std::sync::mpsc::Sender;
@@ -53,7 +54,10 @@ impl Supervisor {
             });
             return;
         }
-        let releases_memory = matches!(request, Request::Start { .. } | Request::Delete { .. });
+        let releases_memory = matches!(
+            request,
+            Request::Start { .. } | Request::Delete { .. } | Request::Scale { .. }
+        );
         let result = match request {
             Request::Ping => self.ping(),
             Request::Start { apps, mode } => self.start(apps, mode, &reply),
@@ -62,6 +66,8 @@ impl Supervisor {
             }
             Request::Stop { targets } => self.apply_to_targets(&targets, Input::Stop, &reply),
             Request::Restart { targets } => self.apply_to_targets(&targets, Input::Restart, &reply),
+            Request::Reload { targets } => self.reload(&targets, &reply),
+            Request::Scale { name, change } => self.scale(&name, change, &reply),
             Request::Delete { targets } => self.delete(&targets, &reply),
             Request::Reset { targets } => self.reset(&targets),
             Request::Watch { targets, change } => self.watch(&targets, change),

@@ -45,30 +45,48 @@ impl Supervisor {
                 }
             }
         }
+        let specs: Vec<AppSpec> = specs
+            .into_iter()
+            .filter(|s| mode != StartMode::Missing || !self.apps.contains_key(&s.name))
+            .collect();
+        // Every socket is bound before any app changes: a port in use refuses it all.
+        let mut sockets = self.bind_sockets(&specs).map_err(failed)?;
         let mut touched = Vec::new();
         let mut added = Vec::new();
+        let mut reloading = Vec::new();
         for spec in specs {
             let name = spec.name.clone();
             let known = self.apps.contains_key(&name);
-            if known && mode == StartMode::Missing {
-                continue;
-            }
             if !known {
                 added.push(name.clone());
             }
+            let depends_on = spec.depends_on.clone();
             let ids = if known {
                 self.update_app(spec)
             } else {
                 self.add_app(spec)
             };
+            let socket = sockets
+                .iter()
+                .position(|(app, _)| *app == name)
+                .map(|i| sockets.swap_remove(i).1);
+            self.install_socket(&name, socket);
+            let input = match (known, mode) {
+                (true, StartMode::File) => Input::Restart,
+                (true, StartMode::Reload) => {
+                    reloading.extend(ids);
+                    continue;
+                }
+                _ => Input::Start,
+            };
+            touched.extend(ids.iter().copied());
+            if self.dependencies_launching(&depends_on) {
+                // `depends_on` waits until what it names is ready.
+                self.defer(ids, input, depends_on);
+                continue;
+            }
             for id in ids {
-                let input = if known && mode == StartMode::File {
-                    Input::Restart
-                } else {
-                    Input::Start
-                };
-                self.apply(id, input);
-                touched.push(id);
+                self.apply(id, input.clone());
             }
         }
         let failure = touched
@@ -101,7 +119,11 @@ impl Supervisor {
             }
             return Err(failed(first));
         }
-        self.answer_when_settled(touched, reply, Vec::new());
+        if reloading.is_empty() {
+            self.answer_when_settled(touched, reply, Vec::new());
+        } else {
+            self.reload_ids(reloading, touched, reply);
+        }
         Ok(None)
     }
 
