@@ -4,6 +4,7 @@ mod harness;
 
 mod adoption;
 mod bad_input;
+mod cluster;
 mod compat;
 mod daemon_life;
 mod events;
