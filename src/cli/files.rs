@@ -37,6 +37,10 @@ pub fn load(
             );
         }
     }
+    let mut loaded = loaded;
+    for app in &mut loaded.apps {
+        app.unwrap_interpreter();
+    }
     let order = config::start_order(&loaded.apps)?;
     let mut apps: Vec<Option<AppSpec>> = loaded.apps.into_iter().map(Some).collect();
     Ok(order

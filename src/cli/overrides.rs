@@ -117,6 +117,7 @@ pub(super) fn apply_overrides(
     if args.time {
         spec.time = true;
     }
+    spec.unwrap_interpreter();
     Ok(())
 }
 

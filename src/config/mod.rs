@@ -52,6 +52,7 @@ mod toml_format;
 pub(crate) mod units;
 mod validate;
 mod values;
+pub mod wrapper;
 mod yaml;
 
 pub use cron::{validate_cron, CronExpr};

@@ -232,6 +232,21 @@ impl AppSpec {
         }
     }
 
+    /// For an app that shares a socket, the real interpreter behind a wrapper script
+    /// that would fork it (`config::wrapper`); other apps are left as they are.
+    pub fn unwrap_interpreter(&mut self) {
+        if !self.shares_socket() {
+            return;
+        }
+        if let Some(real) = self
+            .interpreter
+            .as_deref()
+            .and_then(super::wrapper::real_interpreter)
+        {
+            self.interpreter = Some(real);
+        }
+    }
+
     /// Whether the app runs under Node (its interpreter is `node`, or a `nodeNN`).
     pub fn is_node(&self) -> bool {
         let program = self.interpreter.as_deref().unwrap_or(&self.script);

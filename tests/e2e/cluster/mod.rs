@@ -535,3 +535,40 @@ fn instances_fighting_over_a_port_without_port_are_told_to_set_it() {
         home.daemon_log()
     );
 }
+
+#[test]
+fn an_interpreter_wrapper_that_forks_does_not_break_listen_pid() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = RpmHome::new();
+    // `python3` on PATH is a wrapper that forks the real interpreter, as pyenv's shims
+    // do: LISTEN_PID would name the wrapper, and fd3_server.py refuses fd 3 then.
+    let bin = home.join("bin");
+    std::fs::create_dir_all(&bin).expect("create bin");
+    let wrapper = bin.join("python3");
+    std::fs::write(&wrapper, format!("#!/bin/sh\n{} \"$@\"\n", real_python())).expect("write");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let port = free_port().to_string();
+    home.ok_env(
+        &[
+            "start",
+            &app("fd3_server.py"),
+            "--name",
+            "shim",
+            "-i",
+            "2",
+            "--port",
+            &port,
+        ],
+        &[("PATH", std::ffi::OsStr::new(&path))],
+    );
+    let pids = online_pids(&home, "shim", 2);
+    let addr = format!("127.0.0.1:{port}");
+    assert_eq!(answering_pids("shim", 2, || get(&addr, "/")), pids);
+    let row = home.app("shim");
+    assert_eq!(row["interpreter"], real_python().as_str(), "{row}");
+}
