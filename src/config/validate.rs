@@ -282,12 +282,15 @@ mod tests {
         );
         assert_eq!(warnings, Vec::<String>::new(), "`watch` is supported now");
         let (_, problems, warnings) =
-            check("{name: 'api', script: 'a.py', wait_ready: true}", true);
+            check("{name: 'api', script: 'a.py', gid: 'web'}", true);
         assert_eq!(problems, Vec::<String>::new());
         assert_eq!(
             warnings,
-            vec!["warning: eco.json:1:31: app \"api\": `wait_ready` is not supported by this rpm yet and is ignored: the app runs without it"]
+            vec!["warning: eco.json:1:31: app \"api\": `gid` is not supported by this rpm yet and is ignored: the app runs without it"]
         );
+        let (_, problems, warnings) =
+            check("{name: 'api', script: 'a.py', wait_ready: true}", true);
+        assert_eq!((problems, warnings), (Vec::new(), Vec::new()), "`wait_ready` is supported now");
     }
 
     #[test]
