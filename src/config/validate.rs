@@ -281,8 +281,7 @@ mod tests {
             ]
         );
         assert_eq!(warnings, Vec::<String>::new(), "`watch` is supported now");
-        let (_, problems, warnings) =
-            check("{name: 'api', script: 'a.py', gid: 'web'}", true);
+        let (_, problems, warnings) = check("{name: 'api', script: 'a.py', gid: 'web'}", true);
         assert_eq!(problems, Vec::<String>::new());
         assert_eq!(
             warnings,
@@ -290,7 +289,11 @@ mod tests {
         );
         let (_, problems, warnings) =
             check("{name: 'api', script: 'a.py', wait_ready: true}", true);
-        assert_eq!((problems, warnings), (Vec::new(), Vec::new()), "`wait_ready` is supported now");
+        assert_eq!(
+            (problems, warnings),
+            (Vec::new(), Vec::new()),
+            "`wait_ready` is supported now"
+        );
     }
 
     #[test]

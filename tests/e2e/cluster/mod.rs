@@ -237,15 +237,41 @@ fn a_node_app_listening_on_its_own_port_shares_it_in_cluster_mode() {
     );
 }
 
+/// gunicorn (pinned) in a venv beside the fixtures, made once as `.ci/run` does.
+fn gunicorn() -> PathBuf {
+    static ONCE: Mutex<()> = Mutex::new(());
+    let _once = ONCE.lock().unwrap_or_else(|p| p.into_inner());
+    let venv = fixture("cluster/.venv");
+    let gunicorn = venv.join("bin/gunicorn");
+    if !gunicorn.exists() {
+        let run = |program: &Path, args: &[&str]| {
+            let out = Command::new(program).args(args).output().expect("run");
+            assert!(
+                out.status.success(),
+                "{} {args:?} failed: {}",
+                program.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let venv_arg = venv.to_str().expect("utf-8");
+        run(Path::new(&real_python()), &["-m", "venv", venv_arg]);
+        run(
+            &venv.join("bin/pip"),
+            &[
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "gunicorn==27.0.1",
+            ],
+        );
+    }
+    gunicorn
+}
+
 #[test]
 fn gunicorn_serves_from_the_socket_it_is_handed() {
     let home = RpmHome::new();
-    let gunicorn = fixture("cluster/.venv/bin/gunicorn");
-    assert!(
-        gunicorn.exists(),
-        "{} is missing: `bash .ci/run` installs it (a venv with gunicorn==27.0.1)",
-        gunicorn.display()
-    );
+    let gunicorn = gunicorn();
     let port = free_port().to_string();
     let cwd = fixture("cluster");
     home.ok(&[
@@ -571,4 +597,48 @@ fn an_interpreter_wrapper_that_forks_does_not_break_listen_pid() {
     assert_eq!(answering_pids("shim", 2, || get(&addr, "/")), pids);
     let row = home.app("shim");
     assert_eq!(row["interpreter"], real_python().as_str(), "{row}");
+}
+
+#[test]
+fn the_cluster_example_serves_both_apps_from_shared_ports() {
+    let home = RpmHome::new();
+    let dir = crate::harness::examples().join("cluster");
+    let text = std::fs::read_to_string(dir.join("ecosystem.json")).expect("read the example");
+    let (web, api) = (free_port().to_string(), free_port().to_string());
+    // The example's ports may be taken here: the same file on free ones.
+    let text = text
+        .replace("\"port\": 8080", &format!("\"port\": {web}"))
+        .replace("\"port\": 8081", &format!("\"port\": {api}"));
+    let copy = dir.join(format!(".ecosystem-test-{}.json", std::process::id()));
+    std::fs::write(&copy, text).expect("write the copy");
+    let started = home.run(&["start", copy.to_str().expect("utf-8")]);
+    let _ = std::fs::remove_file(&copy);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    for (name, port) in [("web", &web), ("api", &api)] {
+        let pids = online_pids(&home, name, 2);
+        let addr = format!("127.0.0.1:{port}");
+        // Each instance's answer names its pid: two different answers, two instances.
+        let mut bodies = BTreeSet::new();
+        wait_until(
+            DEADLINE,
+            &format!("both {name} instances answering"),
+            || {
+                bodies.insert(get(&addr, "/")?);
+                if bodies.len() >= 2 {
+                    Ok(())
+                } else {
+                    Err(format!("{bodies:?}"))
+                }
+            },
+        );
+        home.ok(&["reload", name]);
+        assert!(
+            online_pids(&home, name, 2).is_disjoint(&pids),
+            "{name} reloaded"
+        );
+    }
 }
