@@ -53,6 +53,8 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no bench/__pycache__ (PM2 runs this file too: --exec-fd3)
+
 from managers import (BENCH, REPO, BenchError, Pm2, Rpm, bench_session, build_rpm, cell,
                       cmdline, ensure_pm2, log, machine, machine_line, now, quick_default,
                       read_file, render_table, run_main, summary, write_results)
