@@ -245,6 +245,15 @@ impl Client {
         }
     }
 
+    /// `rpm resurrect`: brings back the apps of a dump (`rpm::dump::read`) that the
+    /// daemon does not know yet; returns the instances created, once settled.
+    pub fn resurrect(
+        &self,
+        apps: Vec<crate::dump::DumpedApp>,
+    ) -> Result<Vec<ProcessInfo>, ClientError> {
+        self.processes(Request::Resurrect { apps })
+    }
+
     /// `rpm kill`: stops every app, then the daemon, and returns once the daemon is gone.
     /// `ClientError::NotRunning` when no daemon ran; never starts one.
     pub fn kill(&self) -> Result<(), ClientError> {

@@ -10,6 +10,7 @@ pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod daemon;
+pub mod dump;
 pub mod ipc;
 pub mod logs;
 pub(crate) mod mailbox;

@@ -140,31 +140,12 @@ pub fn save(client: &Client) -> Result<(), CliError> {
     println!("saved {apps} app(s) to {}", path.display());
     Ok(())
 }
-/// Starts what `dump.json` lists and rpm does not know yet.
+/// Brings back what `dump.json` lists and rpm does not know yet. The CLI reads the
+/// file, so a damaged one is reported before any daemon is asked (or started).
 pub fn resurrect(client: &Client) -> Result<(), CliError> {
-    let path = client.home().dump_file();
-    let data = match std::fs::read(&path) {
-        Ok(data) => data,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CliError::Failed(format!(
-                "nothing to resurrect: {} does not exist (run `rpm save` first)",
-                path.display()
-            )))
-        }
-        Err(e) => {
-            return Err(CliError::Failed(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )))
-        }
-    };
-    let apps: Vec<crate::config::AppSpec> = serde_json::from_slice(&data).map_err(|e| {
-        CliError::Failed(format!(
-            "{} is damaged ({e}): run `rpm save` again",
-            path.display()
-        ))
-    })?;
-    client.start(apps, crate::ipc::StartMode::Missing)?;
+    let apps = crate::dump::read(&client.home().dump_file())
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    client.resurrect(apps)?;
     show::print_after_change(client)
 }
 

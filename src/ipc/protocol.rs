@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AppSpec, ExecMode};
+use crate::dump::DumpedApp;
 
 /// The version every CLI and daemon speak; a mismatch is reported, never guessed around.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -31,7 +32,8 @@ pub enum StartMode {
     Script,
     /// `rpm start FILE`: apps already known are restarted with the file's spec.
     File,
-    /// `rpm resurrect`: only apps rpm does not know yet are started.
+    /// Only apps rpm does not know yet are started (`Request::Resurrect` does this
+    /// with each instance's saved id and state; kept for clients of release 0.1.0).
     Missing,
     /// `rpm reload FILE`, `startOrReload`: apps already known are reloaded with the
     /// file's spec (one instance at a time, zero-downtime where they share a socket).
@@ -96,6 +98,12 @@ pub enum Request {
     },
     ReloadLogs,
     Save,
+    /// `rpm resurrect`: create the apps of `dump.json` that rpm does not know yet, with
+    /// their saved ids where free, and start the instances saved online (all of them
+    /// when the dump recorded no instances).
+    Resurrect {
+        apps: Vec<DumpedApp>,
+    },
     /// Keep the connection open and stream a `Response::Notice` line for every change to
     /// the targeted instances (all of them when `targets` is empty), after one
     /// `Response::Subscribed`. A subscriber that falls too far behind is dropped.

@@ -11,8 +11,18 @@ use crate::logs::pump::PumpCommand;
 impl Supervisor {
     /// Creates a new instance of `app` (not started) and attaches its output.
     pub(crate) fn create_instance(&mut self, app_name: &str, index: u32) -> Option<u32> {
-        let id = self.next_id;
-        self.next_id += 1;
+        self.create_instance_as(app_name, index, self.next_id)
+    }
+
+    /// `create_instance` with a chosen id, which must be free (resurrect keeps saved
+    /// ids); the next id given out is past it.
+    pub(crate) fn create_instance_as(
+        &mut self,
+        app_name: &str,
+        index: u32,
+        id: u32,
+    ) -> Option<u32> {
+        self.next_id = self.next_id.max(id.saturating_add(1));
         let spec = &self.apps.get(app_name)?.spec;
         let outputs = outputs_for(&self.home, spec, id, index);
         let slot = Slot::new(id, app_name, index, &outputs, unix_ms(SystemTime::now()));

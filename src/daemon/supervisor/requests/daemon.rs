@@ -1,12 +1,11 @@
 //! `ping`, `save`, `kill`, `update`, `reload-logs`: requests about the daemon itself.
 
-use super::super::tables::{Exit, Supervisor};
+use super::super::tables::{App, Exit, Supervisor};
 use super::{failed, Refusal};
-use crate::atomic_write::write_atomic;
 use crate::config::interpreter::is_executable;
-use crate::config::AppSpec;
+use crate::dump::{DumpedApp, DumpedInstance, DumpedState};
 use crate::ipc::protocol::VERSION;
-use crate::ipc::Response;
+use crate::ipc::{Response, Status};
 use crate::logs::pump::PumpCommand;
 
 impl Supervisor {
@@ -41,16 +40,43 @@ impl Supervisor {
         }))
     }
 
+    /// Writes every app's spec with its instances' ids and states (`dump.json`),
+    /// keeping the previous save as `dump.json.bak`.
     pub(super) fn save(&self) -> Result<Option<Response>, Refusal> {
-        let specs: Vec<&AppSpec> = self.apps.values().map(|a| &a.spec).collect();
-        let data = serde_json::to_vec_pretty(&specs)
-            .map_err(|e| failed(format!("cannot encode the process list: {e}")))?;
+        let apps: Vec<DumpedApp> = self.apps.values().map(|app| self.dumped(app)).collect();
         let path = self.home.dump_file();
-        write_atomic(&path, &data, 0o600)
-            .map_err(|e| failed(format!("cannot write {}: {e}", path.display())))?;
+        crate::dump::write(&path, &apps).map_err(|e| failed(e.to_string()))?;
         Ok(Some(Response::Saved {
             path,
-            apps: specs.len(),
+            apps: apps.len(),
         }))
+    }
+
+    fn dumped(&self, app: &App) -> DumpedApp {
+        let rpm_instances = app
+            .ids
+            .iter()
+            .filter_map(|id| self.slots.get(id))
+            .map(|slot| DumpedInstance {
+                id: slot.id,
+                instance: slot.index,
+                state: dumped_state(slot.inst.status),
+            })
+            .collect();
+        DumpedApp {
+            spec: app.spec.clone(),
+            rpm_instances,
+        }
+    }
+}
+
+/// What resurrect should bring back: an instance that is running or about to run again
+/// is online; one that is stopped or gave up (errored) is stopped.
+fn dumped_state(status: Status) -> DumpedState {
+    match status {
+        Status::Launching | Status::Online | Status::Stopping | Status::WaitingRestart => {
+            DumpedState::Online
+        }
+        Status::Stopped | Status::Errored => DumpedState::Stopped,
     }
 }

@@ -1,6 +1,6 @@
 //! Request handlers of the supervisor, by verb group as in `cli/`: `start`, `control`
 //! (stop, restart, delete, reset, signal, flush), `query` (list, describe, env) and
-//! `daemon` (ping, save, kill, update, reload-logs). A handler shares its name with its
+//! `daemon` (ping, save, kill, update, reload-logs) and `resurrect`. A handler shares its name with its
 //! `Request` variant and its CLI verb.
 //!
 //! Handlers that change instances feed inputs to the state machine and, when the answer
@@ -11,6 +11,7 @@ mod control;
 mod daemon;
 mod query;
 mod reload;
+mod resurrect;
 mod start;
 
 use std::sync::mpsc::Sender;
@@ -56,7 +57,10 @@ impl Supervisor {
         }
         let releases_memory = matches!(
             request,
-            Request::Start { .. } | Request::Delete { .. } | Request::Scale { .. }
+            Request::Start { .. }
+                | Request::Resurrect { .. }
+                | Request::Delete { .. }
+                | Request::Scale { .. }
         );
         let result = match request {
             Request::Ping => self.ping(),
@@ -78,6 +82,7 @@ impl Supervisor {
             Request::Flush { targets } => self.flush(&targets),
             Request::ReloadLogs => self.reload_logs(),
             Request::Save => self.save(),
+            Request::Resurrect { apps } => self.resurrect(apps, &reply),
             Request::Kill => {
                 self.begin_quit(Some(reply.clone()));
                 Ok(None)

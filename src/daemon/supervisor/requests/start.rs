@@ -8,6 +8,7 @@ use std::sync::mpsc::Sender;
 use super::super::super::policy::Input;
 use super::super::outputs::outputs_for;
 use super::super::tables::{App, Supervisor};
+use super::resurrect::SavedInstances;
 use super::{failed, Refusal};
 use crate::config::AppSpec;
 use crate::ipc::{Response, StartMode, Status};
@@ -18,6 +19,18 @@ impl Supervisor {
         &mut self,
         specs: Vec<AppSpec>,
         mode: StartMode,
+        reply: &Sender<Response>,
+    ) -> Result<Option<Response>, Refusal> {
+        self.start_apps(specs, mode, SavedInstances::new(), reply)
+    }
+
+    /// `start`, where a new app named in `saved` gets the instances saved for it (ids,
+    /// indexes, which ones start) instead of fresh ones, all started.
+    pub(super) fn start_apps(
+        &mut self,
+        specs: Vec<AppSpec>,
+        mode: StartMode,
+        mut saved: SavedInstances,
         reply: &Sender<Response>,
     ) -> Result<Option<Response>, Refusal> {
         // Check every app before touching any, so a bad request changes nothing.
@@ -61,10 +74,12 @@ impl Supervisor {
                 added.push(name.clone());
             }
             let depends_on = spec.depends_on.clone();
-            let ids = if known {
-                self.update_app(spec)
-            } else {
-                self.add_app(spec)
+            let ids = match (known, saved.remove(&name)) {
+                (true, _) => self.update_app(spec),
+                (false, Some(instances)) if !instances.is_empty() => {
+                    self.add_saved_app(spec, instances)
+                }
+                (false, _) => self.add_app(spec),
             };
             let socket = sockets
                 .iter()
