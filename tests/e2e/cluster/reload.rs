@@ -11,6 +11,11 @@ use serde_json::Value;
 use super::{app, free_port, get, online_pids, real_python};
 use crate::harness::{wait_until, RpmHome, DEADLINE};
 
+/// The kill timeout of apps reloaded under load: on a loaded machine a graceful stop
+/// (finish the requests in flight) may take longer than the default 1.6 s, and a SIGKILL
+/// then would be the kill timeout's doing, not the reload's.
+const SLOW_STOP_OK: &str = "10s";
+
 /// `client.py` running against a URL until its stop file appears.
 struct Load {
     child: Option<Child>,
@@ -103,6 +108,8 @@ fn python_instances_reload_three_times_under_load_without_a_failed_request() {
         "--port",
         &port,
         "--wait-ready",
+        "--kill-timeout",
+        SLOW_STOP_OK,
         "--interpreter",
         &real_python(),
     ]);
@@ -133,6 +140,8 @@ fn node_instances_ready_by_process_send_reload_under_load_without_a_failed_reque
             "--port",
             &port,
             "--wait-ready",
+            "--kill-timeout",
+            SLOW_STOP_OK,
         ],
         &[("SEND_READY", OsStr::new("1"))],
     );
@@ -152,6 +161,8 @@ fn a_single_fork_instance_with_a_port_reloads_without_downtime() {
         "one",
         "--port",
         &port,
+        "--kill-timeout",
+        SLOW_STOP_OK,
         "--interpreter",
         &real_python(),
     ]);
