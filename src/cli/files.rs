@@ -25,7 +25,7 @@ pub fn load(
     strict: bool,
 ) -> Result<Vec<AppSpec>, CliError> {
     let opts = load_options(env, only, strict, std::env::vars().collect())?;
-    let loaded = config::load_file(Path::new(path), &opts)?;
+    let mut loaded = config::load_file(Path::new(path), &opts)?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
     }
@@ -37,7 +37,6 @@ pub fn load(
             );
         }
     }
-    let mut loaded = loaded;
     for app in &mut loaded.apps {
         app.unwrap_interpreter();
     }
@@ -81,6 +80,12 @@ pub fn start(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliErr
 /// `rpm startOrReload FILE`: starts the file's missing apps and reloads the others with
 /// the file's settings.
 pub fn start_or_reload(client: &Client, args: &StartArgs) -> Result<(), CliError> {
+    if !config::is_ecosystem_file(&args.target) {
+        return Err(CliError::Usage(format!(
+            "startOrReload takes an ecosystem file, found `{}`: use `rpm start` for a script, `rpm reload` for a running app",
+            args.target
+        )));
+    }
     reload_file(client, args)?;
     show::print_after_change(client)
 }

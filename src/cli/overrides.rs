@@ -33,8 +33,7 @@ pub(super) fn apply_overrides(
         let listen = config::Listen::parse(port)
             .map_err(|e| CliError::Usage(format!("--port: {e}")))?
             .absolute(cwd);
-        spec.env.insert("PORT".into(), listen.port_var());
-        spec.port = Some(listen);
+        spec.set_port(listen);
     }
     if args.wait_ready {
         spec.wait_ready = true;

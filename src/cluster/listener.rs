@@ -64,6 +64,20 @@ pub enum ListenError {
     Unix { path: PathBuf, source: io::Error },
 }
 
+impl ListenError {
+    /// The errno name Node gives a failed listen (for the preload's `error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ListenError::PortInUse { .. }
+            | ListenError::AddrInUse { .. }
+            | ListenError::SocketInUse { .. } => "EADDRINUSE",
+            ListenError::Privileged { .. } => "EACCES",
+            ListenError::NotLocal { .. } => "EADDRNOTAVAIL",
+            _ => "EINVAL",
+        }
+    }
+}
+
 /// Binds `listen` for the daemon: a listening socket, close-on-exec, backlog 511.
 pub fn bind(listen: &Listen) -> Result<OwnedFd, ListenError> {
     match listen {

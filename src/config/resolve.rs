@@ -136,9 +136,7 @@ fn apply_policy(raw: &RawApp, spec: &mut AppSpec) {
     spec.increment_var = raw.str("increment_var").map(str::to_string);
     if let Some(Parsed::Port(listen)) = raw.get("port") {
         let listen = listen.clone().absolute(&spec.cwd);
-        // PM2's shortcut: `port` also sets PORT, over `env`.
-        spec.env.insert("PORT".to_string(), listen.port_var());
-        spec.port = Some(listen);
+        spec.set_port(listen);
     }
     spec.uid = raw.str("uid").map(str::to_string);
     spec.gid = raw.str("gid").map(str::to_string);

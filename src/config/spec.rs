@@ -232,6 +232,12 @@ impl AppSpec {
         }
     }
 
+    /// Sets `port`, and `PORT` as PM2's shortcut does (over `env`).
+    pub fn set_port(&mut self, listen: super::listen::Listen) {
+        self.env.insert("PORT".to_string(), listen.port_var());
+        self.port = Some(listen);
+    }
+
     /// For an app that shares a socket, the real interpreter behind a wrapper script
     /// that would fork it (`config::wrapper`); other apps are left as they are.
     pub fn unwrap_interpreter(&mut self) {

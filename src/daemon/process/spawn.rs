@@ -156,6 +156,12 @@ fn open_fifo_writer(path: &Path) -> Result<File, SpawnError> {
         })
 }
 
+/// Sets `key` in `env`, replacing an earlier value.
+fn set_var(env: &mut Vec<(String, String)>, key: &str, value: String) {
+    env.retain(|(k, _)| k != key);
+    env.push((key.to_string(), value));
+}
+
 /// The environment a child receives (DESIGN 1.4): its spec's, then rpm's variables.
 pub fn child_env(spec: &AppSpec, who: InstanceRef, home: &Home) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = spec
@@ -163,10 +169,7 @@ pub fn child_env(spec: &AppSpec, who: InstanceRef, home: &Home) -> Vec<(String, 
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let mut set = |key: &str, value: String| {
-        env.retain(|(k, _)| k != key);
-        env.push((key.to_string(), value));
-    };
+    let mut set = |key: &str, value: String| set_var(&mut env, key, value);
     if let Some(var) = &spec.increment_var {
         let base = spec
             .env
@@ -215,10 +218,7 @@ pub fn spawn_instance(
     let mut env = child_env(spec, who, home);
     // A socket the caller's environment describes is not this process's.
     env.retain(|(k, _)| !k.starts_with("LISTEN_"));
-    let mut set = |key: &str, value: String| {
-        env.retain(|(k, _)| k != key);
-        env.push((key.to_string(), value));
-    };
+    let mut set = |key: &str, value: String| set_var(&mut env, key, value);
     if let Some(socket) = extras.notify_socket {
         set("NOTIFY_SOCKET", socket.to_string());
     }

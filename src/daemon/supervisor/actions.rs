@@ -156,10 +156,10 @@ impl Supervisor {
     /// app's socket, a Node IPC channel, the notify socket, the preload).
     fn start_process(&mut self, id: u32) -> Result<Started, String> {
         let key = self.cluster.next_channel;
-        let Some((spec, who, channel)) = self.spawn_plan(id, key) else {
+        let Some((app_name, who, channel)) = self.spawn_plan(id, key) else {
             return Err("the instance is gone".into());
         };
-        let Some(app) = self.apps.get(&spec) else {
+        let Some(app) = self.apps.get(&app_name) else {
             return Err("the app is gone".into());
         };
         let name = crate::cluster::listener::fd_name(&app.spec.name);
@@ -333,12 +333,11 @@ impl Supervisor {
             }
             ReloadFailure::Exited { code, signal } => {
                 let how = match (code, signal) {
-                    (Some(code), _) => format!("with code {code}"),
-                    (None, Some(signal)) => format!("on {signal}"),
+                    (Some(code), _) => format!(" with code {code}"),
+                    (None, Some(signal)) => format!(" on {signal}"),
                     (None, None) => String::new(),
                 };
-                format!("the new process exited {how} before it replaced the old one")
-                    .replace("  ", " ")
+                format!("the new process exited{how} before it replaced the old one")
             }
             ReloadFailure::NotReady { waited } => format!(
                 "the new process did not say it was ready within listen_timeout ({} ms)",

@@ -254,36 +254,44 @@ impl Supervisor {
                 return;
             }
         };
-        let fd = match &app.socket {
-            Some(socket) if socket.listen == listen => Ok(socket.fd.as_fd()),
-            _ => {
-                if !app.node_sockets.contains_key(&listen) {
-                    match listener::bind(&listen) {
-                        Ok(fd) => {
-                            log::info!(
-                                "{}: sharing port {listen} between its instances",
-                                app.spec.name
-                            );
-                            app.node_sockets.insert(listen.clone(), fd);
-                        }
-                        Err(e) => {
-                            log::warn!("{}: {e}", app.spec.name);
-                            let _ = readiness.send(key, &answer(&e.to_string(), error_code(&e)));
-                            return;
-                        }
-                    }
+        if app.socket.as_ref().is_none_or(|s| s.listen != listen)
+            && !app.node_sockets.contains_key(&listen)
+        {
+            match listener::bind(&listen) {
+                Ok(fd) => {
+                    log::info!(
+                        "{}: sharing port {listen} between its instances",
+                        app.spec.name
+                    );
+                    app.node_sockets.insert(listen.clone(), fd);
                 }
-                app.node_sockets.get(&listen).map(|fd| fd.as_fd()).ok_or(())
+                Err(e) => {
+                    log::warn!("{}: {e}", app.spec.name);
+                    let _ = readiness.send(key, &answer(&e.to_string(), e.code()));
+                    return;
+                }
             }
+        }
+        let fd = match &app.socket {
+            Some(socket) if socket.listen == listen => Some(socket.fd.as_fd()),
+            _ => app.node_sockets.get(&listen).map(|fd| fd.as_fd()),
         };
-        if let Ok(fd) = fd {
-            let reply = json!({"cmd": "NODE_RPM_SOCKET", "seq": seq});
-            if let Err(e) = readiness.send_handle(key, &reply, fd) {
-                log::warn!(
-                    "{} (id {id}): cannot hand over the socket: {e}",
-                    app.spec.name
-                );
+        let sent = match fd {
+            Some(fd) => {
+                readiness.send_handle(key, &json!({"cmd": "NODE_RPM_SOCKET", "seq": seq}), fd)
             }
+            None => Err(std::io::Error::other("no socket bound for it")),
+        };
+        if let Err(e) = sent {
+            // The preload waits for an answer: an error, if not the socket.
+            log::warn!(
+                "{} (id {id}): cannot hand over the socket: {e}",
+                app.spec.name
+            );
+            let _ = readiness.send(
+                key,
+                &answer(&format!("cannot hand over the socket: {e}"), "EIO"),
+            );
         }
     }
 }
@@ -304,17 +312,6 @@ fn requested_listen(message: &Value) -> Result<Listen, String> {
                 .map_err(|_| format!("host `{host}` is not an IP address"))?;
             Ok(Listen::Addr(std::net::SocketAddr::new(ip, port)))
         }
-    }
-}
-
-/// Node's error code for a bind failure.
-fn error_code(e: &listener::ListenError) -> &'static str {
-    use listener::ListenError::*;
-    match e {
-        PortInUse { .. } | AddrInUse { .. } | SocketInUse { .. } => "EADDRINUSE",
-        Privileged { .. } => "EACCES",
-        NotLocal { .. } => "EADDRNOTAVAIL",
-        _ => "EINVAL",
     }
 }
 

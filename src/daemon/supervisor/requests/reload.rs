@@ -58,6 +58,9 @@ impl Supervisor {
 
     /// Moves every rolling reload on: begins the next instance, answers those done.
     pub(crate) fn advance_reloads(&mut self) {
+        if self.cluster.reloads.is_empty() {
+            return;
+        }
         let mut jobs = std::mem::take(&mut self.cluster.reloads);
         jobs.retain_mut(|job| loop {
             match next(&job.order, |id| self.reload_phase(job, id)) {
