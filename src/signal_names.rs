@@ -1,4 +1,4 @@
-//! Signal names as users write them: `SIGUSR1`, `USR1`, `usr1` or `10`.
+//! Signal names as users write them (`SIGUSR1`, `USR1`, `usr1` or `10`), and as logs name them.
 
 use nix::sys::signal::Signal;
 
@@ -17,9 +17,29 @@ pub fn parse(name: &str) -> Option<Signal> {
     full.parse::<Signal>().ok()
 }
 
+/// A signal number as a log line names it: `SIGUSR1`, or `SIGRTMIN+3` for the
+/// real-time signals nix has no name for.
+pub fn describe(number: i32) -> String {
+    match Signal::try_from(number) {
+        Ok(signal) => signal.as_str().to_string(),
+        Err(_) if (libc::SIGRTMIN()..=libc::SIGRTMAX()).contains(&number) => {
+            format!("SIGRTMIN+{}", number - libc::SIGRTMIN())
+        }
+        Err(_) => format!("signal {number}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn describes_named_and_real_time_signals() {
+        assert_eq!(describe(libc::SIGUSR1), "SIGUSR1");
+        assert_eq!(describe(libc::SIGRTMIN()), "SIGRTMIN+0");
+        assert_eq!(describe(libc::SIGRTMIN() + 3), "SIGRTMIN+3");
+        assert_eq!(describe(1000), "signal 1000");
+    }
 
     #[test]
     fn accepts_the_usual_spellings() {

@@ -58,6 +58,14 @@ pub enum ClientError {
         /// The daemon's sentence.
         message: String,
     },
+    /// The request is larger than the daemon reads; nothing was sent.
+    #[error("this request is {} MiB, more than the daemon accepts ({} MiB): start the apps in several smaller files", bytes / (1024 * 1024), limit / (1024 * 1024))]
+    TooLarge {
+        /// The request's size.
+        bytes: usize,
+        /// `protocol::MAX_REQUEST_BYTES`.
+        limit: usize,
+    },
     /// `kill`: every app stopped, but the daemon did not go away.
     #[error("every app stopped, but the daemon did not exit within 10 s; see {}", log.display())]
     DidNotExit {

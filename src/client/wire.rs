@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use serde::Serialize;
 
 use super::error::ClientError;
-use crate::ipc::protocol::{Request, Response, VERSION};
+use crate::ipc::protocol::{Request, Response, MAX_REQUEST_BYTES, VERSION};
 
 /// The wire form of `protocol::Envelope`, borrowing the request so a request asked again
 /// (of a new daemon) is not copied, however many app specs it carries.
@@ -32,6 +32,12 @@ pub(super) fn exchange(
     };
     let mut line =
         serde_json::to_vec(&envelope).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    if line.len() > MAX_REQUEST_BYTES {
+        return Err(ClientError::TooLarge {
+            bytes: line.len(),
+            limit: MAX_REQUEST_BYTES,
+        });
+    }
     line.push(b'\n');
     (&stream).write_all(&line)?;
     let mut reader = BufReader::new(stream);

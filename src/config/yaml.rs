@@ -1,7 +1,9 @@
 //! YAML ecosystem files, parsed with `yaml-rust2`'s event parser into the spanned `Node`
 //! tree (serde_yaml's `Value` carries no positions). Plain scalars get YAML 1.2 core
 //! schema types, as PM2's js-yaml does: `true`/`false`, `null`/`~`/empty, integers
-//! (decimal, `0x`, `0o`), floats; quoted scalars are strings. Aliases are expanded.
+//! (decimal, `0x`, `0o`), floats; quoted scalars are strings. Aliases are expanded, within
+//! a budget of `MAX_VALUES` values for the whole document, so a few kilobytes of nested
+//! aliases (the "billion laughs") fail at once instead of filling memory.
 //! Only the first document of a stream is read.
 
 use std::collections::HashMap;
@@ -10,6 +12,10 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::node::{Key, Node, Pos, SyntaxError, Value, MAX_DEPTH};
+
+/// The most values (scalars, lists and maps, counting every alias's copy) one document
+/// may hold. The largest real ecosystem files hold a few thousand.
+pub(crate) const MAX_VALUES: usize = 200_000;
 
 /// Parses the first document of `text`.
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
@@ -40,7 +46,10 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node, with how many values it holds.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Values in the document so far, aliases' copies included.
+    values: usize,
     root: Option<Node>,
     error: Option<SyntaxError>,
     done: bool,
@@ -99,9 +108,35 @@ impl Builder {
             None => return,
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let size = count_values(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         self.attach(node);
+    }
+
+    /// Counts `n` more values; false (with the error set) once the budget is spent.
+    fn spend(&mut self, n: usize, pos: Pos) -> bool {
+        self.values = self.values.saturating_add(n);
+        if self.values > MAX_VALUES {
+            self.fail(
+                pos,
+                format!(
+                    "aliases expand this document beyond {MAX_VALUES} values; \
+                     nested aliases that multiply (a \"billion laughs\") are refused"
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}
+
+/// How many values `node` holds, itself included.
+fn count_values(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::List(items) => items.iter().map(count_values).sum(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| count_values(v)).sum(),
+        _ => 0,
     }
 }
 
@@ -113,6 +148,9 @@ impl MarkedEventReceiver for Builder {
         let pos = to_pos(mark);
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
+                if !self.spend(1, pos) {
+                    return;
+                }
                 let value = if style == TScalarStyle::Plain {
                     plain_scalar(&text)
                 } else {
@@ -120,11 +158,14 @@ impl MarkedEventReceiver for Builder {
                 };
                 let node = Node::new(value, pos);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchors.insert(anchor, (node.clone(), 1));
                 }
                 self.attach(node);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if !self.spend(1, pos) {
+                    return;
+                }
                 if self.stack.len() >= MAX_DEPTH {
                     self.fail(pos, format!("values nested more than {MAX_DEPTH} deep"));
                     return;
@@ -137,14 +178,21 @@ impl MarkedEventReceiver for Builder {
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => self.finish(),
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some(node) => {
+            Event::Alias(id) => {
+                let Some(size) = self.anchors.get(&id).map(|(_, size)| *size) else {
+                    self.fail(pos, "alias to an unknown anchor".to_string());
+                    return;
+                };
+                // Spent before the copy is made, so an over-budget copy is never made.
+                if !self.spend(size, pos) {
+                    return;
+                }
+                if let Some((node, _)) = self.anchors.get(&id) {
                     let mut node = node.clone();
                     node.pos = pos;
                     self.attach(node);
                 }
-                None => self.fail(pos, "alias to an unknown anchor".to_string()),
-            },
+            }
             _ => {}
         }
     }
@@ -232,6 +280,29 @@ mod tests {
         assert!(err.pos.line >= 3, "{err:?}");
         let err = parse("a: *nope\n").expect_err("unknown alias");
         assert_eq!(err.pos.line, 1);
+    }
+
+    #[test]
+    fn nested_aliases_that_multiply_fail_at_once_with_a_line() {
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 9].join(",");
+            text.push_str(&format!("{0}: &{0} [{1}]\n", pair[1], refs));
+        }
+        // Unbounded, this would copy 9^9 (387 million) values.
+        let err = parse(&text).expect_err("refused");
+        assert!(err.message.contains("billion laughs"), "{err:?}");
+        assert!(err.pos.line > 1 && err.pos.line <= 9, "{err:?}");
+    }
+
+    #[test]
+    fn aliases_within_the_budget_still_expand() {
+        let text = "x: &x {a: 1, b: [1, 2]}\ny: [*x, *x, *x]\n";
+        let got = parse(text).expect("parses").to_json();
+        assert_eq!(got["y"][2], serde_json::json!({"a": 1, "b": [1, 2]}));
     }
 
     #[test]

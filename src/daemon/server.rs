@@ -6,8 +6,12 @@
 //! its thread: it writes every notice the supervisor queues for it until the client goes
 //! away or the supervisor drops the queue. The supervisor never touches a socket, so a
 //! slow client cannot stall it.
+//!
+//! What one client can make the daemon hold is bounded: a request is parsed as it
+//! arrives (garbage is refused at its first bad byte, not buffered), is at most
+//! `MAX_REQUEST_BYTES`, and must arrive within `REQUEST_TIMEOUT`.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -17,10 +21,13 @@ use std::time::{Duration, Instant};
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
 
 use super::event::Event;
-use crate::ipc::protocol::{Envelope, ErrorKind, Request, Response, VERSION};
+use crate::ipc::protocol::{Envelope, ErrorKind, Request, Response, MAX_REQUEST_BYTES, VERSION};
 
-/// Largest request accepted (an ecosystem of thousands of apps fits easily).
-const MAX_REQUEST: u64 = 64 * 1024 * 1024;
+/// How long a client may take to send its request line.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the rest of a refused request is read and thrown away, so the client can
+/// read the refusal rather than a connection reset.
+const DISCARD_FOR: Duration = Duration::from_secs(2);
 /// Notices a subscriber may have waiting before the supervisor drops it.
 pub(crate) const SUBSCRIBER_QUEUE: usize = 1024;
 
@@ -89,13 +96,11 @@ pub fn serve(listener: UnixListener, events: Sender<Event>) -> io::Result<InFlig
 }
 
 fn answer(stream: UnixStream, events: &Sender<Event>) -> io::Result<()> {
-    let mut line = String::new();
-    BufReader::new(io::Read::take(&stream, MAX_REQUEST)).read_line(&mut line)?;
-    let response = match serde_json::from_str::<Envelope>(&line) {
-        Err(e) => Response::Error {
-            kind: ErrorKind::Failed,
-            message: format!("the daemon cannot read this request ({e}): are the CLI and daemon the same version? run `rpm update`"),
-        },
+    stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
+    let read = read_request(&stream);
+    stream.set_read_timeout(None)?;
+    let response = match read {
+        Err(refusal) => return refuse(stream, &refusal),
         Ok(envelope)
             if envelope.version != VERSION
                 && !matches!(envelope.request, Request::Ping | Request::Kill | Request::Update { .. }) =>
@@ -126,6 +131,67 @@ fn answer(stream: UnixStream, events: &Sender<Event>) -> io::Result<()> {
     let mut out = serde_json::to_vec(&response).map_err(io::Error::other)?;
     out.push(b'\n');
     (&stream).write_all(&out)
+}
+
+/// Why a request could not be read.
+enum Unreadable {
+    TooLarge,
+    Malformed(serde_json::Error),
+}
+
+/// Parses one request from the stream as it arrives, reading at most
+/// `MAX_REQUEST_BYTES` (the line's newline is left unread: one request per connection).
+fn read_request(stream: &UnixStream) -> Result<Envelope, Unreadable> {
+    let mut limited = io::Read::take(stream, MAX_REQUEST_BYTES as u64 + 1);
+    let parsed = {
+        let mut de = serde_json::Deserializer::from_reader(BufReader::new(&mut limited));
+        serde::Deserialize::deserialize(&mut de)
+    };
+    parsed.map_err(|e| {
+        if e.is_eof() && limited.limit() == 0 {
+            Unreadable::TooLarge
+        } else {
+            Unreadable::Malformed(e)
+        }
+    })
+}
+
+/// Answers a request that could not be read, then reads and drops what the client still
+/// sends for a moment (into a small buffer), so it gets the answer, not a reset.
+fn refuse(stream: UnixStream, why: &Unreadable) -> io::Result<()> {
+    let message = match why {
+        Unreadable::TooLarge => {
+            log::warn!("refused a request larger than {MAX_REQUEST_BYTES} bytes");
+            format!(
+                "the daemon reads requests of at most {} MiB; this one is larger",
+                MAX_REQUEST_BYTES / (1024 * 1024)
+            )
+        }
+        Unreadable::Malformed(e) => format!(
+            "the daemon cannot read this request ({e}): are the CLI and daemon the same version? run `rpm update`"
+        ),
+    };
+    let response = Response::Error {
+        kind: ErrorKind::Failed,
+        message,
+    };
+    let mut out = serde_json::to_vec(&response).map_err(io::Error::other)?;
+    out.push(b'\n');
+    (&stream).write_all(&out)?;
+    stream.shutdown(std::net::Shutdown::Write)?;
+    let until = Instant::now() + DISCARD_FOR;
+    let mut sink = [0u8; 16 * 1024];
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        if left.is_zero() {
+            break;
+        }
+        stream.set_read_timeout(Some(left))?;
+        match io::Read::read(&mut &stream, &mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes what the supervisor queues for a subscriber, a line each, until either side

@@ -17,6 +17,10 @@ use crate::dump::DumpedApp;
 /// The version every CLI and daemon speak; a mismatch is reported, never guessed around.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The largest request line the daemon reads: thousands of app specs, each with its
+/// caller's environment, fit easily; a client sending more is refused with an answer.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
 /// What a client sends: its version and the request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Envelope {

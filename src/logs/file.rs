@@ -350,6 +350,17 @@ fn open_append(path: &Path) -> Result<Opened, LogError> {
     })
 }
 
+/// Refuses a log path that is a symbolic link, as `LogFile::open` would, so an instance
+/// is not started with output that could go nowhere.
+pub fn refuse_symlink(path: &Path) -> Result<(), LogError> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(LogError::SymlinkRefused {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn open_error(path: &Path, source: io::Error) -> LogError {
     let is_link = fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
@@ -370,6 +381,19 @@ fn open_error(path: &Path, source: io::Error) -> LogError {
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn a_symlinked_log_path_is_refused_before_opening() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("elsewhere.log");
+        let link = dir.path().join("app-out.log");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let err = refuse_symlink(&link).expect_err("refused");
+        assert!(err.to_string().contains("app-out.log"), "{err}");
+        assert!(refuse_symlink(&dir.path().join("missing.log")).is_ok());
+        std::fs::write(&target, "").expect("write");
+        assert!(refuse_symlink(&target).is_ok());
+    }
 
     /// The live file's rotated files, oldest first, decompressed, then the live file.
     fn read_all(live: &Path) -> Vec<Vec<u8>> {

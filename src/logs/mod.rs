@@ -54,7 +54,7 @@ mod tail;
 mod timestamp;
 
 pub use error::LogError;
-pub use file::LogFile;
+pub use file::{refuse_symlink, LogFile};
 pub use format::{format_framed, format_lines, LineFormat, Stream};
 pub use framer::{Framed, LineFramer, Lines};
 pub use paths::default_log_paths;

@@ -104,3 +104,56 @@ fn reset_zeroes_the_counters() {
     home.ok(&["reset", "s"]);
     assert_eq!(home.app("s")["restarts"], 0);
 }
+
+#[test]
+fn a_billion_laughs_yaml_fails_at_once_naming_the_file_and_line() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    let pid = home.app("keep")["pid"].clone();
+    // 2 KB of YAML whose aliases would expand to 9^9 values.
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in names.windows(2) {
+        let refs = vec![format!("*{}", pair[0]); 9].join(",");
+        text.push_str(&format!("{0}: &{0} [{1}]\n", pair[1], refs));
+    }
+    text.push_str("apps:\n  - name: laughs\n    script: sleep\n    args: *i\n");
+    let file = home.join("laughs.yaml");
+    std::fs::write(&file, text).expect("write");
+    for verb in ["start", "validate"] {
+        let err = home.fails(&[verb, file.to_str().expect("path")], 2);
+        assert!(
+            err.contains("laughs.yaml") && err.contains("billion laughs"),
+            "{verb}: {err}"
+        );
+        // Line 6 is where the copies pass the budget (9^6 values).
+        assert!(err.contains("laughs.yaml:6:"), "{verb}: {err}");
+    }
+    assert_untouched(&home, &pid);
+    assert_eq!(home.jlist().len(), 1);
+}
+
+#[test]
+fn a_symlink_at_a_log_path_refuses_the_start_and_starts_nothing() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    let pid = home.app("keep")["pid"].clone();
+    let target = home.join("planted-target.log");
+    let link = home.join("logs").join("trap-out.log");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let err = home.fails(&["start", "sleep", "--name", "trap", "--", "1000"], 1);
+    assert!(
+        err.contains("trap-out.log") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        home.jlist().iter().all(|p| p["name"] != "trap"),
+        "nothing was kept: {:?}",
+        home.jlist()
+    );
+    assert!(!target.exists(), "nothing was written through the link");
+    assert_untouched(&home, &pid);
+}

@@ -106,6 +106,42 @@ fn a_live_daemon_is_never_displaced() {
 }
 
 #[test]
+fn stray_signals_are_logged_and_change_nothing() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "s", "--", "1000"]);
+    let before = home.wait_app("s", "online", |p| p["status"] == "online");
+    let daemon = home.daemon_pid().expect("pid");
+    let rt = libc::SIGRTMIN() + 2;
+    let stray = [
+        (libc::SIGUSR1, "SIGUSR1".to_string()),
+        (libc::SIGALRM, "SIGALRM".to_string()),
+        (libc::SIGPWR, "SIGPWR".to_string()),
+        (libc::SIGXFSZ, "SIGXFSZ".to_string()),
+        (libc::SIGVTALRM, "SIGVTALRM".to_string()),
+        (rt, "SIGRTMIN+2".to_string()),
+    ];
+    for (signal, name) in &stray {
+        // SAFETY: kill(2) on the daemon this test started.
+        unsafe { libc::kill(daemon, *signal) };
+        let line = format!("{name} ignored: the daemon keeps running");
+        wait_until(DEADLINE, &format!("the daemon to log {line:?}"), || {
+            let log = home.daemon_log();
+            if log.contains(&line) {
+                Ok(())
+            } else {
+                Err(log)
+            }
+        });
+    }
+    assert!(alive(daemon), "the daemon survives stray signals");
+    assert_eq!(home.daemon_pid(), Some(daemon));
+    let after = home.app("s");
+    assert_eq!(after["pid"], before["pid"], "{after}");
+    assert_eq!(after["restarts"], 0, "{after}");
+    assert!(home.ok(&["ping"]).starts_with("pong"));
+}
+
+#[test]
 fn sigterm_stops_every_app_gracefully_then_the_daemon() {
     let home = RpmHome::new();
     let signal_file = home.start_graceful("g", &[]);
@@ -182,6 +218,86 @@ fn a_cli_of_another_version_is_told_so() {
         message.contains("this CLI is rpm 0.0.1") && message.contains("rpm update"),
         "{message}"
     );
+}
+
+/// Sends `head` then `filler` bytes of `b'a'` without a newline on a raw connection, and
+/// returns the daemon's answer line.
+fn send_oversized(home: &RpmHome, head: &'static [u8], filler: usize) -> serde_json::Value {
+    let stream = UnixStream::connect(home.join("rpm.sock")).expect("connect");
+    let mut writer = stream.try_clone().expect("clone");
+    // The daemon stops reading once it has refused: the writes end with EPIPE then.
+    let sender = std::thread::spawn(move || {
+        let block = vec![b'a'; 1024 * 1024];
+        if writer.write_all(head).is_err() {
+            return;
+        }
+        let mut left = filler;
+        while left > 0 {
+            let n = left.min(block.len());
+            if writer.write_all(&block[..n]).is_err() {
+                return;
+            }
+            left -= n;
+        }
+    });
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).expect("read");
+    let _ = sender.join();
+    serde_json::from_str(&line).expect("json answer")
+}
+
+/// A `/proc/<pid>/status` figure in KiB (`VmRSS`, or `VmHWM`: the peak).
+fn status_kib(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[test]
+fn oversized_or_garbage_requests_are_refused_and_the_daemon_holds_nothing() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "s", "--", "1000"]);
+    let daemon = home.daemon_pid().expect("pid");
+    home.ok(&["jlist"]);
+    let before = status_kib(daemon, "VmRSS:");
+    let peak_before = status_kib(daemon, "VmHWM:");
+
+    // 64 MiB without a newline: refused at its first byte.
+    let answer = send_oversized(&home, b"", 64 * 1024 * 1024);
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot read this request")),
+        "{answer}"
+    );
+    let peak = status_kib(daemon, "VmHWM:");
+    assert!(
+        peak < peak_before + 4 * 1024,
+        "garbage is not buffered: peak RSS went from {peak_before} KiB to {peak} KiB"
+    );
+
+    // A well-formed start whose app name never ends: refused at the size limit.
+    let head = br#"{"version":"0.1.0","request":{"cmd":"start","apps":[{"name":""#;
+    let answer = send_oversized(&home, head, 40 * 1024 * 1024);
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 16 MiB")),
+        "{answer}"
+    );
+
+    let after = status_kib(daemon, "VmRSS:");
+    // What the refused requests held is given back (the 16 MiB one included).
+    assert!(
+        after < before + 8 * 1024,
+        "daemon RSS grew from {before} KiB to {after} KiB"
+    );
+    assert!(home.ok(&["ping"]).starts_with("pong"));
+    assert_eq!(home.app("s")["status"], "online");
 }
 
 #[test]

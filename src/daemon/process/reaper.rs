@@ -3,7 +3,9 @@
 //! This is the one place that reaps: it drains `waitpid(-1, WNOHANG)` on every SIGCHLD
 //! (the daemon is a child subreaper, so orphans of apps arrive here too and never stay
 //! zombies) and sends each exit to the supervisor. SIGTERM/SIGINT ask for a planned stop,
-//! SIGUSR2 reopens log files, SIGHUP changes nothing.
+//! SIGUSR2 reopens log files, SIGHUP changes nothing. Every other signal whose default
+//! action would end the daemon (SIGUSR1, SIGALRM, SIGPWR, the real-time signals, …) is
+//! caught too and only logged: a stray `kill -USR1` must not leave the apps unsupervised.
 
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
@@ -28,7 +30,7 @@ pub enum Reaped {
 /// Installs the handlers and starts the thread, which calls `report` for each exit and
 /// signal, and ends once `report` returns false (nobody listens any more).
 pub fn spawn(report: impl Fn(Reaped) -> bool + Send + 'static) -> std::io::Result<()> {
-    let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT])?;
+    let mut signals = Signals::new(handled_signals())?;
     std::thread::Builder::new()
         .name("signals".into())
         .stack_size(64 * 1024)
@@ -48,6 +50,33 @@ pub fn spawn(report: impl Fn(Reaped) -> bool + Send + 'static) -> std::io::Resul
         })?;
     Ok(())
 }
+
+/// The signals the thread takes: the ones the daemon acts on, and every other signal a
+/// process can catch whose default action ends it (the daemon logs and ignores those).
+/// SIGPIPE stays ignored (Rust's runtime does that) and SIGABRT keeps its meaning.
+pub fn handled_signals() -> Vec<i32> {
+    let mut signals = vec![SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2, SIGQUIT];
+    signals.extend(STRAY_SIGNALS);
+    // glibc keeps the first real-time signals for its threads; SIGRTMIN() is the first
+    // free one.
+    signals.extend(libc::SIGRTMIN()..=libc::SIGRTMAX());
+    signals
+}
+
+/// Signals whose default action terminates a process and that the daemon has no use for.
+const STRAY_SIGNALS: [i32; 11] = [
+    libc::SIGUSR1,
+    libc::SIGALRM,
+    libc::SIGVTALRM,
+    libc::SIGPROF,
+    libc::SIGIO,
+    libc::SIGXCPU,
+    libc::SIGXFSZ,
+    libc::SIGPWR,
+    libc::SIGSTKFLT,
+    libc::SIGTRAP,
+    libc::SIGSYS,
+];
 
 /// Collects every exited child and reports it; false once nobody listens.
 pub fn reap_all(report: &impl Fn(Reaped) -> bool) -> bool {

@@ -155,6 +155,7 @@ impl Supervisor {
     /// Starts a process of instance `id` with what it receives beyond its spec (its
     /// app's socket, a Node IPC channel, the notify socket, the preload).
     fn start_process(&mut self, id: u32) -> Result<Started, String> {
+        self.refuse_symlinked_logs(id)?;
         let key = self.cluster.next_channel;
         let Some((app_name, who, channel)) = self.spawn_plan(id, key) else {
             return Err("the instance is gone".into());
@@ -195,6 +196,22 @@ impl Supervisor {
             }
         }
         result.map_err(|e| e.to_string())
+    }
+
+    /// A link planted at one of the instance's log paths: refused before a process
+    /// runs, rather than after, with its output going nowhere.
+    fn refuse_symlinked_logs(&self, id: u32) -> Result<(), String> {
+        let Some(slot) = self.slots.get(&id) else {
+            return Ok(());
+        };
+        let log_file = self
+            .apps
+            .get(&slot.app)
+            .and_then(|a| a.spec.log_file.as_ref());
+        [&slot.out_file, &slot.error_file]
+            .into_iter()
+            .chain(log_file)
+            .try_for_each(|path| crate::logs::refuse_symlink(path).map_err(|e| e.to_string()))
     }
 
     /// Process `pid` of instance `id` (its current one, or a reload's successor) is

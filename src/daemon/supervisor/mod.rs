@@ -127,7 +127,10 @@ impl Supervisor {
                 self.pump.send(PumpCommand::Reopen);
             }
             SIGHUP => log::info!("SIGHUP ignored: the daemon keeps running"),
-            _ => {}
+            other => log::warn!(
+                "{} ignored: the daemon keeps running",
+                crate::signal_names::describe(other)
+            ),
         }
     }
 
