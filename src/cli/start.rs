@@ -17,7 +17,7 @@ pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
     let as_path = cwd.join(&args.target);
-    if !as_path.exists() && !args.target.contains('/') {
+    if !as_path.exists() {
         // Not a file here: maybe ids, names or namespaces of apps rpm knows.
         let known = client.list()?;
         let target = Target::parse(&args.target);
@@ -58,12 +58,16 @@ pub fn spec_from_args(args: &StartArgs, cwd: &Path) -> Result<AppSpec, CliError>
     .map_err(|e| CliError::Failed(e.to_string()))?;
     let name = match &args.name {
         Some(name) => name.clone(),
-        None => default_name(&resolved.script),
+        None => match &resolved.command_line {
+            // PM2 names a command line after itself.
+            Some(line) => line.clone(),
+            None => default_name(&resolved.script),
+        },
     };
     check_name(&name)?;
-    let mut spec = AppSpec::new(name, resolved.script, app_cwd.clone());
-    spec.interpreter = resolved.interpreter;
-    spec.args = args.app_args.clone();
+    let mut spec = AppSpec::new(name, resolved.script.clone(), app_cwd.clone());
+    spec.interpreter = resolved.interpreter.clone();
+    spec.args = resolved.args(args.app_args.clone());
     if let Some(ia) = &args.interpreter_args {
         spec.interpreter_args = ia.split_whitespace().map(str::to_string).collect();
     }

@@ -3,7 +3,9 @@
 //! Runs in the CLI, where the user stands. PM2 picks the interpreter from the extension;
 //! rpm does the same for the common scripting languages and otherwise executes the file
 //! directly when it is executable, or looks the name up on `PATH`
-//! (`rpm start redis-server -- --port 7000`).
+//! (`rpm start redis-server -- --port 7000`). A `script` with a space that names no file
+//! is a command line (`"npm run start"`), run by `bash -c` (`sh -c` without bash), as PM2
+//! runs it.
 
 use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
@@ -30,10 +32,38 @@ pub enum ScriptError {
 /// A script resolved to what the daemon executes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
-    /// Absolute path of the script or executable.
+    /// Absolute path of the script or executable (the shell, for a command line).
     pub script: PathBuf,
     /// Absolute path of the interpreter, `None` to execute `script` itself.
     pub interpreter: Option<PathBuf>,
+    /// The command line the shell runs, when `script` was one.
+    pub command_line: Option<String>,
+}
+
+impl Resolved {
+    /// The arguments `script` gets: the user's, after `-c <line>` for a command line
+    /// (where they reach the command as `"$@"`).
+    pub fn args(&self, user_args: Vec<String>) -> Vec<String> {
+        match &self.command_line {
+            None => user_args,
+            Some(line) if user_args.is_empty() => vec!["-c".to_string(), line.clone()],
+            Some(line) => {
+                let shell = self
+                    .script
+                    .file_name()
+                    .map_or_else(|| "sh".to_string(), |n| n.to_string_lossy().into_owned());
+                let mut args = vec!["-c".to_string(), format!("{line} \"$@\""), shell];
+                args.extend(user_args);
+                args
+            }
+        }
+    }
+}
+
+/// Whether `script` is a command line rather than a file: it has a space and names no
+/// file in `cwd`.
+pub fn is_command_line(script: &str, cwd: &Path) -> bool {
+    script.trim().contains(char::is_whitespace) && !cwd.join(script).exists()
 }
 
 /// The interpreter PM2 (and rpm) use for a file extension, by command name.
@@ -57,6 +87,20 @@ pub fn resolve_script(
     cwd: &Path,
     path_var: Option<&OsStr>,
 ) -> Result<Resolved, ScriptError> {
+    if is_command_line(script, cwd) {
+        let shell = find_on_path("bash", path_var)
+            .or_else(|| find_on_path("sh", path_var))
+            .or_else(|| Some(PathBuf::from("/bin/sh")).filter(|p| is_executable(p)))
+            .ok_or_else(|| ScriptError::InterpreterNotFound {
+                interpreter: "bash".to_string(),
+                script: PathBuf::from(script),
+            })?;
+        return Ok(Resolved {
+            script: normalize(&shell),
+            interpreter: None,
+            command_line: Some(script.trim().to_string()),
+        });
+    }
     let candidate = cwd.join(script);
     let script_path = if candidate.exists() {
         candidate
@@ -108,6 +152,7 @@ pub fn resolve_script(
                 Some(path) => Ok(Resolved {
                     script: script_path,
                     interpreter: Some(normalize(&path)),
+                    command_line: None,
                 }),
                 None => Err(ScriptError::InterpreterNotFound {
                     interpreter: name,
@@ -118,6 +163,7 @@ pub fn resolve_script(
         None if is_executable(&script_path) => Ok(Resolved {
             script: script_path,
             interpreter: None,
+            command_line: None,
         }),
         None => Err(ScriptError::NotExecutable { path: script_path }),
     }
@@ -158,6 +204,40 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_line_runs_through_the_shell_with_the_users_args_as_its_own() {
+        let path = std::env::var_os("PATH");
+        let cwd = Path::new("/tmp");
+        let got = resolve_script("python3 -m http.server 8000", None, cwd, path.as_deref())
+            .expect("resolves");
+        let shell = got
+            .script
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        assert!(shell == "bash" || shell == "sh", "{got:?}");
+        assert_eq!(got.interpreter, None);
+        assert_eq!(got.args(vec![]), ["-c", "python3 -m http.server 8000"]);
+        assert_eq!(
+            got.args(vec!["--x".into(), "a b".into()]),
+            [
+                "-c",
+                "python3 -m http.server 8000 \"$@\"",
+                shell.as_str(),
+                "--x",
+                "a b"
+            ]
+        );
+        // A file whose name has a space is still a file.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("my app.sh");
+        std::fs::write(&file, "echo hi\n").expect("write");
+        assert!(!is_command_line("my app.sh", dir.path()));
+        assert!(is_command_line(" npm run start ", dir.path()));
+        assert!(!is_command_line("server.js", dir.path()));
+    }
 
     #[test]
     fn extensions_map_to_pm2_interpreters() {

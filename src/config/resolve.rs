@@ -51,13 +51,13 @@ pub(crate) fn resolve_app(
             return None;
         }
     };
-    let mut spec = AppSpec::new(raw.name.clone(), resolved.script, cwd.clone());
+    let mut spec = AppSpec::new(raw.name.clone(), resolved.script.clone(), cwd.clone());
     let runs_on_node = resolved
         .interpreter
         .as_deref()
         .and_then(Path::file_name)
         .is_some_and(|n| n == "node" || n == "nodejs");
-    spec.interpreter = resolved.interpreter;
+    spec.interpreter = resolved.interpreter.clone();
     spec.interpreter_args = raw.list("interpreter_args");
     let node_args = raw.list("node_args");
     if runs_on_node {
@@ -67,7 +67,7 @@ pub(crate) fn resolve_app(
             "`node_args` has no effect: this app does not run on node; use `interpreter_args`";
         report.warn("node_args", raw.pos_of("node_args"), app, message);
     }
-    spec.args = raw.list("args");
+    spec.args = resolved.args(raw.list("args"));
     spec.env = env;
     if let (Some(true), Some(profile)) = (raw.flag("append_env_to_name"), ctx.profile) {
         spec.name = format!("{}-{profile}", raw.name);

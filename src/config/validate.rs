@@ -74,14 +74,11 @@ impl RawApp {
     }
 }
 
-/// Checks that `name` can name an app (and its log files): not empty, no `/`, not `.`
-/// or `..`, no control characters.
+/// Checks that `name` can name an app: not empty, not `.` or `..`, no control
+/// characters. A `/` is kept, as PM2 keeps it (`backend/api`); log file names replace it.
 pub fn validate_app_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("a name cannot be empty".to_string());
-    }
-    if name.contains('/') {
-        return Err("a name cannot contain `/` (it names log files)".to_string());
     }
     if name == "." || name == ".." {
         return Err("a name cannot be `.` or `..` (it names log files)".to_string());
@@ -92,8 +89,12 @@ pub fn validate_app_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The name PM2 gives an app without one: the script's file name without its extension.
+/// The name PM2 gives an app without one: the script's file name without its extension,
+/// or a command line itself (`"npm run start"`).
 fn derived_name(script: &str) -> String {
+    if script.trim().contains(char::is_whitespace) {
+        return script.trim().to_string();
+    }
     let path = Path::new(script);
     path.file_stem()
         .or_else(|| path.file_name())
@@ -237,7 +238,8 @@ mod tests {
             ("my-app.v2", Ok(())),
             ("日本", Ok(())),
             ("", Err("a name cannot be empty")),
-            ("a/b", Err("a name cannot contain `/` (it names log files)")),
+            ("backend/api", Ok(())),
+            ("npm run start", Ok(())),
             (
                 "..",
                 Err("a name cannot be `.` or `..` (it names log files)"),
@@ -315,12 +317,12 @@ mod tests {
 
     #[test]
     fn missing_script_and_bad_names() {
-        let (_, problems, _) = check("{name: 'a/b'}", false);
+        let (_, problems, _) = check("{name: '..'}", false);
         assert_eq!(
             problems,
             vec![
-                "error: eco.json:1:1: app \"a/b\": `script` is required",
-                "error: eco.json:1:2: invalid app name \"a/b\": a name cannot contain `/` (it names log files)",
+                "error: eco.json:1:1: app \"..\": `script` is required",
+                "error: eco.json:1:2: invalid app name \"..\": a name cannot be `.` or `..` (it names log files)",
             ]
         );
         let (_, problems, _) = check("[1]", false);

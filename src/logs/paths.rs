@@ -15,9 +15,10 @@ pub fn default_log_paths(
     merge: bool,
 ) -> (PathBuf, PathBuf) {
     // A name is one path component: a `/` in it must not escape the logs directory.
+    // PM2 writes `backend/api`'s output to `backend-api-out.log`.
     let safe: String = name
         .chars()
-        .map(|c| if c == '/' || c == '\0' { '_' } else { c })
+        .map(|c| if c == '/' || c == '\0' { '-' } else { c })
         .collect();
     if multi_instance && !merge {
         (
@@ -44,7 +45,15 @@ mod tests {
             ("api", 3, true, false, "api-out-3.log", "api-error-3.log"),
             ("api", 3, true, true, "api-out.log", "api-error.log"),
             ("api", 3, false, true, "api-out.log", "api-error.log"),
-            ("a/b", 0, false, false, "a_b-out.log", "a_b-error.log"),
+            ("a/b", 0, false, false, "a-b-out.log", "a-b-error.log"),
+            (
+                "backend/api",
+                0,
+                false,
+                false,
+                "backend-api-out.log",
+                "backend-api-error.log",
+            ),
             ("..", 1, true, false, "..-out-1.log", "..-error-1.log"),
         ];
         for (name, id, multi, merge, out, err) in rows {
