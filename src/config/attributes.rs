@@ -143,7 +143,7 @@ use Kind::*;
 
 /// Every attribute an app may have (besides `env_<profile>`), in documentation order.
 pub(crate) const ATTRIBUTES: &[Attribute] = &[
-    Attribute { required: true, ..alias(attr("script", Str, None, "Script, executable or command to run, relative to `cwd` or found on PATH (required)"), &["exec"]) },
+    Attribute { required: true, ..alias(attr("script", Str, None, "Script, executable or command to run, relative to `cwd` or found on PATH (required)"), &["exec", "cmd", "command"]) },
     attr("name", Name, None, "Process name; defaults to the script file name without its extension"),
     attr("namespace", Str, Some("\"default\""), "Namespace the app belongs to"),
     attr("cwd", Str, None, "Working directory of the app; relative paths are resolved against the ecosystem file's folder (defaults to that folder)"),
@@ -215,11 +215,35 @@ pub(crate) const ATTRIBUTES: &[Attribute] = &[
     inert("write", "PM2 only"),
 ];
 
-/// The attribute called `key`, by name or alias.
+/// The attribute called `key`, by name or alias, or by their camelCase spelling
+/// (`maxRestarts`, `ignoreWatch`), which PM2 takes as a synonym of every attribute.
 pub(crate) fn lookup(key: &str) -> Option<&'static Attribute> {
-    ATTRIBUTES
-        .iter()
-        .find(|a| a.name == key || a.aliases.contains(&key))
+    let exact = |key: &str| {
+        ATTRIBUTES
+            .iter()
+            .find(|a| a.name == key || a.aliases.contains(&key))
+    };
+    exact(key).or_else(|| snake_case(key).and_then(|snake| exact(&snake)))
+}
+
+/// `maxMemoryRestart` → `max_memory_restart`; `None` unless `key` is camelCase (starts
+/// lowercase, has an uppercase letter, no `_`).
+fn snake_case(key: &str) -> Option<String> {
+    let camel = key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.contains(|c: char| c.is_ascii_uppercase())
+        && !key.contains('_');
+    camel.then(|| {
+        key.chars()
+            .fold(String::with_capacity(key.len() + 4), |mut out, c| {
+                if c.is_ascii_uppercase() {
+                    out.push('_');
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    out.push(c);
+                }
+                out
+            })
+    })
 }
 
 /// Whether `key` is an `env_<profile>` attribute, returning the profile.
@@ -261,6 +285,23 @@ mod tests {
         assert_eq!(lookup("exec").map(|a| a.name), Some("script"));
         assert_eq!(lookup("combine_logs").map(|a| a.name), Some("merge_logs"));
         assert_eq!(lookup("instanses").map(|a| a.name), None);
+        let camel = [
+            ("ignoreWatch", "ignore_watch"),
+            ("maxRestarts", "max_restarts"),
+            ("execMode", "exec_mode"),
+            ("minUptime", "min_uptime"),
+            ("maxMemoryRestart", "max_memory_restart"),
+            ("expBackoffRestartDelay", "exp_backoff_restart_delay"),
+            ("errFile", "error_file"),
+            ("cronRestart", "cron_restart"),
+            ("cmd", "script"),
+            ("command", "script"),
+        ];
+        for (key, want) in camel {
+            assert_eq!(lookup(key).map(|a| a.name), Some(want), "{key}");
+        }
+        assert_eq!(lookup("Script").map(|a| a.name), None, "only camelCase");
+        assert_eq!(lookup("max_Restarts").map(|a| a.name), None);
         assert_eq!(profile_of("env_production"), Some("production"));
         assert_eq!(profile_of("env_file"), None);
         assert_eq!(profile_of("env_"), None);

@@ -122,4 +122,9 @@ fn every_attribute_fixture_resolves_as_written() {
     assert_eq!(alias.log_file, None);
     assert_eq!(alias.uid.as_deref(), Some("nobody"));
     assert_eq!(alias.exec_mode, ExecMode::Fork);
+
+    for name in ["cmd-alias", "command-alias"] {
+        let app = loaded.apps.iter().find(|a| a.name == name).expect(name);
+        assert_eq!(app.script, fixtures().join("apps/worker.sh"), "{name}");
+    }
 }

@@ -178,6 +178,15 @@ pub(crate) fn validate_app(
             }
             continue;
         };
+        if let (Kind::LogType, Value::Str(s)) = (kind, &value.value) {
+            if s != "raw" && s != "json" {
+                let message = format!(
+                    "`{}: {s:?}` is neither \"raw\" nor \"json\": lines are written raw, as PM2 writes them",
+                    key.name
+                );
+                report.warn("log_type", key.pos, label, &message);
+            }
+        }
         match values::read(kind, value) {
             Ok(parsed) => {
                 if let (Some(profile), Parsed::Env(vars)) =
@@ -266,6 +275,26 @@ mod tests {
         let app = validate_app(&node, 1, strict, &mut report);
         let problems = report.problems.iter().map(ToString::to_string).collect();
         (app, problems, report.warnings)
+    }
+
+    #[test]
+    fn camel_case_and_pm2_synonyms_mean_the_same() {
+        let text = "{cmd: 'a.py', maxRestarts: 3, ignoreWatch: ['x'], execMode: 'cluster', log_type: 'text'}";
+        let (app, problems, warnings) = check(text, true);
+        assert!(problems.is_empty(), "{problems:?}");
+        let app = app.expect("app");
+        assert_eq!(app.name, "a");
+        assert_eq!(app.str("script"), Some("a.py"));
+        assert_eq!(app.num("max_restarts"), Some(3));
+        assert_eq!(app.list("ignore_watch"), vec!["x".to_string()]);
+        assert_eq!(app.str("exec_mode"), Some("cluster"));
+        assert_eq!(app.str("log_type"), Some("raw"));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("`log_type: \"text\"` is neither")),
+            "{warnings:?}"
+        );
     }
 
     #[test]

@@ -171,7 +171,9 @@ pub(crate) fn read(kind: Kind, node: &Node) -> Result<Parsed, Bad> {
             _ => return Err(bad()),
         },
         Kind::LogType => match v {
-            Value::Str(s) if s == "raw" || s == "json" => Parsed::Str(s.clone()),
+            // PM2 writes anything but `json` raw (validate warns about the value).
+            Value::Str(s) if s == "json" => Parsed::Str(s.clone()),
+            Value::Str(_) => Parsed::Str("raw".to_string()),
             _ => return Err(bad()),
         },
         Kind::LogPath => match v {
