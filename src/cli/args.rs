@@ -190,7 +190,9 @@ pub struct ApplyArgs {
 /// `rpm start` options (PM2's names).
 #[derive(Debug, Args, Clone, Default)]
 pub struct StartArgs {
-    /// Script, ecosystem file, or id/name/namespace of stopped apps.
+    /// Script (or a command line), ecosystem file, or id/name/namespace of known apps
+    /// (started, or restarted when running); without it, the ecosystem file here.
+    #[arg(default_value = "", hide_default_value = true)]
     pub target: String,
     /// Arguments passed to the app (after `--`).
     #[arg(last = true)]
@@ -301,4 +303,7 @@ pub struct StartArgs {
     /// Ecosystem file: unknown attributes are errors, not warnings.
     #[arg(long)]
     pub strict: bool,
+    /// Start another instance of a script that already runs under this name.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }

@@ -11,20 +11,44 @@ use super::targets::target_row;
 use crate::client::Client;
 use crate::config::interpreter::{normalize, resolve_script};
 use crate::config::{self, AppSpec};
-use crate::ipc::{StartMode, Target};
+use crate::ipc::{Scale, StartMode, Target};
 
-pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
+/// The ecosystem files bare `rpm start` looks for, in PM2's order.
+pub const ECOSYSTEM_FILES: [&str; 7] = [
+    "ecosystem.config.js",
+    "ecosystem.config.cjs",
+    "ecosystem.config.mjs",
+    "ecosystem.json",
+    "ecosystem.yaml",
+    "ecosystem.yml",
+    "ecosystem.toml",
+];
+
+/// `rpm start`, as PM2 does it: a known target is started, or restarted when it runs; a
+/// script already running under its name is left alone (`-f` adds another instance);
+/// with no target, the folder's ecosystem file is started.
+pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
+    if args.target.is_empty() {
+        args.target = ecosystem_file_in(&cwd)?;
+    }
     let as_path = cwd.join(&args.target);
     if !as_path.exists() {
         // Not a file here: maybe ids, names or namespaces of apps rpm knows.
         let known = client.list()?;
         let target = Target::parse(&args.target);
-        let matches =
-            target == Target::All || !target.select(known.iter().map(target_row)).is_empty();
-        if matches {
-            client.start_targets(std::slice::from_ref(&args.target))?;
+        let selected = target.select(known.iter().map(target_row));
+        if target == Target::All || !selected.is_empty() {
+            let running = known
+                .iter()
+                .any(|p| selected.contains(&p.id) && p.status.has_process());
+            let targets = std::slice::from_ref(&args.target);
+            if running {
+                client.restart(targets)?;
+            } else {
+                client.start_targets(targets)?;
+            }
             return show::print_after_change(client);
         }
     }
@@ -32,8 +56,41 @@ pub fn start(client: &Client, args: StartArgs) -> Result<(), CliError> {
         return super::files::start(client, &args, &cwd);
     }
     let spec = spec_from_args(&args, &cwd)?;
+    let known = client.list()?;
+    let same: Vec<_> = known
+        .iter()
+        .filter(|p| p.name == spec.name && p.script == spec.script)
+        .collect();
+    if same.iter().any(|p| p.status.has_process()) {
+        if args.force {
+            client.scale(&spec.name, Scale::Add(1))?;
+            return show::print_after_change(client);
+        }
+        eprintln!(
+            "`{}` is already running (id {}): `rpm restart {}` restarts it, `rpm start -f` starts another instance",
+            spec.name,
+            same.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", "),
+            spec.name
+        );
+        return Ok(());
+    }
     client.start(vec![spec], StartMode::Script)?;
     show::print_after_change(client)
+}
+
+/// The first of PM2's ecosystem file names found in `dir`.
+fn ecosystem_file_in(dir: &Path) -> Result<String, CliError> {
+    ECOSYSTEM_FILES
+        .iter()
+        .find(|f| dir.join(f).is_file())
+        .map(|f| f.to_string())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "nothing to start: give a script, an ecosystem file or an app, or put an ecosystem file here ({} has none of {})",
+                dir.display(),
+                ECOSYSTEM_FILES.join(", ")
+            ))
+        })
 }
 
 /// Builds the spec of a script started from the command line.

@@ -54,10 +54,13 @@ fn every_bad_input_is_one_clear_error_and_harms_nothing() {
         "{err}"
     );
 
-    let err = home.fails(&["start", "sleep", "--name", "keep", "--", "1000"], 1);
-    assert_eq!(
-        err,
-        "error: `keep` is already running: use `rpm restart keep` to restart it\n"
+    // As PM2: a script already running under its name is said so, and is no failure.
+    let out = home.run(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("`keep` is already running (id 0): `rpm restart keep` restarts it"),
+        "{err}"
     );
 
     let err = home.fails(&["start", "sleep", "--name", ".."], 2);

@@ -93,3 +93,81 @@ fn a_name_with_a_slash_is_kept_and_its_log_files_use_a_dash() {
     home.ok(&["start", "backend/api"]);
     home.wait_app("backend/api", "online again", |p| p["status"] == "online");
 }
+
+#[test]
+fn ids_start_again_at_zero_once_the_list_is_empty() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "a", "--", "1000"]);
+    home.ok(&["start", "sleep", "--name", "b", "--", "1000"]);
+    assert_eq!(home.app("b")["id"], 1);
+    home.ok(&["delete", "a"]);
+    home.ok(&["start", "sleep", "--name", "c", "--", "1000"]);
+    assert_eq!(
+        home.app("c")["id"],
+        2,
+        "ids are not reused while others exist"
+    );
+    home.ok(&["delete", "all"]);
+    assert!(home.jlist().is_empty());
+    home.ok(&["start", "sleep", "--name", "d", "--", "1000"]);
+    assert_eq!(home.app("d")["id"], 0);
+}
+
+#[test]
+fn start_of_a_known_app_starts_or_restarts_it_and_force_adds_an_instance() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    let first = home.wait_app("nap", "online", |p| p["status"] == "online");
+    // By name, running: PM2 restarts it.
+    home.ok(&["start", "nap"]);
+    let again = home.wait_app("nap", "restarted", |p| {
+        p["status"] == "online" && p["pid"] != first["pid"]
+    });
+    assert_eq!(again["restarts"], 1, "{again}");
+    // By id, stopped: started.
+    home.ok(&["stop", "0"]);
+    home.wait_app("nap", "stopped", |p| p["status"] == "stopped");
+    home.ok(&["start", "0"]);
+    home.wait_app("nap", "online", |p| p["status"] == "online");
+    // The same script again: said so, exit 0, nothing added; -f adds an instance.
+    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    assert_eq!(home.jlist().len(), 1);
+    home.ok(&["start", "-f", "sleep", "--name", "nap", "--", "1000"]);
+    wait_until(DEADLINE, "a second instance", || {
+        let rows = home.jlist();
+        if rows.len() == 2 && rows.iter().all(|p| p["status"] == "online") {
+            Ok(())
+        } else {
+            Err(format!("{rows:?}"))
+        }
+    });
+}
+
+#[test]
+fn bare_start_runs_the_folders_ecosystem_file() {
+    let home = RpmHome::new();
+    let dir = home.join("project");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let err = String::from_utf8_lossy(
+        &home
+            .command(&["start"])
+            .current_dir(&dir)
+            .output()
+            .expect("run")
+            .stderr,
+    )
+    .into_owned();
+    assert!(err.contains("nothing to start"), "{err}");
+    std::fs::write(
+        dir.join("ecosystem.yml"),
+        "apps:\n  - name: from-yml\n    script: sleep\n    args: ['1000']\n",
+    )
+    .expect("write");
+    let out = home
+        .command(&["start"])
+        .current_dir(&dir)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    home.wait_app("from-yml", "online", |p| p["status"] == "online");
+}

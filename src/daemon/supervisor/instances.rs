@@ -56,6 +56,10 @@ impl Supervisor {
                 self.watcher.unwatch(&slot.app);
             }
         }
+        if self.slots.is_empty() {
+            // As under PM2: once the list is empty, ids start again at 0.
+            self.next_id = 0;
+        }
         self.dirty = true;
     }
 
