@@ -28,6 +28,9 @@ _rpm() {
             rpm,delete)
                 cmd="rpm__subcmd__delete"
                 ;;
+            rpm,desc)
+                cmd="rpm__subcmd__describe"
+                ;;
             rpm,describe)
                 cmd="rpm__subcmd__describe"
                 ;;
@@ -42,6 +45,9 @@ _rpm() {
                 ;;
             rpm,help)
                 cmd="rpm__subcmd__help"
+                ;;
+            rpm,id)
+                cmd="rpm__subcmd__id"
                 ;;
             rpm,info)
                 cmd="rpm__subcmd__describe"
@@ -67,11 +73,17 @@ _rpm() {
             rpm,ls)
                 cmd="rpm__subcmd__list"
                 ;;
+            rpm,pid)
+                cmd="rpm__subcmd__pid"
+                ;;
             rpm,ping)
                 cmd="rpm__subcmd__ping"
                 ;;
             rpm,prettylist)
                 cmd="rpm__subcmd__prettylist"
+                ;;
+            rpm,ps)
+                cmd="rpm__subcmd__list"
                 ;;
             rpm,reload)
                 cmd="rpm__subcmd__reload"
@@ -148,6 +160,9 @@ _rpm() {
             rpm__subcmd__help,help)
                 cmd="rpm__subcmd__help__subcmd__help"
                 ;;
+            rpm__subcmd__help,id)
+                cmd="rpm__subcmd__help__subcmd__id"
+                ;;
             rpm__subcmd__help,init)
                 cmd="rpm__subcmd__help__subcmd__init"
                 ;;
@@ -162,6 +177,9 @@ _rpm() {
                 ;;
             rpm__subcmd__help,logs)
                 cmd="rpm__subcmd__help__subcmd__logs"
+                ;;
+            rpm__subcmd__help,pid)
+                cmd="rpm__subcmd__help__subcmd__pid"
                 ;;
             rpm__subcmd__help,ping)
                 cmd="rpm__subcmd__help__subcmd__ping"
@@ -218,7 +236,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,7 +250,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__apply)
-            opts="-h --env --only --prune --dry-run --help"
+            opts="-s -h --env --only --prune --dry-run --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,7 +272,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__completions)
-            opts="-h --help bash elvish fish powershell zsh"
+            opts="-s -h --silent --no-color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,7 +286,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__daemon)
-            opts="-h --foreground --reexec --help"
+            opts="-s -h --foreground --reexec --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -282,7 +300,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__delete)
-            opts="-h --only --help"
+            opts="-s -h --only --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -300,7 +318,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__describe)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,7 +332,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__env)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,7 +346,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__events)
-            opts="-h --json --help"
+            opts="-s -h --json --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,7 +360,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__flush)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,7 +374,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,6 +513,20 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__help__subcmd__id)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -552,6 +584,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__pid)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -789,8 +835,22 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__id)
+            opts="-s -h --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__init)
-            opts="-h --yaml --toml --help"
+            opts="-s -h --yaml --toml --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,7 +864,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__jlist)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,7 +878,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__kill)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,7 +892,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__list)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,7 +906,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__logs)
-            opts="-h --lines --nostream --raw --err --out --timestamp --json --help"
+            opts="-s -h --lines --nostream --raw --err --out --timestamp --json --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,8 +927,22 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__pid)
+            opts="-s -h --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__ping)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -882,7 +956,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__prettylist)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,7 +970,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload)
-            opts="-h --only --help"
+            opts="-s -h --only --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,7 +988,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload__subcmd__logs)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -928,7 +1002,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reset)
-            opts="-h --only --help"
+            opts="-s -h --only --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,7 +1020,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__restart)
-            opts="-h --only --watch --help"
+            opts="-s -h --only --watch --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,7 +1038,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__resurrect)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -978,7 +1052,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__save)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -992,7 +1066,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__scale)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,7 +1080,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__signal)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1020,7 +1094,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__start)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1233,14 @@ _rpm() {
                     return 0
                     ;;
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1170,7 +1252,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrReload)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1309,6 +1391,14 @@ _rpm() {
                     return 0
                     ;;
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1320,7 +1410,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrRestart)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1462,6 +1552,14 @@ _rpm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --node-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1470,7 +1568,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__stop)
-            opts="-h --only --watch --help"
+            opts="-s -h --only --watch --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1488,7 +1586,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__update)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1502,7 +1600,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__validate)
-            opts="-h --env --help"
+            opts="-s -h --env --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -9,11 +9,18 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "rpm",
     version,
-    about = "A process manager for any language: PM2's verbs, systemd's rigour"
+    about = "A process manager for any language: PM2's verbs, systemd's rigour",
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print nothing after a change (PM2's `-s`); errors still go to stderr.
+    #[arg(short = 's', long, global = true)]
+    pub silent: bool,
+    /// No colours (as NO_COLOR does).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,6 +43,7 @@ pub enum Command {
         env: Option<String>,
     },
     /// Write a commented sample ecosystem file (JSON unless --yaml or --toml).
+    #[command(alias = "ecosystem")]
     Init {
         #[arg(long, conflicts_with = "toml")]
         yaml: bool,
@@ -61,17 +69,21 @@ pub enum Command {
     #[command(alias = "del")]
     Delete(TargetArgs),
     /// Show the process table.
-    #[command(visible_aliases = ["ls", "status", "l"])]
+    #[command(visible_aliases = ["ls", "status", "l", "ps"])]
     List,
     /// Print the process list as JSON.
     Jlist,
     /// Print the process list as indented JSON.
     Prettylist,
     /// Show every detail of an app.
-    #[command(visible_aliases = ["show", "info"])]
+    #[command(visible_aliases = ["show", "info", "desc"])]
     Describe { target: String },
-    /// Show the environment an instance receives.
-    Env { id: u32 },
+    /// Show the environment an instance receives (an id, or an app's name).
+    Env { target: String },
+    /// Print the pids of an app's instances, or of every instance, one per line.
+    Pid { name: Option<String> },
+    /// Print the ids of an app's instances as a JSON array (as `pm2 id`).
+    Id { name: String },
     /// Zero the restart counters.
     Reset(TargetArgs),
     /// Send a signal to apps.
@@ -306,4 +318,19 @@ pub struct StartArgs {
     /// Start another instance of a script that already runs under this name.
     #[arg(short = 'f', long)]
     pub force: bool,
+    /// Arguments for node (PM2's `--node-args`; for apps run with node).
+    #[arg(long, allow_hyphen_values = true, value_name = "ARGS")]
+    pub node_args: Option<String>,
+    /// Stop only the main process, not its whole process tree.
+    #[arg(long)]
+    pub no_treekill: bool,
+    /// Name of the variable holding the instance number (default NODE_APP_INSTANCE).
+    #[arg(long, value_name = "NAME")]
+    pub instance_var: Option<String>,
+    /// Discard the app's output (logs go to /dev/null).
+    #[arg(long)]
+    pub disable_logs: bool,
+    /// Ask the app to stop with a "shutdown" message on its Node IPC channel.
+    #[arg(long)]
+    pub shutdown_with_message: bool,
 }

@@ -13,6 +13,9 @@ pub enum CliError {
     /// Bad usage or an invalid file: exit 2.
     #[error("{0}")]
     Usage(String),
+    /// No command at all: the usage text itself, printed as is, exit 2.
+    #[error("{0}")]
+    Help(String),
     /// The operation failed: exit 1.
     #[error("{0}")]
     Failed(String),
@@ -32,7 +35,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Usage(_) | CliError::Config(_) => 2,
+            CliError::Usage(_) | CliError::Help(_) | CliError::Config(_) => 2,
             CliError::Client(e) => e.exit_code(),
             _ => 1,
         }
@@ -42,6 +45,7 @@ impl CliError {
     pub fn render(&self) -> String {
         match self {
             CliError::Config(e) => e.to_string(),
+            CliError::Help(usage) => usage.trim_end().to_string(),
             other => format!("error: {other}"),
         }
     }

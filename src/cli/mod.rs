@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod files;
 mod logs;
+mod not_built;
 mod overrides;
 mod show;
 mod start;
@@ -48,20 +49,55 @@ pub fn run() -> Result<Outcome, CliError> {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return Ok(Outcome::Done);
+            match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    return Ok(Outcome::Done);
+                }
+                // `rpm` alone: the usage, and bad usage's exit status.
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    return Err(CliError::Help(e.render().to_string()));
+                }
+                ErrorKind::InvalidSubcommand => {
+                    let verb = std::env::args().nth(1).unwrap_or_default();
+                    if let Some(pm2) = not_built::pm2_verb(&verb) {
+                        return Err(CliError::Usage(pm2));
+                    }
+                }
+                _ => {}
             }
-            let text = e.render().to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("invalid usage")
-                .trim_start_matches("error: ");
-            return Err(CliError::Usage(format!("{first} (see `rpm --help`)")));
+            return Err(CliError::Usage(usage_sentence(&e.render().to_string())));
         }
     };
+    terminal::set_preferences(cli.no_color, cli.silent);
     dispatch(cli.command)
+}
+
+/// clap's error as one line: its sentence with the details it lists (the missing
+/// arguments, "a similar subcommand exists", "to pass '--nmae' as a value…"), without
+/// the usage block.
+fn usage_sentence(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let line = line.trim_start_matches("error: ");
+        let line = line.strip_prefix("tip: ").unwrap_or(line);
+        parts.push(line.to_string());
+    }
+    let mut sentence = match parts.split_first() {
+        Some((first, rest)) if first.ends_with(':') => format!("{first} {}", rest.join(", ")),
+        Some((first, rest)) if !rest.is_empty() => format!("{first}; {}", rest.join("; ")),
+        Some((first, _)) => first.clone(),
+        None => "invalid usage".to_string(),
+    };
+    sentence.push_str(" (see `rpm --help`)");
+    sentence
 }
 
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
@@ -101,7 +137,9 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Jlist => show::jlist(&client, false),
         Command::Prettylist => show::jlist(&client, true),
         Command::Describe { target } => show::describe(&client, target),
-        Command::Env { id } => show::env(&client, id),
+        Command::Env { target } => show::env(&client, &target),
+        Command::Pid { name } => show::pid(&client, name.as_deref()),
+        Command::Id { name } => show::id(&client, &name),
         Command::Ping => control::ping(&client),
         Command::Kill => control::kill(&client),
         Command::Update => control::update(&client),

@@ -116,6 +116,30 @@ pub(super) fn apply_overrides(
     if args.time {
         spec.time = true;
     }
+    if args.disable_logs {
+        spec.out_file = Some(PathBuf::from("/dev/null"));
+        spec.error_file = Some(PathBuf::from("/dev/null"));
+        spec.log_file = None;
+    }
+    if args.no_treekill {
+        spec.treekill = false;
+    }
+    if let Some(var) = &args.instance_var {
+        spec.instance_var = var.clone();
+    }
+    if args.shutdown_with_message {
+        spec.shutdown_with_message = true;
+    }
+    if let Some(node_args) = &args.node_args {
+        if !spec.is_node() {
+            return Err(CliError::Usage(format!(
+                "--node-args: `{}` does not run on node; use --interpreter-args",
+                spec.name
+            )));
+        }
+        let words = node_args.split_whitespace().map(str::to_string);
+        spec.interpreter_args.splice(0..0, words);
+    }
     spec.unwrap_interpreter();
     Ok(())
 }

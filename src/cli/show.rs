@@ -35,6 +35,9 @@ pub fn jlist(client: &Client, pretty: bool) -> Result<(), CliError> {
 
 /// After a command that changed apps, PM2 shows the whole table.
 pub fn print_after_change(client: &Client) -> Result<(), CliError> {
+    if super::terminal::silent() {
+        return Ok(());
+    }
     print_table(&client.list()?)
 }
 
@@ -195,11 +198,60 @@ fn shell_words(words: &[String]) -> String {
         .join(" ")
 }
 
-pub fn env(client: &Client, id: u32) -> Result<(), CliError> {
-    let env = client.env(id)?;
+/// `rpm env <id|name>`: the environment of an instance, or of each of an app's.
+pub fn env(client: &Client, target: &str) -> Result<(), CliError> {
+    let ids = ids_of(client, target)?;
     let mut out = std::io::stdout().lock();
-    for (key, value) in env {
-        writeln!(out, "{key}: {value}")?;
+    for (n, id) in ids.iter().enumerate() {
+        if ids.len() > 1 {
+            if n > 0 {
+                writeln!(out)?;
+            }
+            writeln!(out, "# {target} (id {id})")?;
+        }
+        for (key, value) in client.env(*id)? {
+            writeln!(out, "{key}: {value}")?;
+        }
     }
     Ok(())
+}
+
+/// `rpm pid [name]`: pids of the app's running instances (of every instance without a
+/// name), one per line, as `pm2 pid`.
+pub fn pid(client: &Client, name: Option<&str>) -> Result<(), CliError> {
+    let rows = client.list()?;
+    let ids = match name {
+        Some(name) => ids_of_rows(&rows, name)?,
+        None => rows.iter().map(|p| p.id).collect(),
+    };
+    let mut out = std::io::stdout().lock();
+    for p in rows.iter().filter(|p| ids.contains(&p.id)) {
+        if let Some(pid) = p.pid {
+            writeln!(out, "{pid}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `rpm id <name>`: the ids of an app's instances as a JSON array, as `pm2 id`.
+pub fn id(client: &Client, name: &str) -> Result<(), CliError> {
+    let ids = ids_of(client, name)?;
+    let text = serde_json::to_string(&ids).map_err(|e| CliError::Failed(e.to_string()))?;
+    writeln!(std::io::stdout().lock(), "{text}")?;
+    Ok(())
+}
+
+/// The ids `target` (an id, a name or a namespace) selects, or an error naming it.
+fn ids_of(client: &Client, target: &str) -> Result<Vec<u32>, CliError> {
+    ids_of_rows(&client.list()?, target)
+}
+
+fn ids_of_rows(rows: &[crate::ipc::ProcessInfo], target: &str) -> Result<Vec<u32>, CliError> {
+    let ids = crate::ipc::Target::parse(target).select(rows.iter().map(super::targets::target_row));
+    if ids.is_empty() {
+        return Err(CliError::Failed(format!(
+            "no app or instance `{target}`: `rpm list` shows what rpm knows"
+        )));
+    }
+    Ok(ids)
 }

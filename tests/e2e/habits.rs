@@ -171,3 +171,85 @@ fn bare_start_runs_the_folders_ecosystem_file() {
     assert!(out.status.success(), "{out:?}");
     home.wait_app("from-yml", "online", |p| p["status"] == "online");
 }
+
+#[test]
+fn pm2s_small_verbs_and_flags() {
+    let home = RpmHome::new();
+    let out = home.ok(&[
+        "start", "-s", "sleep", "--name", "nap", "-i", "2", "-x", "--", "1000",
+    ]);
+    assert_eq!(out, "", "-s prints nothing after a change");
+    let rows = wait_until(DEADLINE, "two instances online", || {
+        let rows = home.jlist();
+        if rows.len() == 2 && rows.iter().all(|p| p["status"] == "online") {
+            Ok(rows)
+        } else {
+            Err(format!("{rows:?}"))
+        }
+    });
+    let pids: Vec<String> = rows.iter().map(|p| p["pid"].to_string()).collect();
+    assert_eq!(home.ok(&["pid", "nap"]).lines().collect::<Vec<_>>(), pids);
+    assert_eq!(home.ok(&["pid"]).lines().count(), 2);
+    assert_eq!(home.ok(&["id", "nap"]).trim(), "[0,1]");
+    let env = home.ok(&["env", "nap"]);
+    assert!(
+        env.contains("# nap (id 0)") && env.contains("# nap (id 1)"),
+        "{env}"
+    );
+    assert!(env.contains("RPM_NAME: nap"), "{env}");
+    assert!(home.ok(&["env", "1"]).contains("RPM_ID: 1"));
+    let err = home.fails(&["id", "nope"], 1);
+    assert!(err.contains("no app or instance `nope`"), "{err}");
+    // --no-treekill, --instance-var, --disable-logs reach the spec.
+    home.ok(&[
+        "start",
+        "sleep",
+        "--name",
+        "quiet",
+        "--no-treekill",
+        "--instance-var",
+        "WORKER",
+        "--disable-logs",
+        "--",
+        "1000",
+    ]);
+    let quiet = home.wait_app("quiet", "online", |p| p["status"] == "online");
+    assert_eq!(quiet["out_file"], "/dev/null", "{quiet}");
+    let env = home.ok(&["env", "quiet"]);
+    assert!(env.contains("WORKER: 0"), "{env}");
+    let err = home.fails(&["start", "sleep", "--node-args", "--inspect"], 2);
+    assert!(
+        err.contains("--node-args") && err.contains("does not run on node"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_keep_clap_details_and_pm2_verbs_say_not_built() {
+    let home = RpmHome::new();
+    let out = home.run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let usage = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        usage.contains("Usage: rpm"),
+        "rpm alone prints the usage: {usage}"
+    );
+    let err = home.fails(&["strat"], 2);
+    assert!(
+        err.contains("similar subcommands exist") && err.contains("'start'"),
+        "{err}"
+    );
+    let err = home.fails(&["start", "x", "--nmae", "y"], 2);
+    assert!(err.contains("a similar argument exists: '--name'"), "{err}");
+    let err = home.fails(&["scale"], 2);
+    assert!(err.contains("<NAME>") && err.contains("<COUNT>"), "{err}");
+    let err = home.fails(&["deploy", "production"], 2);
+    assert_eq!(
+        err,
+        "error: `deploy` is a PM2 command rpm has not built yet\n"
+    );
+    assert!(
+        home.run(&["ecosystem", "--help"]).status.success(),
+        "ecosystem is init"
+    );
+}
