@@ -75,7 +75,8 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
         .enumerate()
         .filter_map(|(i, node)| validate_app(node, i + 1, opts.strict, &mut report))
         .collect();
-    check_across_apps(&raws, opts, &mut report);
+    let deploy_env = deploy_env(deploy.as_ref(), opts.env_profile.as_deref());
+    check_across_apps(&raws, opts, deploy_env.is_some(), &mut report);
     let selected: Vec<&RawApp> = if opts.only.is_empty() {
         raws.iter().collect()
     } else {
@@ -92,6 +93,7 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
         caller_env: &opts.caller_env,
         caller_cwd: &opts.caller_cwd,
         profile: opts.env_profile.as_deref(),
+        deploy_env: deploy_env.as_ref(),
         cpus: super::values::cpu_count(),
     };
     let apps: Vec<AppSpec> = selected
@@ -119,7 +121,7 @@ pub(crate) fn check_tree(root: &Node, file: &str) {
         .enumerate()
         .filter_map(|(i, n)| validate_app(n, i + 1, true, &mut report))
         .collect();
-    check_across_apps(&raws, &LoadOptions::default(), &mut report);
+    check_across_apps(&raws, &LoadOptions::default(), false, &mut report);
 }
 
 /// Parses the file into the spanned tree, by extension.
@@ -236,7 +238,35 @@ fn find_apps<'n>(
 }
 
 /// Duplicate names, `--env` profile, `--only` names and `depends_on` across the apps.
-fn check_across_apps(raws: &[RawApp], opts: &LoadOptions, report: &mut Report<'_>) {
+/// PM2's `deploy.<profile>.env`, as strings, when `--env <profile>` names a deploy
+/// target: it goes under the apps' `env` (`deploy.P.env` < `env` < `env_P`).
+fn deploy_env(
+    deploy: Option<&serde_json::Value>,
+    profile: Option<&str>,
+) -> Option<BTreeMap<String, String>> {
+    let target = deploy?.get(profile?)?;
+    let vars = match target.get("env") {
+        Some(serde_json::Value::Object(vars)) => vars
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    Some(vars)
+}
+
+fn check_across_apps(
+    raws: &[RawApp],
+    opts: &LoadOptions,
+    deploy_target: bool,
+    report: &mut Report<'_>,
+) {
     let mut first: BTreeMap<&str, Pos> = BTreeMap::new();
     for raw in raws {
         match first.get(raw.name.as_str()) {
@@ -253,7 +283,13 @@ fn check_across_apps(raws: &[RawApp], opts: &LoadOptions, report: &mut Report<'_
         }
     }
     if let Some(profile) = &opts.env_profile {
-        if !raws.iter().any(|r| r.profiles.contains_key(profile)) {
+        let declared = raws.iter().any(|r| r.profiles.contains_key(profile));
+        if !declared && deploy_target {
+            let message = format!(
+                "--env {profile}: no app declares `env_{profile}`; using `env` with `deploy.{profile}.env` under it, as PM2 does"
+            );
+            report.warn("deploy profile", Pos::default(), None, &message);
+        } else if !declared {
             let available: BTreeSet<String> = raws
                 .iter()
                 .flat_map(|r| r.profiles.keys().cloned())

@@ -252,3 +252,39 @@ fn warnings_are_reported_once_and_deploy_is_kept() {
         Some(serde_json::json!({"production": {"user": "me", "ref": "origin/main"}}))
     );
 }
+
+#[test]
+fn a_deploy_only_profile_uses_env_with_the_deploy_env_under_it() {
+    let (_dir, mut o) = project(
+        "{apps: [{name: 'a', script: 'a.sh', env: {A: 'app', B: 'app'}},
+                 {name: 'b', script: 'b.sh', env_staging: {A: 'staging'}}],
+          deploy: {production: {user: 'me', env: {A: 'deploy', C: 'deploy', N: 3}}}}",
+    );
+    o.env_profile = Some("production".into());
+    let loaded = load_file(Path::new("eco.json"), &o).expect("loads");
+    let env = |app: usize, k: &str| loaded.apps[app].env.get(k).cloned();
+    assert_eq!(env(0, "A").as_deref(), Some("app"), "env wins over deploy.env");
+    assert_eq!(env(0, "C").as_deref(), Some("deploy"));
+    assert_eq!(env(0, "N").as_deref(), Some("3"));
+    assert_eq!(env(1, "A").as_deref(), Some("deploy"));
+    assert!(
+        loaded.warnings.iter().any(|w| w.contains(
+            "--env production: no app declares `env_production`; using `env` with `deploy.production.env` under it"
+        )),
+        "{:?}",
+        loaded.warnings
+    );
+    // A profile in no env_* and no deploy target stays an error.
+    o.env_profile = Some("nowhere".into());
+    let err = load_file(Path::new("eco.json"), &o).expect_err("unknown profile");
+    assert!(err.to_string().contains("no app declares `env_nowhere`"), "{err}");
+    // env_P still wins over both.
+    let (_dir, mut o) = project(
+        "{apps: [{name: 'a', script: 'a.sh', env: {A: 'app'}, env_production: {A: 'prod'}}],
+          deploy: {production: {env: {A: 'deploy', D: 'deploy'}}}}",
+    );
+    o.env_profile = Some("production".into());
+    let loaded = load_file(Path::new("eco.json"), &o).expect("loads");
+    assert_eq!(loaded.apps[0].env.get("A").map(String::as_str), Some("prod"));
+    assert_eq!(loaded.apps[0].env.get("D").map(String::as_str), Some("deploy"));
+}

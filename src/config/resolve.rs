@@ -24,6 +24,8 @@ pub(crate) struct Context<'a> {
     pub caller_env: &'a BTreeMap<String, String>,
     pub caller_cwd: &'a Path,
     pub profile: Option<&'a str>,
+    /// `deploy.<profile>.env` when the profile names a deploy target.
+    pub deploy_env: Option<&'a BTreeMap<String, String>>,
     /// CPUs available, for `instances: max`.
     pub cpus: u32,
 }
@@ -269,6 +271,9 @@ fn layered_env(
                 }
             },
         }
+    }
+    if let Some(vars) = ctx.deploy_env {
+        env.extend(vars.clone());
     }
     if let Some(Parsed::Env(vars)) = raw.get("env") {
         env.extend(vars.clone());
