@@ -121,12 +121,21 @@ pub fn resolve_script(
         });
     };
     let script_path = normalize(&script_path);
-    if script_path.is_dir() {
-        return Err(ScriptError::IsDirectory { path: script_path });
-    }
     let explicit = interpreter.filter(|i| !i.is_empty() && *i != "none");
+    let folder_runner = if script_path.is_dir() {
+        // A folder is run as its interpreter runs one: node loads its package.json's
+        // `main` or index.js, python3 its __main__.py.
+        match (explicit, folder_interpreter(&script_path)) {
+            (Some(_), _) => None,
+            (None, Some(runner)) if interpreter != Some("none") => Some(runner),
+            _ => return Err(ScriptError::IsDirectory { path: script_path }),
+        }
+    } else {
+        None
+    };
     let chosen = match explicit {
         Some(name) => Some(name.to_string()),
+        None if folder_runner.is_some() => folder_runner.map(str::to_string),
         None if interpreter == Some("none") => None,
         None => script_path
             .extension()
@@ -166,6 +175,19 @@ pub fn resolve_script(
             command_line: None,
         }),
         None => Err(ScriptError::NotExecutable { path: script_path }),
+    }
+}
+
+/// The interpreter that runs folder `dir` as a program: node for a Node package or an
+/// `index.js`, python3 for a `__main__.py`.
+fn folder_interpreter(dir: &Path) -> Option<&'static str> {
+    let has = |name: &str| dir.join(name).is_file();
+    if has("package.json") || has("index.js") || has("index.cjs") || has("index.mjs") {
+        Some("node")
+    } else if has("__main__.py") {
+        Some("python3")
+    } else {
+        None
     }
 }
 
@@ -237,6 +259,39 @@ mod tests {
         assert!(!is_command_line("my app.sh", dir.path()));
         assert!(is_command_line(" npm run start ", dir.path()));
         assert!(!is_command_line("server.js", dir.path()));
+    }
+
+    #[test]
+    fn a_folder_runs_with_the_interpreter_that_runs_folders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).expect("bin");
+        for name in ["node", "python3"] {
+            let path = bin.join(name);
+            std::fs::write(&path, "#!/bin/sh\n").expect("write");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let path_var = Some(bin.as_os_str());
+        let rows = [
+            ("dist", "index.js", Some("node")),
+            ("pkg", "package.json", Some("node")),
+            ("tool", "__main__.py", Some("python3")),
+            ("empty", "README", None),
+        ];
+        for (folder, file, want) in rows {
+            let sub = dir.path().join(folder);
+            std::fs::create_dir(&sub).expect("mkdir");
+            std::fs::write(sub.join(file), "").expect("write");
+            let got = resolve_script(&format!("{folder}/"), None, dir.path(), path_var);
+            match want {
+                Some(interpreter) => {
+                    let got = got.expect("resolves");
+                    assert_eq!(got.script, sub, "{folder}");
+                    assert_eq!(got.interpreter, Some(bin.join(interpreter)), "{folder}");
+                }
+                None => assert_eq!(got, Err(ScriptError::IsDirectory { path: sub })),
+            }
+        }
     }
 
     #[test]

@@ -263,7 +263,11 @@ fn a_deploy_only_profile_uses_env_with_the_deploy_env_under_it() {
     o.env_profile = Some("production".into());
     let loaded = load_file(Path::new("eco.json"), &o).expect("loads");
     let env = |app: usize, k: &str| loaded.apps[app].env.get(k).cloned();
-    assert_eq!(env(0, "A").as_deref(), Some("app"), "env wins over deploy.env");
+    assert_eq!(
+        env(0, "A").as_deref(),
+        Some("app"),
+        "env wins over deploy.env"
+    );
     assert_eq!(env(0, "C").as_deref(), Some("deploy"));
     assert_eq!(env(0, "N").as_deref(), Some("3"));
     assert_eq!(env(1, "A").as_deref(), Some("deploy"));
@@ -277,7 +281,10 @@ fn a_deploy_only_profile_uses_env_with_the_deploy_env_under_it() {
     // A profile in no env_* and no deploy target stays an error.
     o.env_profile = Some("nowhere".into());
     let err = load_file(Path::new("eco.json"), &o).expect_err("unknown profile");
-    assert!(err.to_string().contains("no app declares `env_nowhere`"), "{err}");
+    assert!(
+        err.to_string().contains("no app declares `env_nowhere`"),
+        "{err}"
+    );
     // env_P still wins over both.
     let (_dir, mut o) = project(
         "{apps: [{name: 'a', script: 'a.sh', env: {A: 'app'}, env_production: {A: 'prod'}}],
@@ -285,6 +292,12 @@ fn a_deploy_only_profile_uses_env_with_the_deploy_env_under_it() {
     );
     o.env_profile = Some("production".into());
     let loaded = load_file(Path::new("eco.json"), &o).expect("loads");
-    assert_eq!(loaded.apps[0].env.get("A").map(String::as_str), Some("prod"));
-    assert_eq!(loaded.apps[0].env.get("D").map(String::as_str), Some("deploy"));
+    assert_eq!(
+        loaded.apps[0].env.get("A").map(String::as_str),
+        Some("prod")
+    );
+    assert_eq!(
+        loaded.apps[0].env.get("D").map(String::as_str),
+        Some("deploy")
+    );
 }

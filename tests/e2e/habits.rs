@@ -253,3 +253,37 @@ fn usage_errors_keep_clap_details_and_pm2_verbs_say_not_built() {
         "ecosystem is init"
     );
 }
+
+#[test]
+fn a_folder_script_runs_as_node_runs_a_folder() {
+    let home = RpmHome::new();
+    let dist = home.join("dist");
+    std::fs::create_dir_all(&dist).expect("dir");
+    std::fs::write(
+        dist.join("index.js"),
+        "console.log('from index'); setInterval(() => {}, 1000);\n",
+    )
+    .expect("write");
+    let out = home
+        .command(&["start", "dist/", "--name", "web"])
+        .current_dir(home.join(""))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let row = home.wait_app("web", "online", |p| p["status"] == "online");
+    assert!(
+        row["interpreter"]
+            .as_str()
+            .is_some_and(|i| i.ends_with("/node")),
+        "{row}"
+    );
+    let log = home.join("logs/web-out.log");
+    wait_until(DEADLINE, "index.js's output", || {
+        let text = std::fs::read_to_string(&log).map_err(|e| e.to_string())?;
+        if text.contains("from index") {
+            Ok(())
+        } else {
+            Err(text)
+        }
+    });
+}
