@@ -7,7 +7,9 @@
 //! default export, and prints it with `JSON.stringify`; functions inside the exported
 //! value are dropped by that, as in PM2. Node runs in the caller's working directory with
 //! the caller's environment, since ecosystem files often read `process.env`. Positions
-//! of values are unknown (line 0): the printed JSON is not the user's text.
+//! of values are unknown (line 0): the printed JSON is not the user's text. ES modules
+//! see no CommonJS globals and CommonJS files no built-in modules as globals (the loader
+//! would otherwise lend them its own).
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -22,14 +24,23 @@ use super::lenient_json;
 use super::node::{Node, Pos, Value};
 
 const LOADER: &str = r#"
+// Everything in one function: a top-level binding of this script would be a global
+// that the user's file could see.
+(() => {
 const file = process.env.RPM_ECOSYSTEM_FILE;
-const { pathToFileURL } = require('url');
-const fs = require('fs');
+// A script read from stdin has require, module, exports, __filename and __dirname as
+// globals: an ES module loaded from here would see them. Keep them to this script.
+const load_cjs = require;
+const { pathToFileURL } = load_cjs('url');
+const fs = load_cjs('fs');
+for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) {
+  delete globalThis[name];
+}
 async function load() {
   const url = pathToFileURL(file).href;
   if (file.endsWith('.mjs')) return (await import(url)).default;
   try {
-    return require(file);
+    return load_cjs(file);
   } catch (e) {
     const esm = e && (e.code === 'ERR_REQUIRE_ESM' || e.code === 'ERR_REQUIRE_ASYNC_MODULE' ||
       (e instanceof SyntaxError && /\b(export|import)\b/.test(String(e.message))));
@@ -59,6 +70,7 @@ load().then((v) => {
   console.error(String(e) + where);
   process.exit(3);
 });
+})();
 "#;
 
 /// Evaluates `path` with `node` found on the caller's `PATH`, returning the exported value.
@@ -69,20 +81,31 @@ pub(crate) fn evaluate(
 ) -> Result<Node, ProblemKind> {
     let path_var = caller_env.get("PATH").map(OsStr::new);
     let node = find_on_path("node", path_var).ok_or(ProblemKind::NodeMissing)?;
-    let child = Command::new(node)
-        .arg("-e")
-        .arg(LOADER)
+    // The loader comes on stdin, not with `-e`: `-e` makes every built-in module a
+    // global (`fs`, `module`, …), which the user's file would then see.
+    let mut child = Command::new(node)
+        .arg("-")
         .env_clear()
         .envs(caller_env)
         .env("RPM_ECOSYSTEM_FILE", path)
         .current_dir(caller_cwd)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| ProblemKind::NodeFailed {
             message: e.to_string(),
         })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // Smaller than a pipe's buffer: written at once, then closed.
+        if let Err(e) = std::io::Write::write_all(&mut stdin, LOADER.as_bytes()) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ProblemKind::NodeFailed {
+                message: format!("cannot hand node its loader: {e}"),
+            });
+        }
+    }
     let output = wait_bounded(child)?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -187,6 +210,15 @@ mod tests {
             (
                 "d.config.js",
                 "const x = 'a';\nexport default { apps: [{ name: x }] };",
+            ),
+            // Each side sees only its own module system.
+            (
+                "e.config.mjs",
+                "import os from 'os';\nconst n = typeof require === 'undefined' && typeof module === 'undefined' && os ? 'a' : 'leak';\nexport default { apps: [{ name: n }] };",
+            ),
+            (
+                "f.config.cjs",
+                "const os = require('os');\nmodule.exports = { apps: [{ name: typeof fs === 'undefined' && os ? 'a' : 'leak' }] };",
             ),
         ];
         let (env, cwd) = caller();
