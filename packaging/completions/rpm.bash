@@ -1600,7 +1600,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__validate)
-            opts="-s -h --env --silent --no-color --help"
+            opts="-s -h --env --strict --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -35,12 +35,16 @@ pub enum Command {
     StartOrReload(Box<StartArgs>),
     /// Make what runs match an ecosystem file: start new apps, restart changed ones.
     Apply(ApplyArgs),
-    /// Check an ecosystem file and print its apps as rpm resolves them.
+    /// Check an ecosystem file and print its apps as rpm resolves them (a `cwd` or
+    /// `env_file` missing on this machine is a warning here, an error for `start`).
     Validate {
         file: String,
         /// Overlay env_<profile> on env.
         #[arg(long)]
         env: Option<String>,
+        /// Unknown attributes are errors, not warnings.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write a commented sample ecosystem file (JSON unless --yaml or --toml).
     #[command(alias = "ecosystem")]

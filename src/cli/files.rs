@@ -25,6 +25,11 @@ pub fn load(
     strict: bool,
 ) -> Result<Vec<AppSpec>, CliError> {
     let opts = load_options(env, only, strict, std::env::vars().collect())?;
+    load_with(path, opts)
+}
+
+/// `load` with options of the caller's choosing.
+fn load_with(path: &str, opts: LoadOptions) -> Result<Vec<AppSpec>, CliError> {
     let mut loaded = config::load_file(Path::new(path), &opts)?;
     for warning in &loaded.warnings {
         eprintln!("{warning}");
@@ -63,6 +68,7 @@ fn load_options(
         strict,
         caller_env,
         caller_cwd,
+        paths_elsewhere: false,
     })
 }
 
@@ -231,8 +237,12 @@ fn running_specs(client: &Client) -> Result<BTreeMap<String, AppSpec>, CliError>
 
 /// `rpm validate FILE`: checks the file (unknown attributes are errors) and prints the
 /// apps as resolved.
-pub fn validate(path: &str, env: Option<&str>) -> Result<(), CliError> {
-    let apps = load(path, env, &[], true)?;
+/// `rpm validate`: the same checks as `start`, except that the file may be meant for
+/// another machine (a `cwd` or `env_file` missing here is a warning).
+pub fn validate(path: &str, env: Option<&str>, strict: bool) -> Result<(), CliError> {
+    let mut opts = load_options(env, &[], strict, std::env::vars().collect())?;
+    opts.paths_elsewhere = true;
+    let apps = load_with(path, opts)?;
     let mut out = std::io::stdout().lock();
     for app in &apps {
         let mut shown = app.clone();

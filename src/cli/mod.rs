@@ -106,7 +106,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::StartOrReload(args) => files::start_or_reload(&client, &args),
         Command::Apply(args) => files::apply(&client, &args),
-        Command::Validate { file, env } => files::validate(&file, env.as_deref()),
+        Command::Validate { file, env, strict } => files::validate(&file, env.as_deref(), strict),
         Command::Init { yaml, toml } => files::init(if yaml {
             crate::config::SampleFormat::Yaml
         } else if toml {

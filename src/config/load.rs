@@ -31,6 +31,9 @@ pub struct LoadOptions {
     pub caller_env: BTreeMap<String, String>,
     /// The caller's working directory (relative file paths are taken from here).
     pub caller_cwd: PathBuf,
+    /// `rpm validate`: the file may be meant for another machine, so a `cwd` or
+    /// `env_file` missing here (and a script in a missing `cwd`) is a warning.
+    pub paths_elsewhere: bool,
 }
 
 /// What a file declares, resolved.
@@ -94,6 +97,7 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
         caller_cwd: &opts.caller_cwd,
         profile: opts.env_profile.as_deref(),
         deploy_env: deploy_env.as_ref(),
+        paths_elsewhere: opts.paths_elsewhere,
         cpus: super::values::cpu_count(),
     };
     let apps: Vec<AppSpec> = selected

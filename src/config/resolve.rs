@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::dotenv;
 use super::error::ProblemKind;
-use super::interpreter::{normalize, resolve_script};
+use super::interpreter::{normalize, resolve_script, Resolved, ScriptError};
 use super::report::Report;
 use super::spec::{AppSpec, ExecMode, LogType};
 use super::validate::RawApp;
@@ -26,6 +26,8 @@ pub(crate) struct Context<'a> {
     pub profile: Option<&'a str>,
     /// `deploy.<profile>.env` when the profile names a deploy target.
     pub deploy_env: Option<&'a BTreeMap<String, String>>,
+    /// Paths missing on this machine are warnings (`LoadOptions::paths_elsewhere`).
+    pub paths_elsewhere: bool,
     /// CPUs available, for `instances: max`.
     pub cpus: u32,
 }
@@ -48,6 +50,21 @@ pub(crate) fn resolve_app(
         .map(OsStr::new);
     let resolved = match resolve_script(script, raw.str("interpreter"), &cwd, path_var) {
         Ok(r) => r,
+        Err(e @ ScriptError::NotFound { .. }) if ctx.paths_elsewhere && !cwd.is_dir() => {
+            // Nothing to look in: the script is taken as written.
+            let message = format!("{e} (its `cwd` is not on this machine)");
+            report.warn(
+                &format!("script {script}"),
+                raw.pos_of("script"),
+                app,
+                &message,
+            );
+            Resolved {
+                script: cwd.join(script),
+                interpreter: None,
+                command_line: None,
+            }
+        }
         Err(e) => {
             report.error(raw.pos_of("script"), app, ProblemKind::Script(e));
             return None;
@@ -206,6 +223,19 @@ fn resolve_cwd(
         return Some(from_caller);
     }
     let path = from_file.display().to_string();
+    if ctx.paths_elsewhere {
+        let message = format!(
+            "{} (fine if the file is for another machine; `rpm start` refuses it)",
+            ProblemKind::MissingCwd { path }
+        );
+        report.warn(
+            &format!("cwd {given}"),
+            raw.pos_of("cwd"),
+            Some(&raw.name),
+            &message,
+        );
+        return Some(from_file);
+    }
     report.error(
         raw.pos_of("cwd"),
         Some(&raw.name),
@@ -237,6 +267,12 @@ fn layered_env(
         let shown = path.display().to_string();
         let pos = raw.pos_of("env_file");
         match std::fs::read(&path) {
+            Err(e) if ctx.paths_elsewhere && e.kind() == std::io::ErrorKind::NotFound => {
+                let message = format!(
+                    "env_file {shown} does not exist here (fine if the file is for another machine; `rpm start` refuses it)"
+                );
+                report.warn(&format!("env_file {shown}"), pos, Some(&raw.name), &message);
+            }
             Err(e) => {
                 let message = e.kind().to_string();
                 report.error(

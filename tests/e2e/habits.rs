@@ -287,3 +287,37 @@ fn a_folder_script_runs_as_node_runs_a_folder() {
         }
     });
 }
+
+#[test]
+fn validate_and_start_agree_except_for_paths_of_another_machine() {
+    let home = RpmHome::new();
+    let file = home.join("deploy.json");
+    std::fs::write(
+        &file,
+        r#"{"apps": [{"name": "a", "script": "server.js", "cwd": "/srv/app-not-here", "env_file": ".env.prod", "colour": 1}]}"#,
+    )
+    .expect("write");
+    let path = file.to_str().expect("path");
+    let out = home.run(&["validate", path]);
+    assert!(out.status.success(), "{out:?}");
+    let warnings = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "unknown attribute `colour` (ignored)",
+        "`cwd` directory /srv/app-not-here does not exist (fine if the file is for another machine",
+        "env_file /srv/app-not-here/.env.prod does not exist here",
+        "script `server.js` not found",
+    ] {
+        assert!(warnings.contains(want), "{want}: {warnings}");
+    }
+    let err = home.fails(&["validate", "--strict", path], 2);
+    assert!(
+        err.contains("error:") && err.contains("unknown attribute `colour`"),
+        "{err}"
+    );
+    let err = home.fails(&["start", path], 2);
+    assert!(
+        err.contains("`cwd` directory /srv/app-not-here does not exist"),
+        "{err}"
+    );
+    assert!(home.jlist().is_empty());
+}
