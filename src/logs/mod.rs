@@ -57,7 +57,7 @@ pub use error::LogError;
 pub use file::{refuse_symlink, LogFile};
 pub use format::{format_framed, format_lines, LineFormat, Stream};
 pub use framer::{Framed, LineFramer, Lines};
-pub use paths::default_log_paths;
+pub use paths::{default_log_paths, per_instance};
 pub use rotate::Rotation;
 pub use tail::{tail, LogSource, TailOptions};
 pub use timestamp::{TimestampFormat, DEFAULT_TAIL_TIMESTAMP_FORMAT, DEFAULT_TIME_FORMAT};

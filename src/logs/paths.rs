@@ -33,9 +33,39 @@ pub fn default_log_paths(
     }
 }
 
+/// An explicit log path of one of several instances, as PM2 names it: `-<id>` before
+/// the extension (`logs/out.log` → `logs/out-3.log`). Device files such as `/dev/null`
+/// are shared as they are.
+pub fn per_instance(path: &Path, id: u32) -> PathBuf {
+    if path.starts_with("/dev") {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let name = match (stem, path.extension()) {
+        (Some(stem), Some(ext)) => format!("{stem}-{id}.{}", ext.to_string_lossy()),
+        (Some(stem), None) => format!("{stem}-{id}"),
+        (None, _) => return path.to_path_buf(),
+    };
+    path.with_file_name(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explicit_paths_of_several_instances_follow_pm2() {
+        let rows = [
+            ("/srv/app/logs/out.log", 3, "/srv/app/logs/out-3.log"),
+            ("/srv/app/out", 0, "/srv/app/out-0"),
+            ("/srv/app/app.out.log", 1, "/srv/app/app.out-1.log"),
+            ("/dev/null", 2, "/dev/null"),
+            ("/dev/stdout", 2, "/dev/stdout"),
+        ];
+        for (path, id, want) in rows {
+            assert_eq!(per_instance(Path::new(path), id), Path::new(want), "{path}");
+        }
+    }
 
     #[test]
     fn pm2_naming_table() {

@@ -321,3 +321,60 @@ fn validate_and_start_agree_except_for_paths_of_another_machine() {
     );
     assert!(home.jlist().is_empty());
 }
+
+#[test]
+fn several_instances_with_one_out_file_write_one_file_each_unless_merged() {
+    let home = RpmHome::new();
+    let script = "echo \"I am $RPM_INSTANCE\"; exec sleep 1000";
+    home.ok(&[
+        "start", "sh", "--name", "own", "-i", "2", "-x", "--output", "out.log", "--", "-c", script,
+    ]);
+    for (id, file) in [(0, "out-0.log"), (1, "out-1.log")] {
+        let path = home.join(file);
+        wait_until(
+            DEADLINE,
+            &format!("{file} to hold instance {id}'s line"),
+            || {
+                let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+                if text == format!("I am {id}\n") {
+                    Ok(())
+                } else {
+                    Err(format!("{text:?}"))
+                }
+            },
+        );
+    }
+    let rows = home.jlist();
+    assert!(
+        rows[1]["out_file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("/out-1.log")),
+        "{rows:?}"
+    );
+    assert!(!home.join("out.log").exists());
+
+    home.ok(&[
+        "start",
+        "sh",
+        "--name",
+        "merged",
+        "-i",
+        "2",
+        "-x",
+        "--merge-logs",
+        "--output",
+        "merged.log",
+        "--",
+        "-c",
+        script,
+    ]);
+    let path = home.join("merged.log");
+    wait_until(DEADLINE, "both lines in the merged file", || {
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        if text.contains("I am 0\n") && text.contains("I am 1\n") {
+            Ok(())
+        } else {
+            Err(format!("{text:?}"))
+        }
+    });
+}

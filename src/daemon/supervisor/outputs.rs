@@ -1,11 +1,13 @@
 //! Where an instance's output goes: log paths and formats from its spec, and attaching
 //! its FIFOs to the log pump. Runs on the supervisor thread.
 
+use std::path::PathBuf;
+
 use super::tables::Supervisor;
 use crate::config::AppSpec;
 use crate::daemon::process::spawn;
 use crate::logs::pump::{Outputs, PumpCommand};
-use crate::logs::{default_log_paths, LineFormat, Rotation};
+use crate::logs::{default_log_paths, per_instance, LineFormat, Rotation};
 use crate::paths::Home;
 
 impl Supervisor {
@@ -49,11 +51,20 @@ pub(crate) fn outputs_for(home: &Home, spec: &AppSpec, id: u32, index: u32) -> O
         plain.time = false;
         LineFormat::from_spec(&plain, id, index).expect("a format without timestamps always builds")
     });
+    // Several instances given one file each write their own (`out-<id>.log`), as PM2
+    // does, unless `merge_logs`.
+    let own = |path: &PathBuf| {
+        if spec.instances > 1 && !spec.merge_logs {
+            per_instance(path, id)
+        } else {
+            path.clone()
+        }
+    };
     Outputs {
         format,
-        out_file: spec.out_file.clone().unwrap_or(default_out),
-        error_file: spec.error_file.clone().unwrap_or(default_err),
-        log_file: spec.log_file.clone(),
+        out_file: spec.out_file.as_ref().map(own).unwrap_or(default_out),
+        error_file: spec.error_file.as_ref().map(own).unwrap_or(default_err),
+        log_file: spec.log_file.as_ref().map(own),
         rotation: Rotation::from_spec(spec),
     }
 }
