@@ -56,13 +56,13 @@ pub enum Command {
     },
     /// Stop apps (id, name, namespace, `all`, or an ecosystem file).
     Stop(WatchTargetArgs),
-    /// Restart apps.
-    Restart(WatchTargetArgs),
+    /// Restart apps (an ecosystem file: with its settings, `--env` choosing the profile).
+    Restart(RestartArgs),
     /// Reload apps with zero downtime: instances sharing a socket are replaced one at a
     /// time once the new process is ready; others are restarted. A file: start its
     /// missing apps, reload the rest with its settings.
     #[command(alias = "gracefulReload")]
-    Reload(TargetArgs),
+    Reload(ReloadArgs),
     /// Change an app's number of instances: N, +N or -N.
     Scale {
         name: String,
@@ -145,8 +145,38 @@ pub struct WatchTargetArgs {
     pub watch: bool,
 }
 
-/// Targets of stop, restart, delete, reset.
+/// `rpm restart` options.
 #[derive(Debug, Args)]
+pub struct RestartArgs {
+    #[command(flatten)]
+    pub targets: WatchTargetArgs,
+    #[command(flatten)]
+    pub env: EnvArgs,
+}
+
+/// `rpm reload` options.
+#[derive(Debug, Args)]
+pub struct ReloadArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub env: EnvArgs,
+}
+
+/// Which environment a restart or reload gives the apps.
+#[derive(Debug, Args, Default, Clone)]
+pub struct EnvArgs {
+    /// Ecosystem file targets: overlay env_<profile> on env (the apps switch to it).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Refresh the apps' environment from this shell, keeping what their file or flags
+    /// set (without it an app keeps the environment it was started with).
+    #[arg(long)]
+    pub update_env: bool,
+}
+
+/// Targets of stop, restart, delete, reset.
+#[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
     /// Ids, app names, namespaces, `all`, or ecosystem files (their apps).
     #[arg(required = true)]
@@ -157,7 +187,7 @@ pub struct TargetArgs {
 }
 
 /// `rpm logs` options (PM2's).
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct LogsArgs {
     /// Id, app name, namespace or `all` (default: every app).
     pub target: Option<String>,
@@ -337,4 +367,7 @@ pub struct StartArgs {
     /// Ask the app to stop with a "shutdown" message on its Node IPC channel.
     #[arg(long)]
     pub shutdown_with_message: bool,
+    /// startOrReload/startOrRestart: running apps take this shell's environment anew.
+    #[arg(long)]
+    pub update_env: bool,
 }

@@ -1,9 +1,11 @@
 //! Verbs that act on running apps or the daemon: stop, restart, delete, reset, signal,
 //! ping, kill, update, save, flush, reload-logs.
 
+use super::args::{EnvArgs, StartArgs, TargetArgs};
 use super::error::CliError;
 use super::show;
 use crate::client::{Client, ClientError};
+use crate::ipc::StartMode;
 
 /// Stops targets one after another, in the order given (a file's dependents come first).
 pub fn stop(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
@@ -28,30 +30,74 @@ pub fn set_watch(
     Ok(())
 }
 
-pub fn restart(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
-    client.restart(&targets)?;
+/// `rpm restart`: ecosystem files restart their apps with the file's settings (`--env`
+/// choosing the profile) and start the missing ones, as PM2 does; other targets restart
+/// as they are, or with their environment refreshed (`--update-env`).
+pub fn restart(client: &Client, args: TargetArgs, env: &EnvArgs) -> Result<(), CliError> {
+    let (files, targets) = split_files(args.targets);
+    for file in files {
+        super::files::restart_file(client, &file_args(file, &args.only, env), env.update_env)?;
+    }
+    if !targets.is_empty() {
+        if env.update_env {
+            let specs = refreshed_specs(client, &targets)?;
+            client.start(specs, StartMode::File)?;
+        } else {
+            client.restart(&targets)?;
+        }
+    }
     show::print_after_change(client)
 }
 
 /// `rpm reload`: ecosystem files start their missing apps and reload the rest with the
-/// file's settings (PM2's `reload FILE`); other targets are reloaded as they are.
-pub fn reload(client: &Client, args: super::args::TargetArgs) -> Result<(), CliError> {
-    let (files, targets): (Vec<String>, Vec<String>) = args
-        .targets
-        .into_iter()
-        .partition(|t| crate::config::is_ecosystem_file(t));
+/// file's settings (PM2's `reload FILE`); other targets are reloaded as they are, or
+/// with their environment refreshed (`--update-env`).
+pub fn reload(client: &Client, args: TargetArgs, env: &EnvArgs) -> Result<(), CliError> {
+    let (files, targets) = split_files(args.targets);
     for file in files {
-        let start = super::args::StartArgs {
-            target: file,
-            only: args.only.clone(),
-            ..Default::default()
-        };
-        super::files::reload_file(client, &start)?;
+        super::files::reload_file(client, &file_args(file, &args.only, env), env.update_env)?;
     }
     if !targets.is_empty() {
-        client.reload(&targets)?;
+        if env.update_env {
+            let specs = refreshed_specs(client, &targets)?;
+            client.start(specs, StartMode::Reload)?;
+        } else {
+            client.reload(&targets)?;
+        }
     }
     show::print_after_change(client)
+}
+
+/// Ecosystem-file targets, and the others.
+fn split_files(targets: Vec<String>) -> (Vec<String>, Vec<String>) {
+    targets
+        .into_iter()
+        .partition(|t| crate::config::is_ecosystem_file(t))
+}
+
+fn file_args(file: String, only: &[String], env: &EnvArgs) -> StartArgs {
+    StartArgs {
+        target: file,
+        only: only.to_vec(),
+        env: env.env.clone(),
+        ..Default::default()
+    }
+}
+
+/// The specs of the apps `targets` select, their environment refreshed from this shell.
+fn refreshed_specs(
+    client: &Client,
+    targets: &[String],
+) -> Result<Vec<crate::config::AppSpec>, CliError> {
+    let mut specs: Vec<crate::config::AppSpec> = Vec::new();
+    for details in client.describe(targets)? {
+        if specs.iter().all(|s| s.name != details.spec.name) {
+            let mut spec = details.spec;
+            spec.refresh_env(std::env::vars().collect());
+            specs.push(spec);
+        }
+    }
+    Ok(specs)
 }
 
 /// `rpm scale NAME N|+N|-N`.

@@ -117,7 +117,17 @@ pub(crate) fn render(notice: &Notice, format: Format) -> String {
 
 /// The human line without its time: `api (id 3) restarting (crash) in 250ms`.
 pub(crate) fn human(notice: &Notice) -> String {
-    let what = match &notice.event {
+    format!(
+        "{} (id {}) {}",
+        notice.name,
+        notice.id,
+        what_happened(notice)
+    )
+}
+
+/// What happened, without whom: `restarting (crash) in 250ms`.
+pub(crate) fn what_happened(notice: &Notice) -> String {
+    match &notice.event {
         NoticeEvent::Status { to, pid, .. } => match pid {
             Some(pid) => format!("{to} (pid {pid})"),
             None => to.to_string(),
@@ -166,8 +176,7 @@ pub(crate) fn human(notice: &Notice) -> String {
             format!("reloaded: pid {new_pid} replaced pid {old_pid}")
         }
         NoticeEvent::ReloadFailed { message } => message.clone(),
-    };
-    format!("{} (id {}) {what}", notice.name, notice.id)
+    }
 }
 
 /// Local time of day with milliseconds, `HH:MM:SS.mmm`, of a Unix time in ms.

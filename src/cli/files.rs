@@ -75,12 +75,18 @@ fn load_options(
 /// `rpm start FILE`: starts the file's apps; those already known are restarted with the
 /// file's spec, never duplicated.
 pub fn start(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
+    start_with_file_settings(client, args, cwd)?;
+    show::print_after_change(client)
+}
+
+/// The file's apps started, or restarted with the file's settings when known.
+fn start_with_file_settings(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
     let mut apps = load(&args.target, args.env.as_deref(), &args.only, args.strict)?;
     for spec in &mut apps {
         apply_overrides(spec, args, cwd)?;
     }
     client.start(apps, StartMode::File)?;
-    show::print_after_change(client)
+    Ok(())
 }
 
 /// `rpm startOrReload FILE`: starts the file's missing apps and reloads the others with
@@ -92,19 +98,58 @@ pub fn start_or_reload(client: &Client, args: &StartArgs) -> Result<(), CliError
             args.target
         )));
     }
-    reload_file(client, args)?;
+    reload_file(client, args, args.update_env)?;
     show::print_after_change(client)
 }
 
 /// Starts a file's missing apps and reloads the known ones with its specs.
-pub fn reload_file(client: &Client, args: &StartArgs) -> Result<(), CliError> {
+/// `rpm restart FILE`: the file's apps restarted with its settings (its `--env`
+/// profile), the missing ones started, as PM2 does; known apps keep the shell
+/// environment they were started with unless `update_env`. Prints nothing.
+pub fn restart_file(client: &Client, args: &StartArgs, update_env: bool) -> Result<(), CliError> {
+    restart_with_file_settings(client, args, update_env, StartMode::File)
+}
+
+/// `rpm reload FILE`: as `restart_file`, reloading.
+pub fn reload_file(client: &Client, args: &StartArgs, update_env: bool) -> Result<(), CliError> {
+    restart_with_file_settings(client, args, update_env, StartMode::Reload)
+}
+
+fn restart_with_file_settings(
+    client: &Client,
+    args: &StartArgs,
+    update_env: bool,
+    mode: StartMode,
+) -> Result<(), CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::Failed(format!("cannot read the current directory: {e}")))?;
     let mut apps = load(&args.target, args.env.as_deref(), &args.only, args.strict)?;
     for spec in &mut apps {
         apply_overrides(spec, args, &cwd)?;
     }
-    client.start(apps, StartMode::Reload)?;
+    if !update_env {
+        keep_started_shell(client, &mut apps)?;
+    }
+    client.start(apps, mode)?;
+    Ok(())
+}
+
+/// Known apps among `apps` keep the shell environment they were started with.
+fn keep_started_shell(client: &Client, apps: &mut [AppSpec]) -> Result<(), CliError> {
+    let known = client.list()?;
+    let names: Vec<String> = apps
+        .iter()
+        .filter(|a| known.iter().any(|p| p.name == a.name))
+        .map(|a| a.name.clone())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    for details in client.describe(&names)? {
+        if let Some(spec) = apps.iter_mut().find(|a| a.name == details.spec.name) {
+            spec.keep_shell_env_of(&details.spec);
+        }
+    }
     Ok(())
 }
 

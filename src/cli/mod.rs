@@ -121,14 +121,14 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
             }
             control::stop(&client, targets)
         }
-        Command::Restart(t) => {
-            let targets = expand(t.targets, false)?;
-            if t.watch {
-                control::set_watch(&client, &targets, WatchChange::Toggle)?;
+        Command::Restart(r) => {
+            if r.targets.watch {
+                let names = expand(r.targets.targets.clone(), false)?;
+                control::set_watch(&client, &names, WatchChange::Toggle)?;
             }
-            control::restart(&client, targets)
+            control::restart(&client, r.targets.targets, &r.env)
         }
-        Command::Reload(t) => control::reload(&client, t),
+        Command::Reload(r) => control::reload(&client, r.targets, &r.env),
         Command::Scale { name, count } => control::scale(&client, &name, &count),
         Command::Delete(t) => control::delete(&client, expand(t, true)?),
         Command::Reset(t) => control::reset(&client, t.targets),

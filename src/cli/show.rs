@@ -1,6 +1,6 @@
 //! `rpm list`, `jlist`, `prettylist`, `describe`, `env`: what the daemon knows, printed.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use super::error::CliError;
 use super::table;
@@ -151,7 +151,26 @@ pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
         for (key, value) in rows {
             writeln!(out, "  {key:<width$}  {value}")?;
         }
+        write_env_sources(&mut out, s)?;
         writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Where the app's environment came from: each variable its file or flags set, with
+/// the layer that set it, and how many came from the shell that started it.
+fn write_env_sources(out: &mut impl Write, spec: &crate::config::AppSpec) -> io::Result<()> {
+    let from_shell = spec.env.len().saturating_sub(spec.env_origin.len());
+    writeln!(
+        out,
+        "  environment: {from_shell} variable(s) from the shell that started it (`--update-env` on restart or reload refreshes them){}",
+        if spec.env_origin.is_empty() { "" } else { ", and:" }
+    )?;
+    let width = spec.env_origin.keys().map(String::len).max().unwrap_or(0);
+    for key in spec.env_origin.keys() {
+        let value = spec.env.get(key).map(String::as_str).unwrap_or("");
+        let from = spec.env_source(key);
+        writeln!(out, "    {key:<width$}  {value}  (from {from})")?;
     }
     Ok(())
 }

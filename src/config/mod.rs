@@ -21,6 +21,7 @@ mod cron;
 mod date_format;
 mod dotenv;
 pub mod duration_ms;
+pub mod env_origin;
 mod error;
 #[cfg(test)]
 mod error_tests;

@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::dotenv;
+use super::env_origin::EnvOrigin;
 use super::error::ProblemKind;
 use super::interpreter::{normalize, resolve_script, Resolved, ScriptError};
 use super::report::Report;
@@ -41,7 +42,7 @@ pub(crate) fn resolve_app(
     let app = Some(raw.name.as_str());
     let home = ctx.caller_env.get("HOME").map(String::as_str);
     let cwd = resolve_cwd(raw, ctx, home, report)?;
-    let env = layered_env(raw, ctx, &cwd, home, report)?;
+    let (env, env_origin) = layered_env(raw, ctx, &cwd, home, report)?;
 
     let script = raw.str("script")?;
     let path_var = env
@@ -88,6 +89,7 @@ pub(crate) fn resolve_app(
     }
     spec.args = resolved.args(raw.list("args"));
     spec.env = env;
+    spec.env_origin = env_origin;
     if let (Some(true), Some(profile)) = (raw.flag("append_env_to_name"), ctx.profile) {
         spec.name = format!("{}-{profile}", raw.name);
     }
@@ -250,7 +252,8 @@ fn layered_env(
     cwd: &Path,
     home: Option<&str>,
     report: &mut Report<'_>,
-) -> Option<BTreeMap<String, String>> {
+) -> Option<(BTreeMap<String, String>, BTreeMap<String, EnvOrigin>)> {
+    let mut origin: BTreeMap<String, EnvOrigin> = BTreeMap::new();
     let mut env: BTreeMap<String, String> = match raw.get("filter_env") {
         Some(Parsed::FilterEnv(FilterEnv::DropAll)) => BTreeMap::new(),
         Some(Parsed::FilterEnv(FilterEnv::Prefixes(prefixes))) => ctx
@@ -295,7 +298,12 @@ fn layered_env(
                 })
                 .and_then(|text| dotenv::parse(&text))
             {
-                Ok(vars) => env.extend(vars),
+                Ok(vars) => {
+                    for (k, v) in vars {
+                        origin.insert(k.clone(), EnvOrigin::EnvFile);
+                        env.insert(k, v);
+                    }
+                }
                 Err(e) => {
                     let kind = ProblemKind::EnvFile {
                         path: shown,
@@ -308,14 +316,22 @@ fn layered_env(
             },
         }
     }
-    if let Some(vars) = ctx.deploy_env {
-        env.extend(vars.clone());
+    let mut layer = |vars: &BTreeMap<String, String>, from: EnvOrigin| {
+        for (k, v) in vars {
+            env.insert(k.clone(), v.clone());
+            origin.insert(k.clone(), from.clone());
+        }
+    };
+    if let (Some(vars), Some(profile)) = (ctx.deploy_env, ctx.profile) {
+        layer(vars, EnvOrigin::Deploy(profile.to_string()));
     }
     if let Some(Parsed::Env(vars)) = raw.get("env") {
-        env.extend(vars.clone());
+        layer(vars, EnvOrigin::Env);
     }
-    if let Some((vars, _)) = ctx.profile.and_then(|p| raw.profiles.get(p)) {
-        env.extend(vars.clone());
+    if let Some(profile) = ctx.profile {
+        if let Some((vars, _)) = raw.profiles.get(profile) {
+            layer(vars, EnvOrigin::Profile(profile.to_string()));
+        }
     }
-    ok.then_some(env)
+    ok.then_some((env, origin))
 }

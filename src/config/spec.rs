@@ -89,6 +89,10 @@ pub struct AppSpec {
     /// `env`, `env_<profile>`. The daemon adds only rpm's own variables (`RPM_ID`, …).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Where each variable the file or flags set came from (`config::env_origin`); the
+    /// others came from the caller.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env_origin: BTreeMap<String, super::env_origin::EnvOrigin>,
 
     // Restart policy.
     #[serde(default = "yes")]
@@ -195,6 +199,7 @@ impl AppSpec {
             instances: 1,
             exec_mode: ExecMode::Fork,
             env: BTreeMap::new(),
+            env_origin: BTreeMap::new(),
             autorestart: true,
             max_restarts: DEFAULT_MAX_RESTARTS,
             min_uptime: DEFAULT_MIN_UPTIME,
@@ -235,7 +240,28 @@ impl AppSpec {
     /// Sets `port`, and `PORT` as PM2's shortcut does (over `env`).
     pub fn set_port(&mut self, listen: super::listen::Listen) {
         self.env.insert("PORT".to_string(), listen.port_var());
+        self.env_origin
+            .insert("PORT".to_string(), super::env_origin::EnvOrigin::Port);
         self.port = Some(listen);
+    }
+
+    /// `--update-env`: the caller's environment now, under what the file or flags set.
+    pub fn refresh_env(&mut self, caller: BTreeMap<String, String>) {
+        self.env = super::env_origin::refreshed(&self.env, &self.env_origin, caller);
+    }
+
+    /// Without `--update-env`: this (freshly resolved) spec keeps `before`'s shell layer.
+    pub fn keep_shell_env_of(&mut self, before: &AppSpec) {
+        self.env = super::env_origin::with_shell_of(
+            &self.env,
+            &self.env_origin,
+            (&before.env, &before.env_origin),
+        );
+    }
+
+    /// Where variable `key` came from, for people.
+    pub fn env_source(&self, key: &str) -> String {
+        super::env_origin::source(&self.env_origin, key)
     }
 
     /// For an app that shares a socket, the real interpreter behind a wrapper script
@@ -304,6 +330,7 @@ const FIELD_NAMES: &[&str] = &[
     "instances",
     "exec_mode",
     "env",
+    "env_origin",
     "autorestart",
     "max_restarts",
     "min_uptime",
@@ -374,7 +401,10 @@ mod tests {
 
     #[test]
     fn field_names_cover_every_serialized_field() {
-        let spec = AppSpec::new("a", "/bin/true".into(), "/".into());
+        let mut spec = AppSpec::new("a", "/bin/true".into(), "/".into());
+        // Serialized only when not empty.
+        spec.env_origin
+            .insert("A".into(), crate::config::env_origin::EnvOrigin::Env);
         let value = serde_json::to_value(&spec).expect("spec serializes");
         let keys: Vec<&str> = value
             .as_object()

@@ -1,5 +1,7 @@
 //! PM2 users' habits: command lines as scripts, names with `/`, and what PM2's verbs do.
 
+use std::ffi::OsStr;
+
 use crate::harness::{alive, wait_until, RpmHome, DEADLINE};
 
 #[test]
@@ -377,4 +379,66 @@ fn several_instances_with_one_out_file_write_one_file_each_unless_merged() {
             Err(format!("{text:?}"))
         }
     });
+}
+
+#[test]
+fn restart_file_switches_profile_and_update_env_refreshes_the_shell_layer() {
+    let home = RpmHome::new();
+    let file = home.join("eco.json");
+    std::fs::write(
+        &file,
+        r#"{"apps": [{"name": "e", "script": "sleep", "args": ["1000"],
+            "env": {"MODE": "dev", "KEEP": "file"}, "env_production": {"MODE": "prod"}}]}"#,
+    )
+    .expect("write");
+    let path = file.to_str().expect("path");
+    home.ok_env(&["start", path], &[("FROM_SHELL", OsStr::new("one"))]);
+    home.wait_app("e", "online", |p| p["status"] == "online");
+    let env = home.ok(&["env", "e"]);
+    assert!(
+        env.contains("MODE: dev") && env.contains("FROM_SHELL: one"),
+        "{env}"
+    );
+
+    home.ok(&["restart", path, "--env", "production"]);
+    let row = home.wait_app("e", "restarted", |p| {
+        p["status"] == "online" && p["restarts"] == 1
+    });
+    assert_eq!(row["id"], 0);
+    assert!(home.ok(&["env", "e"]).contains("MODE: prod"));
+
+    // A restart by name keeps the environment; --update-env takes the shell's anew,
+    // and keeps what the file set on top.
+    home.ok_env(&["restart", "e"], &[("FROM_SHELL", OsStr::new("two"))]);
+    home.wait_app("e", "restarted", |p| {
+        p["status"] == "online" && p["restarts"] == 2
+    });
+    assert!(home.ok(&["env", "e"]).contains("FROM_SHELL: one"));
+    home.ok_env(
+        &["restart", "e", "--update-env"],
+        &[
+            ("FROM_SHELL", OsStr::new("two")),
+            ("MODE", OsStr::new("shell")),
+        ],
+    );
+    home.wait_app("e", "restarted", |p| {
+        p["status"] == "online" && p["restarts"] == 3
+    });
+    let env = home.ok(&["env", "e"]);
+    assert!(env.contains("FROM_SHELL: two"), "{env}");
+    assert!(
+        env.contains("MODE: prod") && env.contains("KEEP: file"),
+        "{env}"
+    );
+
+    let described = home.ok(&["describe", "e"]);
+    assert!(
+        described.contains("MODE  prod  (from env_production)"),
+        "{described}"
+    );
+    assert!(described.contains("KEEP  file  (from env)"), "{described}");
+    assert!(
+        described.contains("from the shell that started it"),
+        "{described}"
+    );
 }

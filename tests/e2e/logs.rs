@@ -424,9 +424,10 @@ fn reload_logs_reopens_files_after_an_external_rotation() {
 }
 
 #[test]
-fn logs_with_nothing_to_show_says_so_instead_of_waiting() {
+fn logs_nostream_with_nothing_to_show_says_so() {
+    // Following waits for apps to come instead (see the test above).
     let home = RpmHome::new();
-    let err = home.fails(&["logs"], 1);
+    let err = home.fails(&["logs", "--nostream"], 1);
     assert_eq!(
         err,
         "error: no log file to show: no app is known yet, or the selected ones log to /dev/null\n"
@@ -784,5 +785,73 @@ fn a_timestamped_line_never_joins_a_line_cut_short_in_its_file() {
     assert!(
         lines[1].ends_with(": hello") && lines.len() == 2,
         "{text:?}"
+    );
+}
+
+#[test]
+fn following_picks_up_apps_started_since_and_shows_their_lifecycle() {
+    let home = RpmHome::new();
+    home.ok(&[
+        "start",
+        "sh",
+        "--name",
+        "first",
+        "--",
+        "-c",
+        "echo first is up; exec sleep 1000",
+    ]);
+    let first_log = home.join("logs/first-out.log");
+    wait_until(DEADLINE, "first's line", || {
+        match std::fs::read_to_string(&first_log) {
+            Ok(text) if text.contains("first is up") => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    let child = home
+        .command(&["logs", "--lines", "1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn logs");
+    let mut follower = KillOnDrop(child);
+    let stdout = follower.0.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen: Vec<String> = Vec::new();
+    let mut wait_for = |want: &str, what: &str| {
+        wait_until(DEADLINE, what, || {
+            while let Ok(line) = rx.try_recv() {
+                seen.push(line);
+            }
+            if seen.iter().any(|l| l.contains(want)) {
+                Ok(())
+            } else {
+                Err(format!("{seen:?}"))
+            }
+        });
+    };
+    // The follower subscribes before it lists the apps: once it shows first's line, an
+    // app started later is noticed.
+    wait_for("first is up", "the follower showing the app it found");
+    let script = "echo hello from late; sleep 0.2; exit 3";
+    home.ok(&[
+        "start",
+        "sh",
+        "--name",
+        "late",
+        "--no-autorestart",
+        "--",
+        "-c",
+        script,
+    ]);
+    wait_for("1|late  | hello from late", "the new app's line");
+    wait_for(
+        "1|late  | [rpm] exited with code 3",
+        "the exit as a lifecycle line",
     );
 }

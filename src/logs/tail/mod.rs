@@ -14,7 +14,7 @@ mod tracker;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use notify::{RecursiveMode, Watcher};
 
@@ -55,6 +55,34 @@ const BLOCK: usize = 64 * 1024;
 /// Re-check files this often even without an inotify event (network file systems).
 const BACKSTOP: Duration = Duration::from_secs(2);
 
+/// What a caller feeds `tail_fed` while it follows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TailInput {
+    /// Another file to follow (an app started since), from its start if it is new.
+    Source(LogSource),
+    /// A line about an instance's life, printed with its prefix.
+    Lifecycle { id: u32, name: String, text: String },
+}
+
+/// The caller's end of a following `tail_fed`: sends stop mattering once it returns.
+#[derive(Debug, Clone)]
+pub struct TailFeed(mpsc::Sender<Wake>);
+
+impl TailFeed {
+    /// Hands `input` to the tail; false once it has returned.
+    pub fn send(&self, input: TailInput) -> bool {
+        self.0.send(Wake::Input(input)).is_ok()
+    }
+}
+
+/// Why the following loop wakes up.
+#[derive(Debug)]
+enum Wake {
+    /// Something changed in a watched directory.
+    Files,
+    Input(TailInput),
+}
+
 /// Prints the last `opts.lines` lines of each source, then, with `opts.follow`, new lines
 /// as they are written. Returns when done, or when `out` reports a broken pipe.
 pub fn tail(
@@ -62,7 +90,18 @@ pub fn tail(
     opts: &TailOptions,
     out: &mut dyn Write,
 ) -> Result<(), LogError> {
-    match run(sources, opts, out) {
+    tail_fed(sources, opts, out, |_| {})
+}
+
+/// `tail`, where `feed` is handed (once, when following begins) a `TailFeed` through
+/// which more sources and lifecycle lines arrive, from a thread of the caller's.
+pub fn tail_fed(
+    sources: &[LogSource],
+    opts: &TailOptions,
+    out: &mut dyn Write,
+    feed: impl FnOnce(TailFeed),
+) -> Result<(), LogError> {
+    match run(sources, opts, out, feed) {
         Err(Stop::ReaderGone) => Ok(()),
         Err(Stop::Failed(e)) => Err(e),
         Ok(()) => Ok(()),
@@ -81,7 +120,15 @@ impl From<LogError> for Stop {
     }
 }
 
-fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result<(), Stop> {
+fn run(
+    sources: &[LogSource],
+    opts: &TailOptions,
+    out: &mut dyn Write,
+    feed: impl FnOnce(TailFeed),
+) -> Result<(), Stop> {
+    // File times are coarse (a clock tick): a file made just after this may carry an
+    // earlier time.
+    let began = SystemTime::now() - Duration::from_millis(50);
     let mut printer = Printer::new(sources, opts, out);
     let mut trackers = Vec::with_capacity(sources.len());
     for (index, source) in sources.iter().enumerate() {
@@ -95,43 +142,92 @@ fn run(sources: &[LogSource], opts: &TailOptions, out: &mut dyn Write) -> Result
         printer.flush()?;
         trackers.push(tracker);
     }
-    if !opts.follow || sources.is_empty() {
+    if !opts.follow {
         return Ok(());
     }
     let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |event| {
+    let files = tx.clone();
+    let mut watcher = notify::recommended_watcher(move |_event| {
         // The receiver only goes away when `tail` returns.
-        let _ = tx.send(event);
+        let _ = files.send(Wake::Files);
     })
     .map_err(|source| LogError::WatcherInit { source })?;
     let mut watched: Vec<PathBuf> = Vec::new();
     for source in sources {
-        let dir = parent_dir(&source.path);
-        if watched.contains(&dir) {
-            continue;
-        }
-        match watcher.watch(&dir, RecursiveMode::NonRecursive) {
-            Ok(()) => {}
-            // A directory that does not exist yet is covered by the backstop re-check.
-            Err(e) if matches!(&e.kind, notify::ErrorKind::PathNotFound) => {}
-            Err(e) if matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == io::ErrorKind::NotFound) =>
-                {}
-            Err(source) => return Err(LogError::Watch { path: dir, source }.into()),
-        }
-        watched.push(dir);
+        watch_dir(&mut watcher, &mut watched, &source.path)?;
     }
+    feed(TailFeed(tx));
     loop {
         for tracker in &mut trackers {
             tracker.poll(&mut printer)?;
             printer.flush()?;
         }
         // Any event in a watched directory, or the backstop, means: look again.
-        match rx.recv_timeout(BACKSTOP) {
-            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+        let mut wakes = match rx.recv_timeout(BACKSTOP) {
+            Ok(wake) => vec![wake],
+            Err(mpsc::RecvTimeoutError::Timeout) => Vec::new(),
             Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        wakes.extend(rx.try_iter());
+        for wake in wakes {
+            match wake {
+                Wake::Files => {}
+                Wake::Input(TailInput::Lifecycle { id, name, text }) => {
+                    // What the app wrote before it exited comes first.
+                    for tracker in &mut trackers {
+                        tracker.poll(&mut printer)?;
+                    }
+                    printer.flush()?;
+                    printer.lifecycle(id, &name, &text)?;
+                }
+                Wake::Input(TailInput::Source(source)) => {
+                    if printer.shows(&source.path) {
+                        continue;
+                    }
+                    watch_dir(&mut watcher, &mut watched, &source.path)?;
+                    let path = source.path.clone();
+                    let index = printer.add_source(source);
+                    let mut tracker = Tracker::new(index, &path);
+                    if !born_after(&path, began) {
+                        // A file from before: its last lines, as for the first sources.
+                        tracker.print_last_lines(opts.lines, &mut printer)?;
+                    }
+                    trackers.push(tracker);
+                }
+            }
         }
-        while rx.try_recv().is_ok() {}
     }
+}
+
+/// Whether the file at `path` was made after `began` (or does not exist yet): then it
+/// is read from its start. A file system without birth times counts as older.
+fn born_after(path: &Path, began: SystemTime) -> bool {
+    match std::fs::metadata(path) {
+        Err(_) => true,
+        Ok(meta) => meta.created().is_ok_and(|born| born >= began),
+    }
+}
+
+/// Watches the folder of `path` once (a folder that does not exist yet is covered by the
+/// backstop re-check).
+fn watch_dir(
+    watcher: &mut notify::RecommendedWatcher,
+    watched: &mut Vec<PathBuf>,
+    path: &Path,
+) -> Result<(), Stop> {
+    let dir = parent_dir(path);
+    if watched.contains(&dir) {
+        return Ok(());
+    }
+    match watcher.watch(&dir, RecursiveMode::NonRecursive) {
+        Ok(()) => {}
+        Err(e) if matches!(&e.kind, notify::ErrorKind::PathNotFound) => {}
+        Err(e) if matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == io::ErrorKind::NotFound) =>
+            {}
+        Err(source) => return Err(LogError::Watch { path: dir, source }.into()),
+    }
+    watched.push(dir);
+    Ok(())
 }
 
 fn parent_dir(path: &Path) -> PathBuf {

@@ -24,7 +24,7 @@ pub(super) const RESET: &str = "\x1b[0m";
 /// it reaches a block, so `--lines 1000000` does not hold everything in memory).
 pub(super) struct Printer<'a> {
     out: &'a mut dyn Write,
-    sources: &'a [LogSource],
+    sources: Vec<LogSource>,
     opts: &'a TailOptions,
     width: usize,
     buf: Vec<u8>,
@@ -34,7 +34,7 @@ pub(super) struct Printer<'a> {
 
 impl<'a> Printer<'a> {
     pub(super) fn new(
-        sources: &'a [LogSource],
+        sources: &[LogSource],
         opts: &'a TailOptions,
         out: &'a mut dyn Write,
     ) -> Printer<'a> {
@@ -45,7 +45,7 @@ impl<'a> Printer<'a> {
             .unwrap_or(0);
         Printer {
             out,
-            sources,
+            sources: sources.to_vec(),
             opts,
             width,
             buf: Vec::with_capacity(BLOCK),
@@ -69,28 +69,59 @@ impl<'a> Printer<'a> {
         self.buf.push(b'\n');
     }
 
+    /// A source added while following; its index.
+    pub(super) fn add_source(&mut self, source: LogSource) -> usize {
+        self.width = self.width.max(source.name.chars().count());
+        self.sources.push(source);
+        self.sources.len() - 1
+    }
+
+    /// Whether `path` is shown already.
+    pub(super) fn shows(&self, path: &std::path::Path) -> bool {
+        self.sources.iter().any(|s| s.path == path)
+    }
+
     /// Appends one line (without `\n`) of source `index`.
     pub(super) fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
-        self.format_line(index, line);
+        let Some(source) = self.sources.get(index) else {
+            return Ok(());
+        };
+        let (id, name, stream) = (source.id, source.name.clone(), source.stream);
+        self.format_line(id, &name, stream.as_str(), stream == Stream::Err, line);
         if self.buf.len() >= BLOCK {
             self.flush()?;
         }
         Ok(())
     }
 
-    fn format_line(&mut self, index: usize, line: &[u8]) {
-        let source = &self.sources[index];
+    /// A line about the instance's life (exited, restarting, errored), from rpm rather
+    /// than from the app: `stream` is `rpm` in JSON.
+    /// `--raw` shows the app's own lines only.
+    pub(super) fn lifecycle(&mut self, id: u32, name: &str, text: &str) -> Result<(), Stop> {
+        if self.opts.raw {
+            return Ok(());
+        }
+        let line = if self.opts.json {
+            text.to_string()
+        } else {
+            format!("[rpm] {text}")
+        };
+        self.format_line(id, name, "rpm", false, line.as_bytes());
+        self.flush()
+    }
+
+    fn format_line(&mut self, id: u32, name: &str, stream: &str, is_err: bool, line: &[u8]) {
         let opts = self.opts;
         let buf = &mut self.buf;
         if opts.json {
             buf.extend_from_slice(b"{\"message\":\"");
             push_json_escaped(buf, line);
             buf.extend_from_slice(b"\",\"stream\":\"");
-            buf.extend_from_slice(source.stream.as_str().as_bytes());
+            buf.extend_from_slice(stream.as_bytes());
             buf.extend_from_slice(b"\",\"app\":\"");
-            push_json_escaped(buf, source.name.as_bytes());
+            push_json_escaped(buf, name.as_bytes());
             buf.extend_from_slice(b"\",\"id\":");
-            push_u64(buf, u64::from(source.id), 1);
+            push_u64(buf, u64::from(id), 1);
             if let Some(ts) = &opts.timestamp {
                 buf.extend_from_slice(b",\"timestamp\":\"");
                 let stamp = &mut self.scratch;
@@ -113,14 +144,14 @@ impl<'a> Printer<'a> {
             buf.push(b' ');
         }
         if !opts.raw {
-            let colour = app_colour(&source.name);
+            let colour = app_colour(name);
             if opts.color {
                 buf.extend_from_slice(colour.as_bytes());
             }
-            push_u64(buf, u64::from(source.id), 1);
+            push_u64(buf, u64::from(id), 1);
             buf.push(b'|');
-            buf.extend_from_slice(source.name.as_bytes());
-            for _ in source.name.chars().count()..self.width {
+            buf.extend_from_slice(name.as_bytes());
+            for _ in name.chars().count()..self.width {
                 buf.push(b' ');
             }
             buf.extend_from_slice(b" |");
@@ -129,7 +160,7 @@ impl<'a> Printer<'a> {
             }
             buf.push(b' ');
         }
-        let red = opts.color && source.stream == Stream::Err;
+        let red = opts.color && is_err;
         if red {
             buf.extend_from_slice(RED.as_bytes());
         }
