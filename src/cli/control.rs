@@ -2,6 +2,7 @@
 //! ping, kill, update, save, flush, reload-logs.
 
 use super::error::CliError;
+use super::invoked::invoked_name;
 use super::show;
 use crate::client::{Client, ClientError};
 
@@ -58,7 +59,8 @@ pub fn reload(client: &Client, args: super::args::TargetArgs) -> Result<(), CliE
 pub fn scale(client: &Client, name: &str, count: &str) -> Result<(), CliError> {
     let change = crate::ipc::Scale::parse(count).ok_or_else(|| {
         CliError::Usage(format!(
-            "rpm scale {name} {count}: the count must be N, +N or -N (for example 4, +2, -1)"
+            "{} scale {name} {count}: the count must be N, +N or -N (for example 4, +2, -1)",
+            invoked_name()
         ))
     })?;
     client.scale(name, change)?;
@@ -83,9 +85,10 @@ pub fn reset(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
 
 pub fn signal(client: &Client, signal: String, targets: Vec<String>) -> Result<(), CliError> {
     if targets.is_empty() {
-        return Err(CliError::Usage(
-            "rpm signal needs a target: `rpm signal SIGUSR2 api`".into(),
-        ));
+        let rpm = invoked_name();
+        return Err(CliError::Usage(format!(
+            "{rpm} signal needs a target: `{rpm} signal SIGUSR2 api`"
+        )));
     }
     for p in client.signal(&signal, &targets)? {
         println!(
