@@ -3,10 +3,12 @@
 #
 #   packaging/build.sh deb [--binary PATH] [--out DIR]   # dpkg-deb: Debian, Ubuntu
 #   packaging/build.sh rpm [--binary PATH] [--out DIR]   # rpmbuild: Fedora, RHEL, SUSE
+#   packaging/build.sh brew [--out DIR]                  # Homebrew: source tarball + formula
 #
 # The binary defaults to the release build (cargo build --release --locked); the package
 # goes to target/packages/ unless --out says otherwise, and its path is the last line
-# printed. Both packages are named rpm-pm. The .deb installs the command as `rpm`; the
+# printed. `brew` needs no binary: it makes a source tarball of git HEAD and the formula
+# (packaging/homebrew/rpm-pm.rb) pointing at it. Both packages are named rpm-pm. The .deb installs the command as `rpm`; the
 # .rpm installs it as `rpmpm`, because Fedora, RHEL and SUSE ship the RPM package manager
 # as /usr/bin/rpm and keep its database in /var/lib/rpm (see README, "Install").
 #
@@ -19,7 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 
 usage() {
-  echo "usage: packaging/build.sh deb|rpm [--binary PATH] [--out DIR]" >&2
+  echo "usage: packaging/build.sh deb|rpm|brew [--binary PATH] [--out DIR]" >&2
   exit 2
 }
 
@@ -38,6 +40,7 @@ done
 case "$format" in
   deb) tool=dpkg-deb ;;
   rpm) tool=rpmbuild ;;
+  brew) tool=git ;;
   *) usage ;;
 esac
 
@@ -45,6 +48,31 @@ fail() {
   echo "error: $*" >&2
   exit 1
 }
+
+# The formula builds from source: a tarball of what is committed, and the formula with
+# its URL and checksum filled in. Homebrew takes the version from the tarball's name.
+build_brew() {
+  command -v git >/dev/null || fail "git is not installed: the tarball is made with git archive"
+  git -C "$repo" rev-parse --verify -q HEAD >/dev/null ||
+    fail "$repo is not a git checkout with a commit: the tarball is made from HEAD"
+  local version
+  version="$(git -C "$repo" show HEAD:Cargo.toml | sed -n 's/^version = "\(.*\)"$/\1/p' | head -n 1)"
+  [ -n "$version" ] || fail "no version in Cargo.toml at HEAD"
+  mkdir -p "$out"
+  out="$(cd "$out" && pwd)"
+  local tarball="$out/rpm-pm-$version.tar.gz"
+  git -C "$repo" archive --format=tar.gz --prefix="rpm-pm-$version/" -o "$tarball" HEAD
+  local sum
+  sum="$(sha256sum "$tarball" | cut -d' ' -f1)"
+  sed -e "s#@URL@#file://$tarball#" -e "s#@SHA256@#$sum#" \
+    "$here/homebrew/rpm-pm.rb" >"$out/rpm-pm.rb"
+  grep -q '@[A-Z0-9]*@' "$out/rpm-pm.rb" && fail "$out/rpm-pm.rb: a @FIELD@ is left unfilled"
+  echo "$out/rpm-pm.rb"
+}
+if [ "$format" = brew ]; then
+  build_brew
+  exit 0
+fi
 
 [ -x "$binary" ] || fail "no rpm binary at $binary: build it with \`cargo build --release --locked\`, or pass --binary PATH"
 command -v "$tool" >/dev/null ||

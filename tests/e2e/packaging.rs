@@ -1,10 +1,12 @@
 //! The distro packages: `packaging/build.sh` builds the .deb and the .rpm from a built
 //! binary, they install into a scratch root with the distro's own tool (`dpkg --root`,
 //! `rpm --root`), hold exactly the files they should, and the installed binary answers.
+//! The Homebrew formula is rendered against a source tarball of HEAD and syntax-checked
+//! (Homebrew itself is not installable here).
 //!
 //! The binary packaged is `RPM_PACKAGE_BINARY` when set (CI points it at the release
-//! build it already made), else the binary under test. dpkg-deb and rpmbuild must be
-//! installed (`.ci/run` installs them): a missing tool fails the test, saying which.
+//! build it already made), else the binary under test. dpkg-deb, rpmbuild and ruby must
+//! be installed (`.ci/run` installs them): a missing tool fails the test, saying which.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -340,4 +342,47 @@ fn rpm_tool() -> PathBuf {
     let path = text(&run(Command::new("sh").args(["-c", "command -v rpmquery"])));
     let query = PathBuf::from(path.trim());
     std::fs::canonicalize(&query).unwrap_or_else(|e| panic!("resolve {}: {e}", query.display()))
+}
+
+#[test]
+fn the_homebrew_formula_points_at_a_source_tarball_of_head_and_parses() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let out = tmp.path().join("out");
+    let built = run(Command::new("bash")
+        .arg(repo().join("packaging/build.sh"))
+        .args(["brew", "--out"])
+        .arg(&out));
+    let formula = PathBuf::from(text(&built).lines().last().unwrap_or_default());
+    assert_eq!(formula, out.join("rpm-pm.rb"));
+    let tarball = out.join(format!("rpm-pm-{}.tar.gz", version()));
+    let sum = text(&run(Command::new("sha256sum").arg(&tarball)));
+    let sum = sum.split_whitespace().next().unwrap_or_default();
+
+    let rendered = String::from_utf8_lossy(&read(&formula)).into_owned();
+    let template =
+        String::from_utf8_lossy(&read(&repo().join("packaging/homebrew/rpm-pm.rb"))).into_owned();
+    let expected = template
+        .replace("@URL@", &format!("file://{}", tarball.display()))
+        .replace("@SHA256@", sum);
+    assert_eq!(rendered, expected);
+    assert!(!rendered.contains('@'), "{rendered}");
+
+    // What `cargo install --locked --path .` needs from the tarball.
+    let listing = text(&run(Command::new("tar").arg("-tzf").arg(&tarball)));
+    let prefix = format!("rpm-pm-{}/", version());
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src/main.rs",
+        ".cargo/config.toml",
+        "README.md",
+    ] {
+        assert!(
+            listing.lines().any(|l| l == format!("{prefix}{file}")),
+            "{file} is not in the tarball"
+        );
+    }
+
+    let checked = run(Command::new("ruby").arg("-c").arg(&formula));
+    assert_eq!(text(&checked), "Syntax OK\n");
 }
