@@ -1,7 +1,7 @@
 //! The CLI run under another name (the .rpm package's `rpmpm`, or any symlink): usage,
 //! version, errors and hints, completions and man pages all say the name it was run as.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::harness::{rpm_bin, RpmHome};
@@ -14,7 +14,7 @@ fn linked_as_rpmpm(home: &RpmHome) -> PathBuf {
     link
 }
 
-fn run_as(home: &RpmHome, program: &PathBuf, args: &[&str]) -> Output {
+fn run_as(home: &RpmHome, program: &Path, args: &[&str]) -> Output {
     home.command_as(program, args)
         .output()
         .expect("run rpm as rpmpm")

@@ -157,9 +157,7 @@ fn the_deb_installs_into_a_scratch_root_with_binary_unit_completions_and_man_pag
     let status = text(&run(&mut dpkg(&["--status", "rpm-pm"])));
     assert!(status.contains("Status: install ok installed"), "{status}");
 
-    let version_line = text(&run(
-        &mut Command::new(root.join("usr/bin/rpm")).arg("--version")
-    ));
+    let version_line = text(&run(Command::new(root.join("usr/bin/rpm")).arg("--version")));
     assert_eq!(version_line, format!("rpm {}\n", version()));
 
     // What it installs is what the repository holds, generated from the same CLI.
