@@ -66,6 +66,35 @@ pub fn retarget_hints<'a>(text: &'a str, name: &str) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
+/// The clap command line as the command `name`: its name (usage lines, `--version`) and
+/// the hints in its help texts ("saved by `rpm save`") say `name`.
+pub fn command_named(name: &'static str) -> clap::Command {
+    use clap::CommandFactory;
+    let command = super::args::Cli::command().name(name);
+    if name == DEFAULT_NAME {
+        return command;
+    }
+    let retarget_args = |command: clap::Command| {
+        command.mut_args(|arg| match arg.get_help().map(ToString::to_string) {
+            Some(help) => {
+                let help = retarget_hints(&help, name).into_owned();
+                arg.help(help)
+            }
+            None => arg,
+        })
+    };
+    retarget_args(command).mut_subcommands(|sub| {
+        let sub = match sub.get_about().map(ToString::to_string) {
+            Some(about) => {
+                let about = retarget_hints(&about, name).into_owned();
+                sub.about(about)
+            }
+            None => sub,
+        };
+        retarget_args(sub)
+    })
+}
+
 /// `retarget_hints` for the name this process was invoked as.
 pub fn with_invoked_name(text: &str) -> Cow<'_, str> {
     retarget_hints(text, invoked_name())
@@ -147,6 +176,28 @@ mod tests {
         for (text, name, want) in rows {
             assert_eq!(retarget_hints(text, name), *want, "{text:?} as {name}");
         }
+    }
+
+    #[test]
+    fn help_texts_name_the_command() {
+        let about = |command: &clap::Command, sub: &str| {
+            command
+                .find_subcommand(sub)
+                .and_then(|s| s.get_about())
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        let renamed = command_named("rpmpm");
+        assert_eq!(renamed.get_name(), "rpmpm");
+        assert_eq!(
+            about(&renamed, "resurrect"),
+            "Start the apps saved by `rpmpm save` that are not running"
+        );
+        let own = command_named("rpm");
+        assert_eq!(
+            about(&own, "resurrect"),
+            "Start the apps saved by `rpm save` that are not running"
+        );
     }
 
     #[test]

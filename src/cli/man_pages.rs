@@ -8,9 +8,6 @@
 
 use std::path::Path;
 
-use clap::CommandFactory;
-
-use super::args::Cli;
 use super::error::CliError;
 
 /// One generated page: its file name (`rpm-start.1`) and its roff text.
@@ -24,8 +21,7 @@ pub struct ManPage {
 /// visible subcommand in the order `--help` lists them.
 pub fn man_pages(name: &'static str) -> Vec<ManPage> {
     // As clap_mangen's own generate_to: no page for clap's `help` subcommand.
-    let mut top = Cli::command()
-        .name(name)
+    let mut top = super::invoked::command_named(name)
         .bin_name(name)
         .disable_help_subcommand(true);
     top.build();

@@ -25,7 +25,7 @@ mod terminal;
 
 use std::io::Write;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use crate::ipc::WatchChange;
 use args::{Cli, Command};
@@ -75,7 +75,7 @@ pub fn run() -> Result<Outcome, CliError> {
 /// Parses the process's arguments as the command `name`: usage lines, `--help` and
 /// `--version` say the name the user typed.
 fn parse(name: &'static str) -> Result<Cli, clap::Error> {
-    let matches = Cli::command().name(name).try_get_matches()?;
+    let matches = invoked::command_named(name).try_get_matches()?;
     Cli::from_arg_matches(&matches)
 }
 
@@ -156,7 +156,7 @@ fn cli_client() -> Result<crate::client::Client, CliError> {
 /// fails when they drift).
 pub fn completions(shell: clap_complete::Shell, name: &'static str) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command().name(name), name, &mut out);
+    clap_complete::generate(shell, &mut invoked::command_named(name), name, &mut out);
     out
 }
 

@@ -53,6 +53,13 @@ fn usage_version_and_errors_name_the_command_as_invoked() {
         stdout(&out)
     );
 
+    let out = run_as(&home, &rpmpm, &["help"]);
+    assert!(
+        stdout(&out).contains("Start the apps saved by `rpmpm save` that are not running"),
+        "{}",
+        stdout(&out)
+    );
+
     let out = run_as(&home, &rpmpm, &["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
@@ -183,6 +190,9 @@ fn completions_and_man_pages_are_generated_for_the_invoked_name() {
         )),
         "{top}"
     );
+    let resurrect =
+        std::fs::read_to_string(dir.join("rpmpm-resurrect.1")).expect("read rpmpm-resurrect.1");
+    assert!(resurrect.contains("`rpmpm save`"), "{resurrect}");
 
     let blocked = home.join("not-a-dir");
     std::fs::write(&blocked, "").expect("write a file");
