@@ -80,6 +80,19 @@ fn parse(name: &'static str) -> Result<Cli, clap::Error> {
 }
 
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
+    // Generated from the definitions alone: they work where no RPM_HOME can be found,
+    // as in a package build's sandbox.
+    match command {
+        Command::Completions { shell } => {
+            std::io::stdout().write_all(&completions(shell, invoked_name()))?;
+            return Ok(Outcome::Done);
+        }
+        Command::ManPages { dir } => {
+            man_pages::write_man_pages(&dir, invoked_name())?;
+            return Ok(Outcome::Done);
+        }
+        _ => {}
+    }
     let client = cli_client()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
@@ -126,11 +139,8 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Events { targets, json } => events::events(&client, &targets, json),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
-        Command::Completions { shell } => {
-            std::io::stdout().write_all(&completions(shell, invoked_name()))?;
-            Ok(())
-        }
-        Command::ManPages { dir } => man_pages::write_man_pages(&dir, invoked_name()),
+        // Written above, before a client exists.
+        Command::Completions { .. } | Command::ManPages { .. } => Ok(()),
         Command::Daemon { foreground, reexec } => {
             return Ok(Outcome::Daemon { foreground, reexec })
         }
