@@ -73,6 +73,9 @@ _rpm() {
             rpm,ls)
                 cmd="rpm__subcmd__list"
                 ;;
+            rpm,man-pages)
+                cmd="rpm__subcmd__man__subcmd__pages"
+                ;;
             rpm,pid)
                 cmd="rpm__subcmd__pid"
                 ;;
@@ -178,6 +181,9 @@ _rpm() {
             rpm__subcmd__help,logs)
                 cmd="rpm__subcmd__help__subcmd__logs"
                 ;;
+            rpm__subcmd__help,man-pages)
+                cmd="rpm__subcmd__help__subcmd__man__subcmd__pages"
+                ;;
             rpm__subcmd__help,pid)
                 cmd="rpm__subcmd__help__subcmd__pid"
                 ;;
@@ -236,7 +242,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions man-pages daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,7 +380,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions man-pages daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +590,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__man__subcmd__pages)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -920,6 +940,20 @@ _rpm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__man__subcmd__pages)
+            opts="-s -h --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -125,6 +125,13 @@ pub enum Command {
     ReloadLogs,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Write the man pages, one for the command and one per subcommand, into a folder;
+    /// they are named for the command as invoked.
+    #[command(name = "man-pages")]
+    ManPages {
+        /// The folder, made if missing (for example ~/.local/share/man/man1).
+        dir: PathBuf,
+    },
     /// Run the supervisor daemon (the CLI starts it on demand).
     Daemon {
         /// Stay in the foreground, logging to stderr.

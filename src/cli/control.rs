@@ -3,6 +3,7 @@
 
 use super::args::{EnvArgs, StartArgs, TargetArgs};
 use super::error::CliError;
+use super::invoked::invoked_name;
 use super::show;
 use crate::client::{Client, ClientError};
 use crate::ipc::StartMode;
@@ -104,7 +105,8 @@ fn refreshed_specs(
 pub fn scale(client: &Client, name: &str, count: &str) -> Result<(), CliError> {
     let change = crate::ipc::Scale::parse(count).ok_or_else(|| {
         CliError::Usage(format!(
-            "rpm scale {name} {count}: the count must be N, +N or -N (for example 4, +2, -1)"
+            "{} scale {name} {count}: the count must be N, +N or -N (for example 4, +2, -1)",
+            invoked_name()
         ))
     })?;
     client.scale(name, change)?;
@@ -129,9 +131,10 @@ pub fn reset(client: &Client, targets: Vec<String>) -> Result<(), CliError> {
 
 pub fn signal(client: &Client, signal: String, targets: Vec<String>) -> Result<(), CliError> {
     if targets.is_empty() {
-        return Err(CliError::Usage(
-            "rpm signal needs a target: `rpm signal SIGUSR2 api`".into(),
-        ));
+        let rpm = invoked_name();
+        return Err(CliError::Usage(format!(
+            "{rpm} signal needs a target: `{rpm} signal SIGUSR2 api`"
+        )));
     }
     for p in client.signal(&signal, &targets)? {
         println!(

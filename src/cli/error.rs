@@ -41,13 +41,15 @@ impl CliError {
         }
     }
 
-    /// The message as printed on stderr: `error: ` first, once.
+    /// The message as printed on stderr: `error: ` first, once, and command hints from
+    /// the daemon, client or config naming the command as it was invoked.
     pub fn render(&self) -> String {
-        match self {
+        let text = match self {
             CliError::Config(e) => e.to_string(),
             CliError::Help(usage) => usage.trim_end().to_string(),
             other => format!("error: {other}"),
-        }
+        };
+        super::invoked::with_invoked_name(&text).into_owned()
     }
 
     /// Writing to a closed pipe (`rpm jlist | head`) is a normal end, not an error.

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use super::error::CliError;
+use super::invoked::{invoked_name, with_invoked_name};
 use super::terminal::local_time;
 use crate::client::{Client, ClientError, Notices};
 use crate::ipc::{Notice, NoticeEvent};
@@ -94,9 +95,10 @@ fn resubscribe(client: &Client, targets: &[String], within: Duration) -> Result<
         if Instant::now() >= deadline {
             return Err(CliError::Failed(format!(
                 "the rpm daemon for {} went away and none came back within {}: \
-                 start one (`rpm ping`), then run `rpm events` again",
+                 start one (`{rpm} ping`), then run `{rpm} events` again",
                 client.home().root().display(),
                 human_ms(u64::try_from(within.as_millis()).unwrap_or(u64::MAX)),
+                rpm = invoked_name(),
             )));
         }
         std::thread::sleep(RECONNECT_PAUSE);
@@ -162,7 +164,7 @@ pub(crate) fn what_happened(notice: &Notice) -> String {
                 ms => format!("restarting ({why}) in {}", human_ms(*ms)),
             }
         }
-        NoticeEvent::Errored { message, .. } => format!("errored: {message}"),
+        NoticeEvent::Errored { message, .. } => format!("errored: {}", with_invoked_name(message)),
         NoticeEvent::Deleted => "deleted".to_string(),
         NoticeEvent::Ready {
             pid,
@@ -175,7 +177,7 @@ pub(crate) fn what_happened(notice: &Notice) -> String {
         NoticeEvent::Replaced { old_pid, new_pid } => {
             format!("reloaded: pid {new_pid} replaced pid {old_pid}")
         }
-        NoticeEvent::ReloadFailed { message } => message.clone(),
+        NoticeEvent::ReloadFailed { message } => with_invoked_name(message).into_owned(),
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::args::{ApplyArgs, StartArgs};
 use super::error::CliError;
+use super::invoked::{invoked_name, with_invoked_name};
 use super::overrides::apply_overrides;
 use super::show;
 use crate::client::Client;
@@ -32,7 +33,7 @@ pub fn load(
 fn load_with(path: &str, opts: LoadOptions) -> Result<Vec<AppSpec>, CliError> {
     let mut loaded = config::load_file(Path::new(path), &opts)?;
     for warning in &loaded.warnings {
-        eprintln!("{warning}");
+        eprintln!("{}", with_invoked_name(warning));
     }
     for app in &loaded.apps {
         if app.exec_mode == crate::config::ExecMode::Cluster && !app.shares_socket() {
@@ -94,8 +95,9 @@ fn start_with_file_settings(client: &Client, args: &StartArgs, cwd: &Path) -> Re
 pub fn start_or_reload(client: &Client, args: &StartArgs) -> Result<(), CliError> {
     if !config::is_ecosystem_file(&args.target) {
         return Err(CliError::Usage(format!(
-            "startOrReload takes an ecosystem file, found `{}`: use `rpm start` for a script, `rpm reload` for a running app",
-            args.target
+            "startOrReload takes an ecosystem file, found `{}`: use `{rpm} start` for a script, `{rpm} reload` for a running app",
+            args.target,
+            rpm = invoked_name(),
         )));
     }
     reload_file(client, args, args.update_env)?;
@@ -313,7 +315,10 @@ pub fn init(format: SampleFormat) -> Result<(), CliError> {
     match file {
         Ok(mut f) => {
             f.write_all(config::sample(format).as_bytes())?;
-            println!("wrote {name}: edit it, then `rpm start {name}`");
+            println!(
+                "wrote {name}: edit it, then `{} start {name}`",
+                invoked_name()
+            );
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(CliError::Failed(format!(

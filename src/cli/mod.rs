@@ -4,15 +4,19 @@
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
 //! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
-//! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
+//! `table` (the process table), `man_pages` and completions (generated from the clap
+//! definitions), `invoked` (the name the CLI was invoked as, used in every hint). `rpm
+//! daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
 mod error;
 mod events;
 mod files;
+pub mod invoked;
 mod logs;
 mod not_built;
+pub mod man_pages;
 mod overrides;
 mod show;
 mod start;
@@ -22,11 +26,12 @@ mod terminal;
 
 use std::io::Write;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::ipc::WatchChange;
 use args::{Cli, Command};
 pub use error::CliError;
+pub use invoked::invoked_name;
 
 /// What `run` leaves to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +50,7 @@ pub enum Outcome {
 
 /// Parses the process's arguments and runs the command.
 pub fn run() -> Result<Outcome, CliError> {
-    let cli = match Cli::try_parse() {
+    let cli = match parse(invoked_name()) {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -96,11 +101,31 @@ fn usage_sentence(rendered: &str) -> String {
         Some((first, _)) => first.clone(),
         None => "invalid usage".to_string(),
     };
-    sentence.push_str(" (see `rpm --help`)");
+    sentence.push_str(&format!(" (see `{} --help`)", invoked_name()));
     sentence
 }
 
+/// Parses the process's arguments as the command `name`: usage lines, `--help` and
+/// `--version` say the name the user typed.
+fn parse(name: &'static str) -> Result<Cli, clap::Error> {
+    let matches = invoked::command_named(name).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
+    // Generated from the definitions alone: they work where no RPM_HOME can be found,
+    // as in a package build's sandbox.
+    match command {
+        Command::Completions { shell } => {
+            std::io::stdout().write_all(&completions(shell, invoked_name()))?;
+            return Ok(Outcome::Done);
+        }
+        Command::ManPages { dir } => {
+            man_pages::write_man_pages(&dir, invoked_name())?;
+            return Ok(Outcome::Done);
+        }
+        _ => {}
+    }
     let client = cli_client()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
@@ -149,10 +174,8 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Events { targets, json } => events::events(&client, &targets, json),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
-        Command::Completions { shell } => {
-            std::io::stdout().write_all(&completions(shell))?;
-            Ok(())
-        }
+        // Written above, before a client exists.
+        Command::Completions { .. } | Command::ManPages { .. } => Ok(()),
         Command::Daemon { foreground, reexec } => {
             return Ok(Outcome::Daemon { foreground, reexec })
         }
@@ -173,12 +196,12 @@ fn cli_client() -> Result<crate::client::Client, CliError> {
     }
 }
 
-/// The completion script for `shell`, generated from the clap definitions (the files in
-/// `packaging/completions/` are this output; a test fails when they drift).
-pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
-    use clap::CommandFactory;
+/// The completion script for `shell` and the command `name`, generated from the clap
+/// definitions (the files in `packaging/completions/` are this output for `rpm`; a test
+/// fails when they drift).
+pub fn completions(shell: clap_complete::Shell, name: &'static str) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "rpm", &mut out);
+    clap_complete::generate(shell, &mut invoked::command_named(name), name, &mut out);
     out
 }
 
@@ -209,7 +232,7 @@ mod tests {
             (Shell::Zsh, "_rpm"),
             (Shell::Fish, "rpm.fish"),
         ] {
-            let generated = super::completions(shell);
+            let generated = super::completions(shell, "rpm");
             let path = dir.join(file);
             if std::env::var_os("RPM_WRITE_COMPLETIONS").is_some() {
                 std::fs::create_dir_all(&dir).expect("create packaging/completions");

@@ -66,12 +66,14 @@ pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
             client.scale(&spec.name, Scale::Add(1))?;
             return show::print_after_change(client);
         }
-        eprintln!(
+        let ids: Vec<String> = same.iter().map(|p| p.id.to_string()).collect();
+        let note = format!(
             "`{}` is already running (id {}): `rpm restart {}` restarts it, `rpm start -f` starts another instance",
             spec.name,
-            same.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", "),
+            ids.join(", "),
             spec.name
         );
+        eprintln!("{}", super::invoked::with_invoked_name(&note));
         return Ok(());
     }
     client.start(vec![spec], StartMode::Script)?;

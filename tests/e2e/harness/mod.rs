@@ -148,7 +148,12 @@ impl RpmHome {
 
     /// A command running the rpm binary against this home.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(rpm_bin());
+        self.command_as(&rpm_bin(), args)
+    }
+
+    /// The same, running `program` (the rpm binary under another path or name).
+    pub fn command_as(&self, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env("RPM_HOME", self.path())
             .env("HOME", self.path())
