@@ -268,7 +268,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__daemon)
-            opts="-h --foreground --reexec --help"
+            opts="-h --foreground --reexec --resurrect --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -215,8 +215,9 @@ complete -c rpm -n "__fish_rpm_using_subcommand resurrect" -s h -l help -d 'Prin
 complete -c rpm -n "__fish_rpm_using_subcommand flush" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand reload-logs" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l foreground -d 'Stay in the foreground, logging to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l foreground -d 'Stay in the foreground, logging to stderr (for systemd, launchd and other init systems: `rpm daemon --foreground --resurrect`)'
 complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l reexec
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l resurrect -d 'Once listening (and adopting what still runs), start the apps of RPM_HOME/dump.json that are not running; no dump is not an error'
 complete -c rpm -n "__fish_rpm_using_subcommand daemon" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help" -f -a "start" -d 'Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace'
 complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help" -f -a "startOrRestart" -d 'PM2\'s `startOrRestart`: start a file\'s apps, restarting those already running'

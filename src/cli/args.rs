@@ -111,11 +111,16 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Run the supervisor daemon (the CLI starts it on demand).
     Daemon {
-        /// Stay in the foreground, logging to stderr.
+        /// Stay in the foreground, logging to stderr (for systemd, launchd and other init
+        /// systems: `rpm daemon --foreground --resurrect`).
         #[arg(long)]
         foreground: bool,
         #[arg(long, hide = true)]
         reexec: bool,
+        /// Once listening (and adopting what still runs), start the apps of
+        /// RPM_HOME/dump.json that are not running; no dump is not an error.
+        #[arg(long)]
+        resurrect: bool,
     },
 }
 

@@ -39,6 +39,8 @@ pub enum Outcome {
         foreground: bool,
         /// `--reexec`: re-executed by `rpm update`.
         reexec: bool,
+        /// `--resurrect`: bring back `dump.json`'s apps that are not running.
+        resurrect: bool,
     },
 }
 
@@ -115,8 +117,16 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
             std::io::stdout().write_all(&completions(shell))?;
             Ok(())
         }
-        Command::Daemon { foreground, reexec } => {
-            return Ok(Outcome::Daemon { foreground, reexec })
+        Command::Daemon {
+            foreground,
+            reexec,
+            resurrect,
+        } => {
+            return Ok(Outcome::Daemon {
+                foreground,
+                reexec,
+                resurrect,
+            })
         }
     }?;
     Ok(Outcome::Done)

@@ -3,8 +3,10 @@
 //! `rpm daemon` forks into the background (its parent returns once the daemon listens, so
 //! the CLI that started it can connect at once), takes `RPM_HOME/daemon.lock` (two racing
 //! starts end with exactly one daemon; a live one is never displaced), becomes a child
-//! subreaper, binds `rpm.sock` (0600), adopts what `state.json` lists, and runs the
-//! supervisor loop on its main thread. Threads: the reaper (signals), pidfds (adopted
+//! subreaper, binds `rpm.sock` (0600), adopts what `state.json` lists (or, when that is
+//! damaged, what `state_recovery` finds), with `--resurrect` queues `dump.json`'s apps
+//! that are not running, tells an init system that it is ready (`systemd_notify`), and
+//! runs the supervisor loop on its main thread. Threads: the reaper (signals), pidfds (adopted
 //! apps), the log pump, the sampler, the state writer, IPC accept + one per client. Each
 //! reports through a closure or type of its own, wrapped into an `Event` here. `rpm
 //! update` ends the loop with an exec of the new binary in place: same pid, so the apps
@@ -18,7 +20,9 @@ pub mod process;
 pub mod sampler;
 pub(crate) mod server;
 mod startup;
+pub mod state_recovery;
 pub(crate) mod supervisor;
+pub mod systemd_notify;
 pub mod timers;
 
 use std::io;
@@ -62,8 +66,16 @@ pub enum Mode {
     Reexec,
 }
 
+/// What the daemon does at start-up beyond adopting what runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Boot {
+    /// `--resurrect` (init systems): once listening and adopting, bring back the apps of
+    /// `dump.json` that are not running; no dump is not an error.
+    pub resurrect: bool,
+}
+
 /// Runs the daemon until a planned stop.
-pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
+pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
     startup::close_inherited_fds_on_exec();
     home.ensure()?;
     let Some(mut ready) = startup::detach(&home, mode)? else {
@@ -86,13 +98,19 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
     }
     // Still one thread: the environment can change safely.
     startup::tune_process(mode);
+    let systemd = systemd_notify::SystemdNotifier::take_from_env();
     startup::write_pid_file(&home)?;
     let listener = startup::bind_socket(&home)?;
 
     let (events, events_rx) = mpsc::channel();
+    let recovered = state_recovery::recover(&home);
     let (mut sup, pump) = start_threads(&home, &events)?;
-    if let Some(saved) = persist::load(&home.state_file()) {
-        sup.adopt(saved);
+    sup.systemd = systemd.clone();
+    if let Some(saved) = recovered.state {
+        sup.adopt(saved, recovered.from_fallback);
+    }
+    if boot.resurrect {
+        queue_resurrect(&home, &events)?;
     }
     let in_flight = server::serve(listener, events)?;
     log::info!(
@@ -101,6 +119,9 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
         std::process::id()
     );
     ready.send(b'R');
+    if let Some(systemd) = &systemd {
+        systemd.ready();
+    }
 
     let exit = sup.run(events_rx);
     drop(sup);
@@ -116,9 +137,42 @@ pub fn run(home: Home, mode: Mode) -> Result<(), DaemonError> {
         }
         Exit::Exec(exe) => {
             log::info!("replacing the daemon with {}", exe.display());
-            startup::exec_replacement(&exe, &home, lock)
+            startup::exec_replacement(&exe, &home, lock, systemd.as_ref())
         }
     }
+}
+
+/// `--resurrect`: queues `dump.json`'s apps as the first request, ahead of any client's;
+/// the supervisor skips those it knows (just adopted), so nothing starts twice. A
+/// missing dump is nothing to do, a damaged one is logged: the daemon runs either way.
+fn queue_resurrect(home: &Home, events: &Sender<Event>) -> io::Result<()> {
+    let path = home.dump_file();
+    let apps = match crate::dump::read(&path) {
+        Ok(apps) => apps,
+        Err(crate::dump::DumpError::Missing { .. }) => {
+            log::info!("--resurrect: no {}, nothing to bring back", path.display());
+            return Ok(());
+        }
+        Err(e) => {
+            log::error!("--resurrect: {e}");
+            return Ok(());
+        }
+    };
+    let (reply, answer) = mpsc::channel();
+    let request = crate::ipc::Request::Resurrect { apps };
+    let _ = events.send(Event::Request { request, reply });
+    // The answer comes once the apps have settled; only the log wants it.
+    std::thread::Builder::new()
+        .name("resurrect-answer".into())
+        .stack_size(64 * 1024)
+        .spawn(move || match answer.recv() {
+            Ok(crate::ipc::Response::Error { message, .. }) => {
+                log::error!("--resurrect: {message}")
+            }
+            Ok(_) => log::info!("--resurrect: the saved apps are back"),
+            Err(_) => {}
+        })?;
+    Ok(())
 }
 
 /// Starts the threads that report to the supervisor, each wrapping its reports into an

@@ -9,6 +9,7 @@ mod compat;
 mod daemon_life;
 mod events;
 mod files;
+mod foreground;
 mod keepalive;
 mod logs;
 mod resurrect;

@@ -19,6 +19,7 @@ use super::super::policy::{Input, Instance, Policy};
 use super::super::process::pidfd::PidWatcher;
 use super::super::process::Processes;
 use super::super::sampler::{Sample, Sampler};
+use super::super::systemd_notify::SystemdNotifier;
 use super::super::timers::Timers;
 use crate::cluster::readiness::{ChannelKey, Readiness};
 use crate::config::{AppSpec, CronExpr, Listen};
@@ -69,6 +70,8 @@ pub struct Supervisor {
     pub(crate) cluster: Cluster,
     pub(crate) exit: Option<Exit>,
     pub(crate) quitting: bool,
+    /// The init system to tell when the daemon begins to stop (`STOPPING=1`).
+    pub(crate) systemd: Option<SystemdNotifier>,
     pub(crate) dirty: bool,
     /// Number of the last snapshot handed to the writer, and of the last one on disk.
     pub(crate) persist_seq: u64,
@@ -101,6 +104,7 @@ impl Supervisor {
             },
             exit: None,
             quitting: false,
+            systemd: None,
             dirty: false,
             persist_seq: 0,
             durable_seq: 0,
