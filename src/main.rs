@@ -8,6 +8,7 @@
 use std::ffi::OsString;
 
 use rpm::cli::Outcome;
+use rpm::daemon::foreground_run::{RunOutput, RunPlan};
 use rpm::daemon::{Boot, Mode};
 
 fn main() {
@@ -24,7 +25,28 @@ fn main() {
             foreground,
             reexec,
             resurrect,
-        }) => run_daemon(mode_of(foreground, reexec), Boot { resurrect }),
+        }) => run_daemon(
+            mode_of(foreground, reexec),
+            Boot {
+                resurrect,
+                run: None,
+            },
+        ),
+        Ok(Outcome::Run { apps, raw, json }) => {
+            let output = match (raw, json) {
+                (_, true) => RunOutput::Json,
+                (true, false) => RunOutput::Raw,
+                (false, false) => RunOutput::Prefixed,
+            };
+            let plan = RunPlan { apps, output };
+            run_daemon(
+                Mode::Run,
+                Boot {
+                    resurrect: false,
+                    run: Some(plan),
+                },
+            )
+        }
         Err(e) if e.is_broken_pipe() => {}
         Err(e) => {
             eprintln!("{}", e.render());
@@ -71,7 +93,11 @@ fn daemon_mode(argv: &[OsString]) -> Option<(Mode, Boot)> {
     if foreground && reexec {
         return None;
     }
-    Some((mode_of(foreground, reexec), Boot { resurrect }))
+    let boot = Boot {
+        resurrect,
+        run: None,
+    };
+    Some((mode_of(foreground, reexec), boot))
 }
 
 /// The mode clap's `rpm daemon` flags ask for: `--reexec` wins, as it always has.
@@ -91,8 +117,11 @@ mod tests {
 
     #[test]
     fn the_daemon_forms_are_recognised_without_clap() {
-        let plain = Boot { resurrect: false };
-        let resurrect = Boot { resurrect: true };
+        let plain = Boot::default();
+        let resurrect = Boot {
+            resurrect: true,
+            run: None,
+        };
         type Row<'a> = (&'a [&'a str], Option<(Mode, Boot)>);
         let rows: &[Row] = &[
             (&["daemon"], Some((Mode::Background, plain.clone()))),

@@ -28,6 +28,9 @@ pub enum Command {
     StartOrReload(Box<StartArgs>),
     /// Make what runs match an ecosystem file: start new apps, restart changed ones.
     Apply(ApplyArgs),
+    /// Run a file's apps in the foreground, for containers and init systems (PM2's
+    /// pm2-runtime): their output on stdout/stderr, SIGTERM/SIGINT stop them all.
+    Run(RunArgs),
     /// Check an ecosystem file and print its apps as rpm resolves them.
     Validate {
         file: String,
@@ -168,6 +171,28 @@ pub struct LogsArgs {
     /// Prefix each line with the time it is printed (optionally in this format).
     #[arg(long, num_args = 0..=1, default_missing_value = crate::logs::DEFAULT_TAIL_TIMESTAMP_FORMAT)]
     pub timestamp: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rpm run` options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The ecosystem file.
+    pub file: String,
+    /// Overlay env_<profile> on env.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Unknown attributes are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Lines as the apps wrote them, without the `id|name |` prefix.
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,

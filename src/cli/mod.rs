@@ -28,7 +28,7 @@ use args::{Cli, Command};
 pub use error::CliError;
 
 /// What `run` leaves to its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The command ran.
     Done,
@@ -41,6 +41,15 @@ pub enum Outcome {
         reexec: bool,
         /// `--resurrect`: bring back `dump.json`'s apps that are not running.
         resurrect: bool,
+    },
+    /// `rpm run FILE`: `main` runs the supervisor in the foreground with these apps,
+    /// resolved here like `rpm start FILE`'s.
+    Run {
+        apps: Vec<crate::config::AppSpec>,
+        /// `--raw`: lines as written, no prefix.
+        raw: bool,
+        /// `--json`: one JSON object per line.
+        json: bool,
     },
 }
 
@@ -72,6 +81,14 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::StartOrReload(args) => files::start_or_reload(&client, &args),
         Command::Apply(args) => files::apply(&client, &args),
+        Command::Run(args) => {
+            let apps = files::load(&args.file, args.env.as_deref(), &args.only, args.strict)?;
+            return Ok(Outcome::Run {
+                apps,
+                raw: args.raw,
+                json: args.json,
+            });
+        }
         Command::Validate { file, env } => files::validate(&file, env.as_deref()),
         Command::Init { yaml, toml } => files::init(if yaml {
             crate::config::SampleFormat::Yaml

@@ -14,6 +14,7 @@
 
 mod daemon_log;
 pub(crate) mod event;
+pub mod foreground_run;
 pub mod persist;
 pub mod policy;
 pub mod process;
@@ -43,8 +44,12 @@ use supervisor::{Exit, Helpers, Supervisor};
 pub enum DaemonError {
     #[error(transparent)]
     Home(#[from] HomeError),
-    #[error("another rpm daemon already runs for this RPM_HOME (pid {pid})")]
+    #[error("another rpm daemon already runs for this RPM_HOME (pid {pid}): `rpm kill` stops it, or set RPM_HOME to another folder")]
     AlreadyRunning { pid: String },
+    #[error("{0}")]
+    RunRefused(String),
+    #[error("every app has ended and {} ended errored: see their output above and `rpm logs`", .errored.join(", "))]
+    RunErrored { errored: Vec<String> },
     #[error("cannot {what} {}: {source}", path.display())]
     File {
         what: &'static str,
@@ -64,14 +69,19 @@ pub enum Mode {
     Foreground,
     /// Re-executed by `rpm update`: already detached, lock inherited.
     Reexec,
+    /// `rpm run`: in the foreground, stdout and stderr for the apps' output, the
+    /// daemon's own log in daemon.log.
+    Run,
 }
 
 /// What the daemon does at start-up beyond adopting what runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Boot {
     /// `--resurrect` (init systems): once listening and adopting, bring back the apps of
     /// `dump.json` that are not running; no dump is not an error.
     pub resurrect: bool,
+    /// `rpm run`: start these apps, print their output, end when they have all ended.
+    pub run: Option<foreground_run::RunPlan>,
 }
 
 /// Runs the daemon until a planned stop.
@@ -93,7 +103,7 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
     daemon_log::init_logging(&home, mode)?;
     // A bug must leave a trace: stderr is /dev/null, so panics go to daemon.log.
     std::panic::set_hook(Box::new(|info| log::error!("daemon panicked: {info}")));
-    if mode != Mode::Foreground {
+    if matches!(mode, Mode::Background | Mode::Reexec) {
         startup::redirect_stdio_to_null();
     }
     // Still one thread: the environment can change safely.
@@ -112,6 +122,17 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
     if boot.resurrect {
         queue_resurrect(&home, &events)?;
     }
+    let mut console = None;
+    if let Some(plan) = boot.run {
+        sup.ends_when_idle = true;
+        match foreground_run::begin(&mut sup, &home, plan) {
+            Ok(started) => console = Some(started),
+            Err(message) => {
+                sup.run_end = Some(supervisor::run_end::RunEnd::Refused(message));
+                sup.begin_quit(None);
+            }
+        }
+    }
     let in_flight = server::serve(listener, events)?;
     log::info!(
         "daemon {} listening (pid {})",
@@ -124,16 +145,29 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
     }
 
     let exit = sup.run(events_rx);
+    let run_end = sup.run_end.take();
     drop(sup);
     in_flight.drain(Duration::from_secs(2));
     pump.shutdown(Duration::from_secs(5));
+    // After the pump: every line the apps wrote is in the files now.
+    if let Some(console) = console {
+        console.finish();
+    }
     match exit {
         Exit::Quit => {
             let _ = std::fs::remove_file(home.socket());
             let _ = std::fs::remove_file(home.pid_file());
             log::info!("daemon stopped");
             drop(lock);
-            Ok(())
+            match run_end {
+                Some(supervisor::run_end::RunEnd::Refused(message)) => {
+                    Err(DaemonError::RunRefused(message))
+                }
+                Some(supervisor::run_end::RunEnd::Ended { errored }) if !errored.is_empty() => {
+                    Err(DaemonError::RunErrored { errored })
+                }
+                _ => Ok(()),
+            }
         }
         Exit::Exec(exe) => {
             log::info!("replacing the daemon with {}", exe.display());

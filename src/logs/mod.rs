@@ -59,5 +59,5 @@ pub use format::{format_framed, format_lines, LineFormat, Stream};
 pub use framer::{Framed, LineFramer, Lines};
 pub use paths::default_log_paths;
 pub use rotate::Rotation;
-pub use tail::{tail, LogSource, TailOptions};
+pub use tail::{follow, tail, LogSource, Nudge, TailOptions};
 pub use timestamp::{TimestampFormat, DEFAULT_TAIL_TIMESTAMP_FORMAT, DEFAULT_TIME_FORMAT};

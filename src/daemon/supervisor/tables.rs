@@ -72,6 +72,9 @@ pub struct Supervisor {
     pub(crate) quitting: bool,
     /// The init system to tell when the daemon begins to stop (`STOPPING=1`).
     pub(crate) systemd: Option<SystemdNotifier>,
+    /// `rpm run`: stop the daemon once every app has ended, and how it ended.
+    pub(crate) ends_when_idle: bool,
+    pub(crate) run_end: Option<super::run_end::RunEnd>,
     pub(crate) dirty: bool,
     /// Number of the last snapshot handed to the writer, and of the last one on disk.
     pub(crate) persist_seq: u64,
@@ -105,6 +108,8 @@ impl Supervisor {
             exit: None,
             quitting: false,
             systemd: None,
+            ends_when_idle: false,
+            run_end: None,
             dirty: false,
             persist_seq: 0,
             durable_seq: 0,
