@@ -13,6 +13,7 @@ mod foreground;
 mod keepalive;
 mod logs;
 mod resurrect;
+mod run;
 mod stopping;
 mod structure;
 mod targets;
