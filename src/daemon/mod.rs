@@ -128,7 +128,7 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
         match foreground_run::begin(&mut sup, &home, plan) {
             Ok(started) => console = Some(started),
             Err(message) => {
-                sup.run_end = Some(supervisor::run_end::RunEnd::Refused(message));
+                sup.run_end = Some(supervisor::RunEnd::Refused(message));
                 sup.begin_quit(None);
             }
         }
@@ -160,10 +160,8 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
             log::info!("daemon stopped");
             drop(lock);
             match run_end {
-                Some(supervisor::run_end::RunEnd::Refused(message)) => {
-                    Err(DaemonError::RunRefused(message))
-                }
-                Some(supervisor::run_end::RunEnd::Ended { errored }) if !errored.is_empty() => {
+                Some(supervisor::RunEnd::Refused(message)) => Err(DaemonError::RunRefused(message)),
+                Some(supervisor::RunEnd::Ended { errored }) if !errored.is_empty() => {
                     Err(DaemonError::RunErrored { errored })
                 }
                 _ => Ok(()),

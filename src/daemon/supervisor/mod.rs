@@ -17,7 +17,7 @@ mod notices;
 mod outputs;
 mod requests;
 mod rows;
-pub(crate) mod run_end;
+mod run_end;
 mod sampling;
 mod tables;
 #[cfg(test)]
@@ -33,7 +33,7 @@ use super::event::Event;
 use super::policy::Input;
 use super::timers::TimerKey;
 use crate::logs::pump::{PumpCommand, PumpReport};
-pub use tables::{Exit, Helpers, Supervisor};
+pub use tables::{Exit, Helpers, RunEnd, Supervisor};
 
 impl Supervisor {
     /// Runs until a planned stop or an update.

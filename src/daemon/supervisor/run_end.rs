@@ -4,17 +4,8 @@
 //! A daemon started by the CLI or an init system never ends this way: it keeps running
 //! with nothing to supervise. Runs on the supervisor thread, at the end of each turn.
 
-use super::tables::Supervisor;
+use super::tables::{RunEnd, Supervisor};
 use crate::ipc::Status;
-
-/// How `rpm run` ended, for its exit status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunEnd {
-    /// Every app ended; these ended errored (none: every one stopped).
-    Ended { errored: Vec<String> },
-    /// The file's apps could not be started: the sentence `rpm start FILE` prints.
-    Refused(String),
-}
 
 /// The apps that ended errored, if every instance has ended; `None` while any instance
 /// runs, is about to run again, or none exists. Pure, for table tests.

@@ -37,6 +37,15 @@ pub enum Exit {
     Exec(PathBuf),
 }
 
+/// How `rpm run` ended, for its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every app ended; these ended errored (none: every one stopped).
+    Ended { errored: Vec<String> },
+    /// The file's apps could not be started: the sentence `rpm start FILE` prints.
+    Refused(String),
+}
+
 /// The threads and handles the supervisor drives.
 pub struct Helpers {
     pub pump: Pump,
@@ -74,7 +83,7 @@ pub struct Supervisor {
     pub(crate) systemd: Option<SystemdNotifier>,
     /// `rpm run`: stop the daemon once every app has ended, and how it ended.
     pub(crate) ends_when_idle: bool,
-    pub(crate) run_end: Option<super::run_end::RunEnd>,
+    pub(crate) run_end: Option<RunEnd>,
     pub(crate) dirty: bool,
     /// Number of the last snapshot handed to the writer, and of the last one on disk.
     pub(crate) persist_seq: u64,
