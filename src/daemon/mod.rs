@@ -4,7 +4,7 @@
 //! the CLI that started it can connect at once), takes `RPM_HOME/daemon.lock` (two racing
 //! starts end with exactly one daemon; a live one is never displaced), becomes a child
 //! subreaper, binds `rpm.sock` (0600), adopts what `state.json` lists (or, when that is
-//! damaged, what `state_recovery` finds), with `--resurrect` queues `dump.json`'s apps
+//! damaged, what `state_recovery` finds), with `--resurrect` starts `dump.json`'s apps
 //! that are not running, tells an init system that it is ready (`systemd_notify`), and
 //! runs the supervisor loop on its main thread. Threads: the reaper (signals), pidfds (adopted
 //! apps), the log pump, the sampler, the state writer, IPC accept + one per client. Each
@@ -120,7 +120,7 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
         sup.adopt(saved, recovered.from_fallback);
     }
     if boot.resurrect {
-        queue_resurrect(&home, &events)?;
+        resurrect_dump(&mut sup, &home);
     }
     let mut console = None;
     if let Some(plan) = boot.run {
@@ -174,37 +174,30 @@ pub fn run(home: Home, mode: Mode, boot: Boot) -> Result<(), DaemonError> {
     }
 }
 
-/// `--resurrect`: queues `dump.json`'s apps as the first request, ahead of any client's;
-/// the supervisor skips those it knows (just adopted), so nothing starts twice. A
-/// missing dump is nothing to do, a damaged one is logged: the daemon runs either way.
-fn queue_resurrect(home: &Home, events: &Sender<Event>) -> io::Result<()> {
+/// `--resurrect`: starts `dump.json`'s apps on `sup` before its loop (so before any
+/// client's request); it skips those it knows (just adopted), so nothing starts twice.
+/// A missing dump is nothing to do, a damaged one or a refusal is logged: the daemon
+/// runs either way.
+fn resurrect_dump(sup: &mut Supervisor, home: &Home) {
     let path = home.dump_file();
     let apps = match crate::dump::read(&path) {
         Ok(apps) => apps,
         Err(crate::dump::DumpError::Missing { .. }) => {
             log::info!("--resurrect: no {}, nothing to bring back", path.display());
-            return Ok(());
+            return;
         }
         Err(e) => {
             log::error!("--resurrect: {e}");
-            return Ok(());
+            return;
         }
     };
     let (reply, answer) = mpsc::channel();
-    let request = crate::ipc::Request::Resurrect { apps };
-    let _ = events.send(Event::Request { request, reply });
-    // The answer comes once the apps have settled; only the log wants it.
-    std::thread::Builder::new()
-        .name("resurrect-answer".into())
-        .stack_size(64 * 1024)
-        .spawn(move || match answer.recv() {
-            Ok(crate::ipc::Response::Error { message, .. }) => {
-                log::error!("--resurrect: {message}")
-            }
-            Ok(_) => log::info!("--resurrect: the saved apps are back"),
-            Err(_) => {}
-        })?;
-    Ok(())
+    sup.request(crate::ipc::Request::Resurrect { apps }, reply);
+    // A refusal is answered at once; success once the apps settle, unheard.
+    match answer.try_recv() {
+        Ok(crate::ipc::Response::Error { message, .. }) => log::error!("--resurrect: {message}"),
+        _ => log::info!("--resurrect: bringing back the apps of {}", path.display()),
+    }
 }
 
 /// Starts the threads that report to the supervisor, each wrapping its reports into an
