@@ -191,6 +191,32 @@ fn raw_and_json_output_keep_the_streams_apart() {
 }
 
 #[test]
+fn only_and_env_select_apps_and_profile_and_update_is_refused() {
+    let home = RpmHome::new();
+    let file = write_file(
+        &home,
+        "eco.json",
+        serde_json::json!([
+            {"name": "shown", "script": "/bin/sh",
+             "args": ["-c", "echo \"label=$LABEL\"; exec sleep 1000"],
+             "env": {"LABEL": "dev"}, "env_production": {"LABEL": "prod"}},
+            {"name": "left", "script": "/bin/sh", "args": ["-c", "echo left; exec sleep 1000"]},
+        ]),
+    );
+    let run = Run::start(
+        &home,
+        &["run", &file, "--only", "shown", "--env", "production"],
+    );
+    run.wait_for("0|shown | label=prod", false);
+    let names: Vec<Value> = home.jlist().iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(names, ["shown"]);
+    let err = home.fails(&["update"], 1);
+    assert!(err.contains("cannot be replaced in place"), "{err}");
+    assert_eq!(home.daemon_pid(), Some(run.pid()));
+    assert!(!run.out().contains("left"), "{}", run.out());
+}
+
+#[test]
 fn a_crashed_app_is_restarted_as_under_the_daemon() {
     let home = RpmHome::new();
     let file = write_file(
