@@ -28,9 +28,6 @@ _rpm() {
             rpm,delete)
                 cmd="rpm__subcmd__delete"
                 ;;
-            rpm,desc)
-                cmd="rpm__subcmd__describe"
-                ;;
             rpm,describe)
                 cmd="rpm__subcmd__describe"
                 ;;
@@ -45,9 +42,6 @@ _rpm() {
                 ;;
             rpm,help)
                 cmd="rpm__subcmd__help"
-                ;;
-            rpm,id)
-                cmd="rpm__subcmd__id"
                 ;;
             rpm,info)
                 cmd="rpm__subcmd__describe"
@@ -73,20 +67,11 @@ _rpm() {
             rpm,ls)
                 cmd="rpm__subcmd__list"
                 ;;
-            rpm,man-pages)
-                cmd="rpm__subcmd__man__subcmd__pages"
-                ;;
-            rpm,pid)
-                cmd="rpm__subcmd__pid"
-                ;;
             rpm,ping)
                 cmd="rpm__subcmd__ping"
                 ;;
             rpm,prettylist)
                 cmd="rpm__subcmd__prettylist"
-                ;;
-            rpm,ps)
-                cmd="rpm__subcmd__list"
                 ;;
             rpm,reload)
                 cmd="rpm__subcmd__reload"
@@ -102,6 +87,9 @@ _rpm() {
                 ;;
             rpm,resurrect)
                 cmd="rpm__subcmd__resurrect"
+                ;;
+            rpm,run)
+                cmd="rpm__subcmd__run"
                 ;;
             rpm,save)
                 cmd="rpm__subcmd__save"
@@ -163,9 +151,6 @@ _rpm() {
             rpm__subcmd__help,help)
                 cmd="rpm__subcmd__help__subcmd__help"
                 ;;
-            rpm__subcmd__help,id)
-                cmd="rpm__subcmd__help__subcmd__id"
-                ;;
             rpm__subcmd__help,init)
                 cmd="rpm__subcmd__help__subcmd__init"
                 ;;
@@ -180,12 +165,6 @@ _rpm() {
                 ;;
             rpm__subcmd__help,logs)
                 cmd="rpm__subcmd__help__subcmd__logs"
-                ;;
-            rpm__subcmd__help,man-pages)
-                cmd="rpm__subcmd__help__subcmd__man__subcmd__pages"
-                ;;
-            rpm__subcmd__help,pid)
-                cmd="rpm__subcmd__help__subcmd__pid"
                 ;;
             rpm__subcmd__help,ping)
                 cmd="rpm__subcmd__help__subcmd__ping"
@@ -207,6 +186,9 @@ _rpm() {
                 ;;
             rpm__subcmd__help,resurrect)
                 cmd="rpm__subcmd__help__subcmd__resurrect"
+                ;;
+            rpm__subcmd__help,run)
+                cmd="rpm__subcmd__help__subcmd__run"
                 ;;
             rpm__subcmd__help,save)
                 cmd="rpm__subcmd__help__subcmd__save"
@@ -242,7 +224,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions man-pages daemon help"
+            opts="-h -V --help --version start startOrRestart startOrReload apply run validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,7 +238,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__apply)
-            opts="-s -h --env --only --prune --dry-run --silent --no-color --help"
+            opts="-h --env --only --prune --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,7 +260,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__completions)
-            opts="-s -h --silent --no-color --help bash elvish fish powershell zsh"
+            opts="-h --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,7 +274,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__daemon)
-            opts="-s -h --foreground --reexec --silent --no-color --help"
+            opts="-h --foreground --reexec --resurrect --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,7 +288,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__delete)
-            opts="-s -h --only --silent --no-color --help"
+            opts="-h --only --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,7 +306,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__describe)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,7 +320,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__env)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -352,7 +334,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__events)
-            opts="-s -h --json --silent --no-color --help"
+            opts="-h --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,7 +348,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__flush)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,7 +362,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events resurrect flush reload-logs completions man-pages daemon help"
+            opts="start startOrRestart startOrReload apply run validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,20 +501,6 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpm__subcmd__help__subcmd__id)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rpm__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -590,34 +558,6 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__logs)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpm__subcmd__help__subcmd__man__subcmd__pages)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpm__subcmd__help__subcmd__pid)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -716,6 +656,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__resurrect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -855,22 +809,8 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpm__subcmd__id)
-            opts="-s -h --silent --no-color --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rpm__subcmd__init)
-            opts="-s -h --yaml --toml --silent --no-color --help"
+            opts="-h --yaml --toml --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -884,7 +824,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__jlist)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -898,7 +838,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__kill)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,7 +852,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__list)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -926,7 +866,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__logs)
-            opts="-s -h --lines --nostream --raw --err --out --timestamp --json --silent --no-color --help"
+            opts="-h --lines --nostream --raw --err --out --timestamp --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -947,36 +887,8 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpm__subcmd__man__subcmd__pages)
-            opts="-s -h --silent --no-color --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpm__subcmd__pid)
-            opts="-s -h --silent --no-color --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rpm__subcmd__ping)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -990,7 +902,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__prettylist)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1004,17 +916,13 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload)
-            opts="-s -h --only --env --update-env --silent --no-color --help"
+            opts="-h --only --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1026,7 +934,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload__subcmd__logs)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1040,7 +948,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reset)
-            opts="-s -h --only --silent --no-color --help"
+            opts="-h --only --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1058,17 +966,13 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__restart)
-            opts="-s -h --only --watch --env --update-env --silent --no-color --help"
+            opts="-h --only --watch --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1080,7 +984,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__resurrect)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1093,8 +997,30 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__run)
+            opts="-h --env --only --strict --raw --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__save)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1108,7 +1034,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__scale)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1122,7 +1048,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__signal)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1136,7 +1062,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__start)
-            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
+            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1275,14 +1201,6 @@ _rpm() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --node-args)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instance-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1294,7 +1212,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrReload)
-            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
+            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1433,14 +1351,6 @@ _rpm() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --node-args)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instance-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1452,7 +1362,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrRestart)
-            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
+            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1594,14 +1504,6 @@ _rpm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --node-args)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --instance-var)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1610,7 +1512,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__stop)
-            opts="-s -h --only --watch --silent --no-color --help"
+            opts="-h --only --watch --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1628,7 +1530,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__update)
-            opts="-s -h --silent --no-color --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1642,7 +1544,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__validate)
-            opts="-s -h --env --strict --silent --no-color --help"
+            opts="-h --env --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -35,6 +35,9 @@ pub enum Command {
     StartOrReload(Box<StartArgs>),
     /// Make what runs match an ecosystem file: start new apps, restart changed ones.
     Apply(ApplyArgs),
+    /// Run a file's apps in the foreground, for containers and init systems (PM2's
+    /// pm2-runtime): their output on stdout/stderr, SIGTERM/SIGINT stop them all.
+    Run(RunArgs),
     /// Check an ecosystem file and print its apps as rpm resolves them (a `cwd` or
     /// `env_file` missing on this machine is a warning here, an error for `start`).
     Validate {
@@ -134,11 +137,16 @@ pub enum Command {
     },
     /// Run the supervisor daemon (the CLI starts it on demand).
     Daemon {
-        /// Stay in the foreground, logging to stderr.
+        /// Stay in the foreground, logging to stderr (for systemd, launchd and other init
+        /// systems: `rpm daemon --foreground --resurrect`).
         #[arg(long)]
         foreground: bool,
         #[arg(long, hide = true)]
         reexec: bool,
+        /// Once listening (and adopting what still runs), start the apps of
+        /// RPM_HOME/dump.json that are not running; no dump is not an error.
+        #[arg(long)]
+        resurrect: bool,
     },
 }
 
@@ -216,6 +224,28 @@ pub struct LogsArgs {
     /// Prefix each line with the time it is printed (optionally in this format).
     #[arg(long, num_args = 0..=1, default_missing_value = crate::logs::DEFAULT_TAIL_TIMESTAMP_FORMAT)]
     pub timestamp: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rpm run` options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The ecosystem file.
+    pub file: String,
+    /// Overlay env_<profile> on env.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Unknown attributes are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Lines as the apps wrote them, without the `id|name |` prefix.
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,

@@ -34,7 +34,7 @@ pub use error::CliError;
 pub use invoked::invoked_name;
 
 /// What `run` leaves to its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The command ran.
     Done,
@@ -45,6 +45,17 @@ pub enum Outcome {
         foreground: bool,
         /// `--reexec`: re-executed by `rpm update`.
         reexec: bool,
+        /// `--resurrect`: bring back `dump.json`'s apps that are not running.
+        resurrect: bool,
+    },
+    /// `rpm run FILE`: `main` runs the supervisor in the foreground with these apps,
+    /// resolved here like `rpm start FILE`'s.
+    Run {
+        apps: Vec<crate::config::AppSpec>,
+        /// `--raw`: lines as written, no prefix.
+        raw: bool,
+        /// `--json`: one JSON object per line.
+        json: bool,
     },
 }
 
@@ -131,6 +142,14 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::StartOrReload(args) => files::start_or_reload(&client, &args),
         Command::Apply(args) => files::apply(&client, &args),
+        Command::Run(args) => {
+            let apps = files::load(&args.file, args.env.as_deref(), &args.only, args.strict)?;
+            return Ok(Outcome::Run {
+                apps,
+                raw: args.raw,
+                json: args.json,
+            });
+        }
         Command::Validate { file, env, strict } => files::validate(&file, env.as_deref(), strict),
         Command::Init { yaml, toml } => files::init(if yaml {
             crate::config::SampleFormat::Yaml
@@ -176,8 +195,16 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::ReloadLogs => control::reload_logs(&client),
         // Written above, before a client exists.
         Command::Completions { .. } | Command::ManPages { .. } => Ok(()),
-        Command::Daemon { foreground, reexec } => {
-            return Ok(Outcome::Daemon { foreground, reexec })
+        Command::Daemon {
+            foreground,
+            reexec,
+            resurrect,
+        } => {
+            return Ok(Outcome::Daemon {
+                foreground,
+                reexec,
+                resurrect,
+            })
         }
     }?;
     Ok(Outcome::Done)

@@ -6,8 +6,12 @@
 //! it is on disk the thread reports `Event::Persisted`, and the supervisor answers a
 //! request that changed apps only then, so a CLI that saw "started" can rely on a daemon
 //! crash not losing the app. `flush` writes synchronously before `rpm update` execs.
+//! Once a snapshot is in place (and reported), the same bytes are written to
+//! `state.json.bak` the same atomic way: a second file, so a `state.json` damaged behind
+//! the daemon's back (a disk error, an editor) can be recovered (`state_recovery`) with
+//! at worst the change written in between lost.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
@@ -101,6 +105,7 @@ impl Persister {
 }
 
 fn run(path: PathBuf, jobs: Receiver<Job>, events: Sender<Event>) {
+    let backup = backup_path(&path);
     while let Ok(job) = jobs.recv() {
         let mut latest = None;
         let mut waiting = Vec::new();
@@ -113,12 +118,20 @@ fn run(path: PathBuf, jobs: Receiver<Job>, events: Sender<Event>) {
             next = jobs.try_recv().ok();
         }
         if let Some((seq, data)) = latest {
-            if let Err(e) = write_atomic(&path, &data, 0o600) {
+            let written = write_atomic(&path, &data, 0o600);
+            if let Err(e) = &written {
                 log::error!("cannot write {}: {e}", path.display());
             }
             // Reported even after a failure (logged above): answers must not hang on a
             // full disk; the apps themselves keep running either way.
             let _ = events.send(Event::Persisted { seq });
+            // The same state again, after the answer: a file of its own, so whatever
+            // damages one copy leaves the other to recover from.
+            if written.is_ok() {
+                if let Err(e) = write_atomic(&backup, &data, 0o600) {
+                    log::error!("cannot write {}: {e}", backup.display());
+                }
+            }
         }
         for done in waiting {
             let _ = done.send(());
@@ -126,21 +139,26 @@ fn run(path: PathBuf, jobs: Receiver<Job>, events: Sender<Event>) {
     }
 }
 
-/// Reads `state.json`; a missing file is an empty state, a damaged one is reported and
-/// set aside so the daemon can still start.
-pub fn load(path: &std::path::Path) -> Option<SavedState> {
+/// What reading `state.json` (or its backup) found.
+#[derive(Debug)]
+pub enum Loaded {
+    /// No file: no daemon ran here, or the last one stopped everything.
+    Missing,
+    Good(SavedState),
+    /// The file cannot be read or decoded; why, for people.
+    Damaged(String),
+}
+
+/// Reads one state file. Specs go through `SavedSpec`: an older daemon's bad
+/// `kill_signal` costs a warning, not every app in the file.
+pub fn load(path: &std::path::Path) -> Loaded {
     let data = match std::fs::read(path) {
         Ok(data) => data,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            log::error!("cannot read {}: {e}", path.display());
-            return None;
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
+        Err(e) => return Loaded::Damaged(format!("cannot read it: {e}")),
     };
-    // Specs through `SavedSpec`: an older daemon's bad `kill_signal` costs a warning,
-    // not every app in the file.
     match serde_json::from_slice::<SavedState<crate::config::SavedSpec>>(&data) {
-        Ok(state) => Some(SavedState {
+        Ok(state) => Loaded::Good(SavedState {
             version: state.version,
             daemon_version: state.daemon_version,
             next_id: state.next_id,
@@ -158,17 +176,13 @@ pub fn load(path: &std::path::Path) -> Option<SavedState> {
                 })
                 .collect(),
         }),
-        Err(e) => {
-            let aside = path.with_extension("json.damaged");
-            log::error!(
-                "{} is damaged ({e}); kept as {} and starting with no apps",
-                path.display(),
-                aside.display()
-            );
-            let _ = std::fs::rename(path, aside);
-            None
-        }
+        Err(e) => Loaded::Damaged(e.to_string()),
     }
+}
+
+/// `state.json.bak` beside `path`.
+pub fn backup_path(path: &Path) -> PathBuf {
+    crate::dump::backup_path(path)
 }
 
 #[cfg(test)]

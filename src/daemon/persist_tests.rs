@@ -37,7 +37,9 @@ fn release_0_1_0_state_json_loads_through_the_daemons_loader() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("state.json");
     std::fs::write(&path, &data).expect("copy the fixture");
-    let state = super::load(&path).expect("state loads");
+    let super::Loaded::Good(state) = super::load(&path) else {
+        panic!("state does not load");
+    };
     let refs: Vec<&AppSpec> = state.apps.iter().map(|a| &a.spec).collect();
     assert_values(&refs);
     assert_eq!(state.next_id, 3);
@@ -53,7 +55,9 @@ fn an_unknown_kill_signal_in_state_json_costs_that_signal_not_the_apps() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("state.json");
     std::fs::write(&path, serde_json::to_vec(&state).expect("encodes")).expect("write");
-    let loaded = super::load(&path).expect("state loads");
+    let super::Loaded::Good(loaded) = super::load(&path) else {
+        panic!("state does not load");
+    };
     let specs: Vec<&AppSpec> = loaded.apps.iter().map(|a| &a.spec).collect();
     assert_eq!(specs.len(), 2);
     assert_eq!(

@@ -226,6 +226,7 @@ pub(super) fn exec_replacement(
     exe: &std::path::Path,
     home: &Home,
     lock: File,
+    systemd: Option<&super::systemd_notify::SystemdNotifier>,
 ) -> Result<(), DaemonError> {
     set_cloexec(&lock, false);
     let fd = lock.as_raw_fd();
@@ -236,6 +237,13 @@ pub(super) fn exec_replacement(
         .arg("--reexec")
         .env("RPM_HOME", home.root())
         .env(LOCK_FD_VAR, fd.to_string());
+    // The same process goes on under the init system: its notify socket with it.
+    if let Some(systemd) = systemd {
+        command.env(
+            super::systemd_notify::NOTIFY_SOCKET_VAR,
+            systemd.env_value(),
+        );
+    }
     if let Some(limit) = fd_limit::apps_limit_for_reexec() {
         command.env(fd_limit::APPS_LIMIT_VAR, limit);
     }

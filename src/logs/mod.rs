@@ -59,5 +59,5 @@ pub use format::{format_framed, format_lines, LineFormat, Stream};
 pub use framer::{Framed, LineFramer, Lines};
 pub use paths::{default_log_paths, per_instance};
 pub use rotate::Rotation;
-pub use tail::{tail, tail_fed, LogSource, TailFeed, TailInput, TailOptions};
+pub use tail::{follow, tail, tail_fed, LogSource, Nudge, TailFeed, TailInput, TailOptions};
 pub use timestamp::{TimestampFormat, DEFAULT_TAIL_TIMESTAMP_FORMAT, DEFAULT_TIME_FORMAT};

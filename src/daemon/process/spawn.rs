@@ -216,8 +216,10 @@ pub fn spawn_instance(
     };
     args.extend(spec.args.iter().cloned());
     let mut env = child_env(spec, who, home);
-    // A socket the caller's environment describes is not this process's.
-    env.retain(|(k, _)| !k.starts_with("LISTEN_"));
+    // A socket the caller's environment describes is not this process's, nor is the
+    // init system's notify socket (a CLI run by a systemd unit passes it on): an app
+    // gets rpm's own notify socket, below, or none.
+    env.retain(|(k, _)| !k.starts_with("LISTEN_") && k != "NOTIFY_SOCKET");
     let mut set = |key: &str, value: String| set_var(&mut env, key, value);
     if let Some(socket) = extras.notify_socket {
         set("NOTIFY_SOCKET", socket.to_string());

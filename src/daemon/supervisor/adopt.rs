@@ -67,8 +67,10 @@ impl Supervisor {
         }
     }
 
-    /// Takes over the apps an earlier daemon left.
-    pub(crate) fn adopt(&mut self, saved: SavedState) {
+    /// Takes over the apps an earlier daemon left. `recovered`: the list is a fallback
+    /// for a damaged `state.json` and may miss the latest change, so live processes it
+    /// does not name are left running (and logged), never stopped.
+    pub(crate) fn adopt(&mut self, saved: SavedState, recovered: bool) {
         self.next_id = saved.next_id;
         // Main processes of this home, recorded or not: a daemon killed between a spawn
         // and its state write leaves a process that state.json does not name yet.
@@ -105,10 +107,16 @@ impl Supervisor {
             self.sync_watch(&name);
         }
         // Processes of instances that no longer exist at all.
-        for pids in leaders.into_values() {
+        for (id, pids) in leaders {
             for pid in pids {
-                log::warn!("stopping pid {pid}: it belongs to no instance rpm knows");
-                self.processes.kill_tree(pid, true);
+                if recovered {
+                    log::warn!(
+                        "pid {pid} (RPM_ID {id}) is not in the recovered list: left running, unsupervised; stop it by hand or `rpm start` its app again"
+                    );
+                } else {
+                    log::warn!("stopping pid {pid}: it belongs to no instance rpm knows");
+                    self.processes.kill_tree(pid, true);
+                }
             }
         }
         // Before anything is started again: the sockets live instances hold.

@@ -17,6 +17,7 @@ mod notices;
 mod outputs;
 mod requests;
 mod rows;
+mod run_end;
 mod sampling;
 mod tables;
 #[cfg(test)]
@@ -32,12 +33,17 @@ use super::event::Event;
 use super::policy::Input;
 use super::timers::TimerKey;
 use crate::logs::pump::{PumpCommand, PumpReport};
-pub use tables::{Exit, Helpers, Supervisor};
+pub use tables::{Exit, Helpers, RunEnd, Supervisor};
 
 impl Supervisor {
     /// Runs until a planned stop or an update.
     pub fn run(&mut self, events: Receiver<Event>) -> Exit {
         let exit = loop {
+            // First, before any event: a turn may already be due (adopted instances to
+            // write down, a run that was refused).
+            if let Some(exit) = self.end_of_turn() {
+                break exit;
+            }
             let received = match self.timers.next() {
                 Some(at) => events.recv_timeout(at.saturating_duration_since(Instant::now())),
                 None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -46,9 +52,6 @@ impl Supervisor {
                 Ok(event) => self.handle(event),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break Exit::Quit,
-            }
-            if let Some(exit) = self.end_of_turn() {
-                break exit;
             }
         };
         // Subscribers' connections end with the loop, so their threads can finish.
@@ -66,6 +69,7 @@ impl Supervisor {
         self.start_deferred();
         self.advance_reloads();
         self.keep_sampling_for_limits();
+        self.end_run_when_idle();
         self.check_waiters();
         // A planned stop has just removed state.json: nothing may write it again.
         if matches!(self.exit, Some(Exit::Quit)) {

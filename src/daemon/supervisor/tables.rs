@@ -19,6 +19,7 @@ use super::super::policy::{Input, Instance, Policy};
 use super::super::process::pidfd::PidWatcher;
 use super::super::process::Processes;
 use super::super::sampler::{Sample, Sampler};
+use super::super::systemd_notify::SystemdNotifier;
 use super::super::timers::Timers;
 use crate::cluster::readiness::{ChannelKey, Readiness};
 use crate::config::{AppSpec, CronExpr, Listen};
@@ -34,6 +35,15 @@ pub enum Exit {
     Quit,
     /// `rpm update`: exec this binary, keeping the apps.
     Exec(PathBuf),
+}
+
+/// How `rpm run` ended, for its exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every app ended; these ended errored (none: every one stopped).
+    Ended { errored: Vec<String> },
+    /// The file's apps could not be started: the sentence `rpm start FILE` prints.
+    Refused(String),
 }
 
 /// The threads and handles the supervisor drives.
@@ -69,6 +79,11 @@ pub struct Supervisor {
     pub(crate) cluster: Cluster,
     pub(crate) exit: Option<Exit>,
     pub(crate) quitting: bool,
+    /// The init system to tell when the daemon begins to stop (`STOPPING=1`).
+    pub(crate) systemd: Option<SystemdNotifier>,
+    /// `rpm run`: stop the daemon once every app has ended, and how it ended.
+    pub(crate) ends_when_idle: bool,
+    pub(crate) run_end: Option<RunEnd>,
     pub(crate) dirty: bool,
     /// Number of the last snapshot handed to the writer, and of the last one on disk.
     pub(crate) persist_seq: u64,
@@ -101,6 +116,9 @@ impl Supervisor {
             },
             exit: None,
             quitting: false,
+            systemd: None,
+            ends_when_idle: false,
+            run_end: None,
             dirty: false,
             persist_seq: 0,
             durable_seq: 0,

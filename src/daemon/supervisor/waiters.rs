@@ -31,6 +31,11 @@ impl Supervisor {
 
     /// Stops every app; the loop ends once they are all stopped.
     pub(crate) fn begin_quit(&mut self, reply: Option<Sender<Response>>) {
+        if !self.quitting {
+            if let Some(systemd) = &self.systemd {
+                systemd.stopping();
+            }
+        }
         self.quitting = true;
         let ids: Vec<u32> = self.slots.keys().copied().collect();
         for id in &ids {
@@ -80,7 +85,10 @@ impl Supervisor {
                 }
                 OnSettled::Quit => {
                     self.persister.flush(std::time::Duration::from_secs(5));
-                    let _ = std::fs::remove_file(self.home.state_file());
+                    let state = self.home.state_file();
+                    let _ = std::fs::remove_file(&state);
+                    // Nothing runs any more: an older list must never be recovered.
+                    let _ = std::fs::remove_file(super::super::persist::backup_path(&state));
                     if let Some(reply) = waiter.reply {
                         let _ = reply.send(Response::Ok {
                             message: "every app stopped; the daemon exits".into(),

@@ -230,6 +230,81 @@ fn watch_dir(
     Ok(())
 }
 
+/// What wakes [`follow`]: a file may have changed, or it is time to finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nudge {
+    Look,
+    /// Print what is left (partial last lines too) and return.
+    Finish,
+}
+
+/// Follows `sources`, each from the byte offset beside it (what the file held before,
+/// so nothing written since is missed and nothing older is shown), until `nudges`
+/// brings `Finish` (or every sender is gone); then prints what is left and returns.
+/// `wake` is a sender of the same channel, for the file watcher. Used by `rpm run`.
+pub fn follow(
+    sources: &[(LogSource, u64)],
+    opts: &TailOptions,
+    out: &mut dyn Write,
+    wake: mpsc::Sender<Nudge>,
+    nudges: mpsc::Receiver<Nudge>,
+) -> Result<(), LogError> {
+    let files: Vec<LogSource> = sources.iter().map(|(s, _)| s.clone()).collect();
+    match follow_inner(&files, sources, opts, out, wake, nudges) {
+        Err(Stop::ReaderGone) | Ok(()) => Ok(()),
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
+fn follow_inner(
+    files: &[LogSource],
+    sources: &[(LogSource, u64)],
+    opts: &TailOptions,
+    out: &mut dyn Write,
+    wake: mpsc::Sender<Nudge>,
+    nudges: mpsc::Receiver<Nudge>,
+) -> Result<(), Stop> {
+    let mut printer = Printer::new(files, opts, out);
+    let mut trackers = Vec::with_capacity(sources.len());
+    for (index, (source, offset)) in sources.iter().enumerate() {
+        let mut tracker = Tracker::new(index, &source.path);
+        tracker.open_at(*offset)?;
+        trackers.push(tracker);
+    }
+    let mut watcher = notify::recommended_watcher(move |_event| {
+        let _ = wake.send(Nudge::Look);
+    })
+    .map_err(|source| LogError::WatcherInit { source })?;
+    let mut watched: Vec<PathBuf> = Vec::new();
+    for (source, _) in sources {
+        let dir = parent_dir(&source.path);
+        if !watched.contains(&dir) {
+            // A folder that cannot be watched is still read on every backstop tick.
+            let _ = watcher.watch(&dir, RecursiveMode::NonRecursive);
+            watched.push(dir);
+        }
+    }
+    loop {
+        for tracker in &mut trackers {
+            tracker.poll(&mut printer)?;
+        }
+        printer.flush()?;
+        match nudges.recv_timeout(BACKSTOP) {
+            Ok(Nudge::Look) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(Nudge::Finish) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    drop(watcher);
+    for (index, tracker) in trackers.iter_mut().enumerate() {
+        tracker.poll(&mut printer)?;
+        if let Some(line) = tracker.framer.finish() {
+            printer.line(index, line)?;
+        }
+    }
+    printer.flush()?;
+    Ok(())
+}
+
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(dir) => dir.to_path_buf(),

@@ -71,6 +71,29 @@ impl Tracker {
         self.read_to_end(printer, Some(len))
     }
 
+    /// Opens the file now at the path to follow it from byte `offset` (what it held
+    /// before: from 0 when it is shorter, so a new file is read whole); a missing file
+    /// is read from 0 once it appears.
+    pub(super) fn open_at(&mut self, offset: u64) -> Result<(), Stop> {
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.read_error(e)),
+        };
+        let meta = file.metadata().map_err(|e| self.read_error(e))?;
+        let start = if meta.is_file() && meta.len() >= offset {
+            offset
+        } else {
+            0
+        };
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| self.read_error(e))?;
+        self.identity = (meta.dev(), meta.ino());
+        self.file = Some(file);
+        self.pos = start;
+        Ok(())
+    }
+
     /// Prints whatever was appended since the last look, and follows the path to a new
     /// file or back to the start of a truncated one.
     pub(super) fn poll(&mut self, printer: &mut Printer<'_>) -> Result<(), Stop> {

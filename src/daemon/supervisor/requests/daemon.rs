@@ -26,6 +26,12 @@ impl Supervisor {
     /// Checked first, so a bad path leaves this daemon alone instead of failing at exec
     /// after it has already wound down.
     pub(super) fn update(&mut self, exe: std::path::PathBuf) -> Result<Option<Response>, Refusal> {
+        if self.ends_when_idle {
+            // The replacement would be a plain daemon: no output, no end of the run.
+            return Err(failed(
+                "this daemon is an `rpm run`, which cannot be replaced in place: stop it and run the new binary",
+            ));
+        }
         if !is_executable(&exe) {
             return Err(failed(format!(
                 "cannot replace the daemon with {}: not an executable file",
