@@ -23,17 +23,27 @@ pub fn web(client: Client, args: &WebArgs) -> Result<(), CliError> {
         println!("rpm web (pid {pid}) stopped");
         return Ok(());
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::Failed(format!("cannot find this rpm binary to run the server: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| {
+        CliError::Failed(format!(
+            "cannot find this rpm binary to run the server: {e}"
+        ))
+    })?;
     let launched = web::launch(&client, &exe, &opts).map_err(failed)?;
     let token = client.home().root().join(web::TOKEN_FILE);
-    let verb = if launched.already { "already serves" } else { "serves" };
+    let verb = if launched.already {
+        "already serves"
+    } else {
+        "serves"
+    };
     println!(
         "rpm web {verb} {url} (pid {pid}): API {url}/api/processes, events {url}/api/events, metrics {url}/metrics, dashboard {url}/ui",
         url = launched.url,
         pid = launched.pid
     );
-    println!("actions need `Authorization: Bearer <token>`, the token in {}", token.display());
+    println!(
+        "actions need `Authorization: Bearer <token>`, the token in {}",
+        token.display()
+    );
     Ok(())
 }
 

@@ -21,7 +21,9 @@ pub enum TokenError {
     Read { path: String, source: io::Error },
     #[error("the web token {path} is empty or not text: delete it and run `rpm web` again to make a new one")]
     Damaged { path: String },
-    #[error("the web token {path} can be read by other users (mode {mode:o}): run `chmod 600 {path}`")]
+    #[error(
+        "the web token {path} can be read by other users (mode {mode:o}): run `chmod 600 {path}`"
+    )]
     Exposed { path: String, mode: u32 },
 }
 
@@ -48,7 +50,12 @@ pub fn load_or_create(path: &Path) -> Result<String, TokenError> {
             return Ok(token);
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(source) => return Err(TokenError::Create { path: shown, source }),
+        Err(source) => {
+            return Err(TokenError::Create {
+                path: shown,
+                source,
+            })
+        }
     }
     let read_error = |source| TokenError::Read {
         path: shown.clone(),
@@ -99,8 +106,7 @@ impl Access {
 /// Compares in time that does not depend on where the strings differ.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -150,6 +156,9 @@ mod tests {
         ));
         std::fs::write(&path, "\n").expect("write");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        assert!(matches!(load_or_create(&path), Err(TokenError::Damaged { .. })));
+        assert!(matches!(
+            load_or_create(&path),
+            Err(TokenError::Damaged { .. })
+        ));
     }
 }

@@ -97,7 +97,9 @@ pub fn parse_head(head: &[u8]) -> Result<Head, ReadError> {
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(ReadError::Malformed("the request line is not `METHOD PATH HTTP/1.1`"));
+        return Err(ReadError::Malformed(
+            "the request line is not `METHOD PATH HTTP/1.1`",
+        ));
     };
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(ReadError::Malformed("the method is not a token"));
@@ -105,7 +107,11 @@ pub fn parse_head(head: &[u8]) -> Result<Head, ReadError> {
     let http11 = match version {
         "HTTP/1.1" => true,
         "HTTP/1.0" => false,
-        _ => return Err(ReadError::Malformed("only HTTP/1.0 and HTTP/1.1 are served")),
+        _ => {
+            return Err(ReadError::Malformed(
+                "only HTTP/1.0 and HTTP/1.1 are served",
+            ))
+        }
     };
     if !target.starts_with('/') {
         return Err(ReadError::Malformed("the path does not start with `/`"));
@@ -216,7 +222,12 @@ fn read_some(stream: &mut impl Read, chunk: &mut [u8], idle: bool) -> Result<usi
             Ok(0) => return Err(ReadError::Malformed("the connection closed mid-request")),
             Ok(n) => return Ok(n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(if idle {
                     ReadError::Closed
                 } else {
@@ -329,7 +340,9 @@ mod tests {
     #[test]
     fn heads_parse_into_requests_or_the_right_refusal() {
         let ok = |text: &str| parse_head(text.as_bytes()).expect("parses");
-        let head = ok("GET /api/processes?follow=1&lines=5 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc ");
+        let head = ok(
+            "GET /api/processes?follow=1&lines=5 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc ",
+        );
         assert_eq!(head.request.method, "GET");
         assert_eq!(head.request.path, "/api/processes");
         assert_eq!(head.request.query_value("follow"), Some("1"));
@@ -343,20 +356,52 @@ mod tests {
         assert_eq!(head.content_length, 12);
         assert!(!head.request.keep_alive);
         assert!(!ok("GET / HTTP/1.1\r\nConnection: close").request.keep_alive);
-        assert!(ok("GET / HTTP/1.0\r\nConnection: keep-alive").request.keep_alive);
+        assert!(
+            ok("GET / HTTP/1.0\r\nConnection: keep-alive")
+                .request
+                .keep_alive
+        );
 
         let rows: &[(&str, ReadError)] = &[
-            ("GET /", ReadError::Malformed("the request line is not `METHOD PATH HTTP/1.1`")),
-            ("GET / HTTP/2", ReadError::Malformed("only HTTP/1.0 and HTTP/1.1 are served")),
-            ("get / HTTP/1.1", ReadError::Malformed("the method is not a token")),
-            ("GET x HTTP/1.1", ReadError::Malformed("the path does not start with `/`")),
-            ("GET / HTTP/1.1\r\nbroken", ReadError::Malformed("a header line has no `:`")),
-            ("POST / HTTP/1.1\r\nContent-Length: x", ReadError::Malformed("Content-Length is not a number")),
-            ("POST / HTTP/1.1\r\nContent-Length: 99999999", ReadError::BodyTooLarge(99_999_999)),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked", ReadError::LengthRequired),
+            (
+                "GET /",
+                ReadError::Malformed("the request line is not `METHOD PATH HTTP/1.1`"),
+            ),
+            (
+                "GET / HTTP/2",
+                ReadError::Malformed("only HTTP/1.0 and HTTP/1.1 are served"),
+            ),
+            (
+                "get / HTTP/1.1",
+                ReadError::Malformed("the method is not a token"),
+            ),
+            (
+                "GET x HTTP/1.1",
+                ReadError::Malformed("the path does not start with `/`"),
+            ),
+            (
+                "GET / HTTP/1.1\r\nbroken",
+                ReadError::Malformed("a header line has no `:`"),
+            ),
+            (
+                "POST / HTTP/1.1\r\nContent-Length: x",
+                ReadError::Malformed("Content-Length is not a number"),
+            ),
+            (
+                "POST / HTTP/1.1\r\nContent-Length: 99999999",
+                ReadError::BodyTooLarge(99_999_999),
+            ),
+            (
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked",
+                ReadError::LengthRequired,
+            ),
         ];
         for (text, want) in rows {
-            assert_eq!(parse_head(text.as_bytes()).err().as_ref(), Some(want), "{text:?}");
+            assert_eq!(
+                parse_head(text.as_bytes()).err().as_ref(),
+                Some(want),
+                "{text:?}"
+            );
         }
     }
 
@@ -366,7 +411,10 @@ mod tests {
             b"POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n\r\n";
         let mut reader = RequestReader::new();
         let first = reader.read(&mut input).expect("first");
-        assert_eq!((first.path.as_str(), first.body.as_slice()), ("/a", &b"abc"[..]));
+        assert_eq!(
+            (first.path.as_str(), first.body.as_slice()),
+            ("/a", &b"abc"[..])
+        );
         let second = reader.read(&mut input).expect("second");
         assert_eq!(second.path, "/b");
         assert_eq!(reader.read(&mut input), Err(ReadError::Closed));
@@ -393,7 +441,10 @@ mod tests {
         let text = String::from_utf8(out).expect("utf-8");
         let body = r#"{"error":"no process with id 7","status":404}"#;
         assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"), "{text}");
-        assert!(text.contains(&format!("Content-Length: {}\r\n", body.len())), "{text}");
+        assert!(
+            text.contains(&format!("Content-Length: {}\r\n", body.len())),
+            "{text}"
+        );
         assert!(text.contains("Connection: close\r\n"), "{text}");
         assert!(text.ends_with(&format!("\r\n\r\n{body}")), "{text}");
     }

@@ -32,35 +32,79 @@ const STATUSES: [Status; 6] = [
 pub fn render(rows: &[ProcessInfo], daemon: DaemonFigures) -> String {
     let mut out = String::with_capacity(256 + rows.len() * 900);
     let labels: Vec<String> = rows.iter().map(instance_labels).collect();
-    family(&mut out, "rpm_process_cpu_percent", "gauge", "CPU use of the instance's process tree, in percent of one core.");
+    family(
+        &mut out,
+        "rpm_process_cpu_percent",
+        "gauge",
+        "CPU use of the instance's process tree, in percent of one core.",
+    );
     for (row, l) in rows.iter().zip(&labels) {
         let _ = writeln!(out, "rpm_process_cpu_percent{{{l}}} {}", float(row.cpu));
     }
-    family(&mut out, "rpm_process_memory_bytes", "gauge", "Resident memory of the instance's process tree, in bytes.");
+    family(
+        &mut out,
+        "rpm_process_memory_bytes",
+        "gauge",
+        "Resident memory of the instance's process tree, in bytes.",
+    );
     for (row, l) in rows.iter().zip(&labels) {
         let _ = writeln!(out, "rpm_process_memory_bytes{{{l}}} {}", row.memory);
     }
-    family(&mut out, "rpm_process_restarts_total", "counter", "Restarts of the instance since it was started or reset.");
+    family(
+        &mut out,
+        "rpm_process_restarts_total",
+        "counter",
+        "Restarts of the instance since it was started or reset.",
+    );
     for (row, l) in rows.iter().zip(&labels) {
         let _ = writeln!(out, "rpm_process_restarts_total{{{l}}} {}", row.restarts);
     }
-    family(&mut out, "rpm_process_uptime_seconds", "gauge", "Seconds the instance has been online (0 unless online).");
+    family(
+        &mut out,
+        "rpm_process_uptime_seconds",
+        "gauge",
+        "Seconds the instance has been online (0 unless online).",
+    );
     for (row, l) in rows.iter().zip(&labels) {
         let up = row.uptime_ms.unwrap_or(0) as f64 / 1000.0;
         let _ = writeln!(out, "rpm_process_uptime_seconds{{{l}}} {}", float(up));
     }
-    family(&mut out, "rpm_process_status", "gauge", "The instance's status: 1 for the status it has, 0 for the others.");
+    family(
+        &mut out,
+        "rpm_process_status",
+        "gauge",
+        "The instance's status: 1 for the status it has, 0 for the others.",
+    );
     for (row, l) in rows.iter().zip(&labels) {
         for status in STATUSES {
             let value = u8::from(row.status == status);
             let _ = writeln!(out, "rpm_process_status{{{l},status=\"{status}\"}} {value}");
         }
     }
-    family(&mut out, "rpm_daemon_memory_bytes", "gauge", "Resident memory of the rpm daemon, in bytes.");
+    family(
+        &mut out,
+        "rpm_daemon_memory_bytes",
+        "gauge",
+        "Resident memory of the rpm daemon, in bytes.",
+    );
     let _ = writeln!(out, "rpm_daemon_memory_bytes {}", daemon.memory_bytes);
-    family(&mut out, "rpm_daemon_uptime_seconds", "gauge", "Seconds since the rpm daemon started.");
-    let _ = writeln!(out, "rpm_daemon_uptime_seconds {}", float(daemon.uptime_seconds));
-    family(&mut out, "rpm_processes", "gauge", "Instances the daemon knows.");
+    family(
+        &mut out,
+        "rpm_daemon_uptime_seconds",
+        "gauge",
+        "Seconds since the rpm daemon started.",
+    );
+    let _ = writeln!(
+        out,
+        "rpm_daemon_uptime_seconds {}",
+        float(daemon.uptime_seconds)
+    );
+    family(
+        &mut out,
+        "rpm_processes",
+        "gauge",
+        "Instances the daemon knows.",
+    );
     let _ = writeln!(out, "rpm_processes {}", rows.len());
     out
 }
@@ -141,8 +185,17 @@ mod tests {
 
     #[test]
     fn every_family_has_help_type_and_one_line_per_instance() {
-        let rows = [row(0, "api", Status::Online), row(1, "odd \"name\"\\\n", Status::Errored)];
-        let text = render(&rows, DaemonFigures { memory_bytes: 5_000_000, uptime_seconds: 12.5 });
+        let rows = [
+            row(0, "api", Status::Online),
+            row(1, "odd \"name\"\\\n", Status::Errored),
+        ];
+        let text = render(
+            &rows,
+            DaemonFigures {
+                memory_bytes: 5_000_000,
+                uptime_seconds: 12.5,
+            },
+        );
         let api = r#"id="0",name="api",namespace="default",instance="0""#;
         let odd = r#"id="1",name="odd \"name\"\\\n",namespace="default",instance="0""#;
         for line in [
@@ -173,7 +226,12 @@ mod tests {
 
     #[test]
     fn values_keep_the_formats_spelling() {
-        let rows = [(0.0, "0"), (1.25, "1.25"), (f64::NAN, "NaN"), (f64::INFINITY, "+Inf")];
+        let rows = [
+            (0.0, "0"),
+            (1.25, "1.25"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "+Inf"),
+        ];
         for (v, want) in rows {
             assert_eq!(float(v), want);
         }

@@ -48,7 +48,9 @@ const SETTLE: Duration = Duration::from_secs(10);
 /// Why `rpm web` could not do what it was asked.
 #[derive(Debug, Error)]
 pub enum WebError {
-    #[error("`{host}` is not an IP address: give --host an address such as 127.0.0.1, ::1 or 0.0.0.0")]
+    #[error(
+        "`{host}` is not an IP address: give --host an address such as 127.0.0.1, ::1 or 0.0.0.0"
+    )]
     BadHost { host: String },
     #[error("cannot listen on {address}: {source} (choose another --port, or stop what uses it)")]
     Bind { address: String, source: io::Error },
@@ -114,9 +116,12 @@ pub fn launch(client: &Client, exe: &Path, opts: &ServeOptions) -> Result<Launch
     let home = client.home();
     let pid_path = home.root().join(PID_FILE);
     if let Some(running) = pid_file::running(&pid_path) {
-        let wanted = SocketAddr::new(opts.host.parse().map_err(|_| WebError::BadHost {
-            host: opts.host.clone(),
-        })?, opts.port);
+        let wanted = SocketAddr::new(
+            opts.host.parse().map_err(|_| WebError::BadHost {
+                host: opts.host.clone(),
+            })?,
+            opts.port,
+        );
         if opts.port != 0 && running.url == format!("http://{wanted}") {
             return Ok(Launched {
                 url: running.url,
@@ -141,7 +146,14 @@ pub fn launch(client: &Client, exe: &Path, opts: &ServeOptions) -> Result<Launch
         })?;
     let mut command = Command::new(exe);
     command
-        .args(["web", "--serve", "--host", &opts.host, "--port", &opts.port.to_string()])
+        .args([
+            "web",
+            "--serve",
+            "--host",
+            &opts.host,
+            "--port",
+            &opts.port.to_string(),
+        ])
         .env("RPM_HOME", home.root())
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -41,7 +41,9 @@ pub fn is_web_server(pid: u32) -> bool {
     let args: Vec<&[u8]> = raw.split(|&b| b == 0).collect();
     let alive = crate::proctree::stat(pid as i32).is_some_and(|s| s.state != 'Z' && s.state != 'X');
     alive
-        && args.windows(2).any(|w| w[0] == b"web" && w[1] == b"--serve")
+        && args
+            .windows(2)
+            .any(|w| w[0] == b"web" && w[1] == b"--serve")
 }
 
 /// Removes the file if it still names this process (a newer server may have replaced it).
@@ -62,7 +64,10 @@ mod tests {
     #[test]
     fn the_file_round_trips_and_damaged_ones_name_nothing() {
         let rows = [
-            ("12\nhttp://127.0.0.1:9615\n", Some((12, "http://127.0.0.1:9615"))),
+            (
+                "12\nhttp://127.0.0.1:9615\n",
+                Some((12, "http://127.0.0.1:9615")),
+            ),
             ("12\n", None),
             ("x\nhttp://a:1\n", None),
             ("12\nftp://a\n", None),
@@ -70,11 +75,18 @@ mod tests {
         ];
         for (text, want) in rows {
             let got = parse(text);
-            assert_eq!(got.as_ref().map(|w| (w.pid, w.url.as_str())), want, "{text:?}");
+            assert_eq!(
+                got.as_ref().map(|w| (w.pid, w.url.as_str())),
+                want,
+                "{text:?}"
+            );
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("web.pid");
-        let me = WebPid { pid: std::process::id(), url: "http://127.0.0.1:1".into() };
+        let me = WebPid {
+            pid: std::process::id(),
+            url: "http://127.0.0.1:1".into(),
+        };
         write(&path, &me).expect("written");
         // This test process is no `rpm web --serve`: the file names no running server.
         assert_eq!(running(&path), None);

@@ -84,7 +84,13 @@ fn system() -> (Value, Value) {
         meminfo
             .lines()
             .find_map(|l| l.strip_prefix(key))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
             .map_or(0, |k| k * 1024)
     };
     (
@@ -181,7 +187,11 @@ mod tests {
             },
         });
         assert_eq!(process(&row), want);
-        for (s, pm2) in [(Status::Online, "online"), (Status::Errored, "errored"), (Status::Stopped, "stopped")] {
+        for (s, pm2) in [
+            (Status::Online, "online"),
+            (Status::Errored, "errored"),
+            (Status::Stopped, "stopped"),
+        ] {
             assert_eq!(status(s), pm2);
         }
     }

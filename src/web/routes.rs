@@ -66,10 +66,15 @@ pub fn route(method: &str, path: &str) -> Result<Route, (u16, String)> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     let get = method == "GET" || method == "HEAD";
     let post = method == "POST";
-    let wrong_method = |allowed: &str| Err((405, format!("{method} {path} is not served: use {allowed}")));
+    let wrong_method =
+        |allowed: &str| Err((405, format!("{method} {path} is not served: use {allowed}")));
     let id = |text: &str| {
-        text.parse::<u32>()
-            .map_err(|_| (404, format!("no process with id `{text}`: ids are numbers, see GET /api/processes")))
+        text.parse::<u32>().map_err(|_| {
+            (
+                404,
+                format!("no process with id `{text}`: ids are numbers, see GET /api/processes"),
+            )
+        })
     };
     let found = match segments.as_slice() {
         [] => Route::Pm2,
@@ -85,16 +90,32 @@ pub fn route(method: &str, path: &str) -> Result<Route, (u16, String)> {
                 "restart" => Action::Restart,
                 "reload" => Action::Reload,
                 "delete" => Action::Delete,
-                _ => return Err((404, format!("no such action `{verb}`: use stop, restart, reload or delete"))),
+                _ => {
+                    return Err((
+                        404,
+                        format!("no such action `{verb}`: use stop, restart, reload or delete"),
+                    ))
+                }
             };
             let n = id(n)?;
-            return if post { Ok(Route::Act(n, action)) } else { wrong_method("POST") };
+            return if post {
+                Ok(Route::Act(n, action))
+            } else {
+                wrong_method("POST")
+            };
         }
         ["ui", rest @ ..] => match ui::asset(&rest.join("/")) {
             Some(asset) => Route::Ui(asset),
             None => return Err((404, format!("no dashboard file {path}"))),
         },
-        _ => return Err((404, format!("nothing is served at {path}: see GET /api/processes, /api/events, /metrics, /ui"))),
+        _ => {
+            return Err((
+                404,
+                format!(
+                "nothing is served at {path}: see GET /api/processes, /api/events, /metrics, /ui"
+            ),
+            ))
+        }
     };
     if get {
         Ok(found)
@@ -115,7 +136,8 @@ fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Res
     match route {
         Route::Pm2 => {
             let rows = state.rows().map_err(client_error)?;
-            Ok(Response::json(200, &pm2::document(&rows)).with_header("Access-Control-Allow-Origin: *"))
+            Ok(Response::json(200, &pm2::document(&rows))
+                .with_header("Access-Control-Allow-Origin: *"))
         }
         Route::List => {
             let rows = state.rows().map_err(client_error)?;
@@ -178,7 +200,10 @@ fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Res
 /// The row of instance `id`, asked afresh, or a 404.
 pub fn existing(state: &State, id: u32) -> Result<ProcessInfo, Response> {
     let rows = state.fresh_rows().map_err(client_error)?;
-    rows.iter().find(|p| p.id == id).cloned().ok_or_else(|| unknown(id))
+    rows.iter()
+        .find(|p| p.id == id)
+        .cloned()
+        .ok_or_else(|| unknown(id))
 }
 
 /// The log files of one instance (its out and error files, `/dev/null` left out).
@@ -217,8 +242,12 @@ pub fn tail_options(request: &Request, follow: bool) -> TailOptions {
 /// The apps of a `POST /api/processes` body, resolved as `rpm start` resolves a file
 /// (relative paths from the folder `rpm web` was started in).
 fn specs(state: &State, body: &[u8]) -> Result<Vec<config::AppSpec>, Response> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Response::error(400, "the request body is not UTF-8 text: send the apps as JSON in the ecosystem format"))?;
+    let text = std::str::from_utf8(body).map_err(|_| {
+        Response::error(
+            400,
+            "the request body is not UTF-8 text: send the apps as JSON in the ecosystem format",
+        )
+    })?;
     if text.trim().is_empty() {
         return Err(Response::error(400, "the request body is empty: send the apps as JSON in the ecosystem format, e.g. {\"apps\": [{\"name\": \"api\", \"script\": \"/srv/api.py\"}]}"));
     }
@@ -261,7 +290,10 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
 }
 
 fn unknown(id: u32) -> Response {
-    Response::error(404, format!("no process with id {id}: see GET /api/processes"))
+    Response::error(
+        404,
+        format!("no process with id {id}: see GET /api/processes"),
+    )
 }
 
 /// A daemon refusal about an id that has gone meanwhile is a 404; others as they are.
@@ -280,7 +312,10 @@ fn not_found_or(state: &State, id: u32, e: ClientError) -> Response {
 pub fn client_error(e: ClientError) -> Response {
     let status = match &e {
         ClientError::NotRunning { .. } | ClientError::Connect { .. } => 503,
-        ClientError::Daemon { kind: ErrorKind::Usage, .. } => 400,
+        ClientError::Daemon {
+            kind: ErrorKind::Usage,
+            ..
+        } => 400,
         ClientError::Daemon { .. } => 409,
         _ => 502,
     };
@@ -303,9 +338,21 @@ mod tests {
             ("GET", "/api/processes/12", Route::One(12)),
             ("GET", "/api/processes/3/logs", Route::Logs(3)),
             ("POST", "/api/processes/3/stop", Route::Act(3, Action::Stop)),
-            ("POST", "/api/processes/3/restart", Route::Act(3, Action::Restart)),
-            ("POST", "/api/processes/3/reload", Route::Act(3, Action::Reload)),
-            ("POST", "/api/processes/0/delete", Route::Act(0, Action::Delete)),
+            (
+                "POST",
+                "/api/processes/3/restart",
+                Route::Act(3, Action::Restart),
+            ),
+            (
+                "POST",
+                "/api/processes/3/reload",
+                Route::Act(3, Action::Reload),
+            ),
+            (
+                "POST",
+                "/api/processes/0/delete",
+                Route::Act(0, Action::Delete),
+            ),
             ("HEAD", "/metrics", Route::Metrics),
         ];
         for (method, path, want) in rows {

@@ -52,12 +52,11 @@ pub fn serve(client: Client, opts: &ServeOptions) -> Result<(), WebError> {
     let token = auth::load_or_create(&home.root().join(super::TOKEN_FILE))?;
     // Subscribe before answering anything: a server without a daemon has nothing to say.
     let notices = client.subscribe(&[])?;
-    let listener = TcpListener::bind(SocketAddr::new(ip, opts.port)).map_err(|source| {
-        WebError::Bind {
+    let listener =
+        TcpListener::bind(SocketAddr::new(ip, opts.port)).map_err(|source| WebError::Bind {
             address: SocketAddr::new(ip, opts.port).to_string(),
             source,
-        }
-    })?;
+        })?;
     let address = listener.local_addr().map_err(|source| WebError::Bind {
         address: SocketAddr::new(ip, opts.port).to_string(),
         source,
@@ -213,7 +212,9 @@ fn stream_logs(state: &State, id: u32, request: &http::Request, stream: &mut Tcp
     };
     let sources = routes::log_sources(&row);
     let head = http::stream_head("text/event-stream");
-    if stream.write_all(head.as_bytes()).is_err() || stream.write_all(sse::OPENING.as_bytes()).is_err() {
+    if stream.write_all(head.as_bytes()).is_err()
+        || stream.write_all(sse::OPENING.as_bytes()).is_err()
+    {
         return;
     }
     let opts = routes::tail_options(request, true);
@@ -281,7 +282,8 @@ fn resubscribe(client: &Client) -> Option<crate::client::Notices> {
 
 fn spawn_signal_thread(pid_path: PathBuf) -> Result<(), WebError> {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).map_err(WebError::Thread)?;
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).map_err(WebError::Thread)?;
     std::thread::Builder::new()
         .name("web-signals".into())
         .spawn(move || {

@@ -189,7 +189,11 @@ mod tests {
         // `slow` read nothing: its queue is full, so the next notice drops it.
         assert_eq!(hub.publish("one more"), 1);
         assert_eq!(fast.recv().expect("delivered").as_ref(), "one more");
-        assert_eq!(slow.iter().count(), QUEUE, "it keeps what it had, then ends");
+        assert_eq!(
+            slow.iter().count(),
+            QUEUE,
+            "it keeps what it had, then ends"
+        );
         drop(fast);
         assert_eq!(hub.publish("nobody"), 0);
         assert_eq!(hub.len(), 0);

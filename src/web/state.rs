@@ -70,7 +70,10 @@ impl State {
 
     /// The process list, from the cache when it is fresh.
     pub fn rows(&self) -> Result<Rows, ClientError> {
-        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some((at, rows)) = cache.as_ref() {
             if at.elapsed() < LIST_TTL {
                 return Ok(Arc::clone(rows));
@@ -89,7 +92,10 @@ impl State {
 
     /// Forgets the cached list: something changed.
     pub fn invalidate(&self) {
-        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *cache = None;
     }
 

@@ -48,6 +48,9 @@ mod tests {
             assert!(INDEX.body.contains(link), "{link}");
             assert!(asset(link.trim_start_matches("/ui/")).is_some(), "{link}");
         }
-        assert!(!INDEX.body.contains("http://") && !INDEX.body.contains("https://"), "no CDN");
+        assert!(
+            !INDEX.body.contains("http://") && !INDEX.body.contains("https://"),
+            "no CDN"
+        );
     }
 }

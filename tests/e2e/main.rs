@@ -17,3 +17,4 @@ mod structure;
 mod targets;
 mod triggers;
 mod watching;
+mod web;

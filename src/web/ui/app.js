@@ -104,7 +104,9 @@ async function refresh() {
   try {
     const r = await call('GET', '/api/processes');
     if (!r.ok) { showError((await r.json()).error || r.statusText); return; }
-    render(await r.json());
+    const rows = await r.json();
+    render(rows);
+    if (selected === null && rows.length) follow(rows[0]);
     showError('');
     document.getElementById('connection').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (err) {
