@@ -28,9 +28,10 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 
-from managers import (BENCH, CLK_TCK, BenchError, bench_session, build_rpm, cell,
+from managers import (BENCH, CLK_TCK, BenchError, bench_session, build_rpm,
                       cpu_times, log, machine, now, quick_default, read_file,
                       render_table, run_main, summary, vm_rss_kib, write_results)
 import managers
@@ -124,17 +125,12 @@ def cpu_s(pid):
     return ticks / CLK_TCK
 
 
-def scenario_metrics(addr, daemon, web, seconds, rate=1000):
+def scrape(addr, rate, seconds, counts, index):
+    """One client: `GET /metrics` paced at `rate` per second on one kept-alive connection."""
     conn = http.client.HTTPConnection(*addr, timeout=10)
-    for _ in range(50):
-        conn.request("GET", "/metrics")
-        conn.getresponse().read()
-    d0, w0, t0 = cpu_s(daemon), cpu_s(web), now()
-    sent = 0
-    start = now()
+    sent, start = 0, now()
     while True:
-        due = start + sent / rate
-        wait = due - now()
+        wait = start + sent / rate - now()
         if wait > 0:
             time.sleep(wait)
         if now() - start >= seconds:
@@ -143,13 +139,35 @@ def scenario_metrics(addr, daemon, web, seconds, rate=1000):
         r = conn.getresponse()
         r.read()
         if r.status != 200:
-            raise BenchError(f"GET /metrics answered {r.status}")
+            counts[index] = -1
+            return
         sent += 1
+    conn.close()
+    counts[index] = sent
+
+
+def scenario_metrics(addr, daemon, web, seconds, rate=1000, clients=2):
+    warm = http.client.HTTPConnection(*addr, timeout=10)
+    for _ in range(50):
+        warm.request("GET", "/metrics")
+        warm.getresponse().read()
+    warm.close()
+    counts = [0] * clients
+    threads = [threading.Thread(target=scrape, args=(addr, rate / clients, seconds, counts, i))
+               for i in range(clients)]
+    d0, w0, t0 = cpu_s(daemon), cpu_s(web), now()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     elapsed = now() - t0
     d1, w1 = cpu_s(daemon), cpu_s(web)
-    conn.close()
+    if min(counts) < 0:
+        raise BenchError("GET /metrics answered something other than 200")
+    sent = sum(counts)
     return {
         "requests": sent,
+        "clients": clients,
         "seconds": round(elapsed, 3),
         "rate_per_s": round(sent / elapsed, 1),
         "daemon_cpu_percent": round(100 * (d1 - d0) / elapsed, 2),
@@ -207,7 +225,7 @@ def table(results):
                  f"{ss['daemon_rss_kib_web_and_subscribers'] / 1024:.1f} MiB"])
     rows.append([f"rpm web RSS with {ss['subscribers']} subscribers",
                  f"{ss['web_rss_kib_with_subscribers'] / 1024:.1f} MiB"])
-    return render_table(["100 apps", "rpm"], [[cell(a), cell(b)] for a, b in rows])
+    return "\n".join(render_table(["100 apps", "rpm"], rows))
 
 
 def main():

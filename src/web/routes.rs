@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use super::http::{Request, Response};
-use super::state::State;
+use super::state::{Rendering, State};
 use super::{metrics, pm2, ui};
 use crate::client::ClientError;
 use crate::config::{self, LoadOptions};
@@ -141,7 +141,8 @@ fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Res
         }
         Route::List => {
             let rows = state.rows().map_err(client_error)?;
-            Ok(Response::new(200, "application/json", to_json(&*rows)))
+            let body = state.rendered(Rendering::List, &rows, to_json);
+            Ok(Response::new(200, "application/json", body.to_vec()))
         }
         Route::One(id) => {
             let details = state
@@ -189,8 +190,11 @@ fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Res
         }
         Route::Metrics => {
             let rows = state.rows().map_err(client_error)?;
-            let text = metrics::render(&rows, state.daemon_figures());
-            Ok(Response::new(200, metrics::CONTENT_TYPE, text))
+            // The daemon's figures are read with the list, so they are as fresh as it.
+            let body = state.rendered(Rendering::Metrics, &rows, |rows| {
+                metrics::render(rows, state.daemon_figures()).into_bytes()
+            });
+            Ok(Response::new(200, metrics::CONTENT_TYPE, body.to_vec()))
         }
         Route::Ui(asset) => Ok(Response::new(200, asset.content_type, asset.body)),
         Route::Events => Err(Response::error(500, "events are streamed, not answered")),

@@ -185,7 +185,9 @@ fn serve_connection(state: &State, mut stream: TcpStream) {
         let mut response = routes::answer(state, route, &request);
         // The server's own time, for benchmarks and browsers' network panels.
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        response.headers.push(format!("Server-Timing: app;dur={ms:.3}"));
+        response
+            .headers
+            .push(format!("Server-Timing: app;dur={ms:.3}"));
         if request.method == "HEAD" {
             response.body.clear();
         }

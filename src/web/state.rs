@@ -23,6 +23,16 @@ pub const LIST_TTL: Duration = Duration::from_millis(500);
 /// Rows shared between requests while the cache holds them.
 pub type Rows = Arc<Vec<ProcessInfo>>;
 
+/// A body, the kind it is and the list it was rendered from.
+type Rendered = (Rendering, Rows, Arc<Vec<u8>>);
+
+/// A body rendered from the whole list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendering {
+    List,
+    Metrics,
+}
+
 /// Shared by every connection thread.
 pub struct State {
     client: Client,
@@ -30,6 +40,8 @@ pub struct State {
     loopback: bool,
     hub: Hub,
     cache: Mutex<Option<(Instant, Rows)>>,
+    /// Bodies rendered from the cached list, kept while it is the one cached.
+    rendered: Mutex<Vec<Rendered>>,
     caller_env: BTreeMap<String, String>,
     caller_cwd: PathBuf,
 }
@@ -42,6 +54,7 @@ impl State {
             loopback,
             hub: Hub::default(),
             cache: Mutex::new(None),
+            rendered: Mutex::new(Vec::new()),
             caller_env: std::env::vars().collect(),
             caller_cwd,
         }
@@ -84,6 +97,30 @@ impl State {
         Ok(rows)
     }
 
+    /// `kind` rendered from `rows`: again only when `rows` is a new list, so a burst of
+    /// scrapes renders once per list.
+    pub fn rendered(
+        &self,
+        kind: Rendering,
+        rows: &Rows,
+        render: impl FnOnce(&[ProcessInfo]) -> Vec<u8>,
+    ) -> Arc<Vec<u8>> {
+        let mut cache = self
+            .rendered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, _, body)) = cache
+            .iter()
+            .find(|(k, list, _)| *k == kind && Arc::ptr_eq(list, rows))
+        {
+            return Arc::clone(body);
+        }
+        let body = Arc::new(render(rows));
+        cache.retain(|(k, _, _)| *k != kind);
+        cache.push((kind, Arc::clone(rows), Arc::clone(&body)));
+        body
+    }
+
     /// The process list asked afresh (and cached).
     pub fn fresh_rows(&self) -> Result<Rows, ClientError> {
         self.invalidate();
@@ -113,5 +150,32 @@ impl State {
             uptime_seconds: crate::proctree::uptime_seconds()
                 .map_or(0.0, |up| ((up - started) * 100.0).round().max(0.0) / 100.0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn a_body_is_rendered_once_per_list() {
+        let client = Client::new(crate::paths::Home::at("/nonexistent"));
+        let state = State::new(client, "t".into(), true, PathBuf::from("/"));
+        let renders = Cell::new(0);
+        let render = |_: &[ProcessInfo]| {
+            renders.set(renders.get() + 1);
+            format!("render {}", renders.get()).into_bytes()
+        };
+        let first: Rows = Arc::new(Vec::new());
+        let a = state.rendered(Rendering::Metrics, &first, render);
+        let b = state.rendered(Rendering::Metrics, &first, render);
+        assert_eq!((a.as_slice(), b.as_slice()), (&b"render 1"[..], &b"render 1"[..]));
+        // Another kind of body from the same list, then a new list: rendered anew.
+        state.rendered(Rendering::List, &first, render);
+        let second: Rows = Arc::new(Vec::new());
+        let c = state.rendered(Rendering::Metrics, &second, render);
+        assert_eq!(c.as_slice(), b"render 3");
+        assert_eq!(renders.get(), 3);
     }
 }
