@@ -74,15 +74,6 @@ pub enum WebError {
     DidNotExit { pid: u32 },
 }
 
-impl From<io::Error> for WebError {
-    fn from(source: io::Error) -> WebError {
-        WebError::File {
-            path: PathBuf::from(PID_FILE),
-            source,
-        }
-    }
-}
-
 impl WebError {
     /// 2 for bad usage, 1 otherwise (DESIGN 1.1).
     pub fn exit_code(&self) -> i32 {

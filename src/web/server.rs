@@ -64,13 +64,14 @@ pub fn serve(client: Client, opts: &ServeOptions) -> Result<(), WebError> {
     let caller_cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let state = Arc::new(State::new(client, token, ip.is_loopback(), caller_cwd));
     let pid_path = home.root().join(super::PID_FILE);
-    pid_file::write(
-        &pid_path,
-        &WebPid {
-            pid: std::process::id(),
-            url: format!("http://{address}"),
-        },
-    )?;
+    let me = WebPid {
+        pid: std::process::id(),
+        url: format!("http://{address}"),
+    };
+    pid_file::write(&pid_path, &me).map_err(|source| WebError::File {
+        path: pid_path.clone(),
+        source,
+    })?;
     log::info!("rpm web serves http://{address}");
     spawn_signal_thread(pid_path.clone())?;
     spawn_notice_thread(Arc::clone(&state), notices, pid_path)?;

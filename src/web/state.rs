@@ -170,7 +170,10 @@ mod tests {
         let first: Rows = Arc::new(Vec::new());
         let a = state.rendered(Rendering::Metrics, &first, render);
         let b = state.rendered(Rendering::Metrics, &first, render);
-        assert_eq!((a.as_slice(), b.as_slice()), (&b"render 1"[..], &b"render 1"[..]));
+        assert_eq!(
+            (a.as_slice(), b.as_slice()),
+            (&b"render 1"[..], &b"render 1"[..])
+        );
         // Another kind of body from the same list, then a new list: rendered anew.
         state.rendered(Rendering::List, &first, render);
         let second: Rows = Arc::new(Vec::new());

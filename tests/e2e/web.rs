@@ -682,6 +682,15 @@ fn web_stop_ends_the_server_and_rpm_kill_does_too() {
     assert!(err.contains("no rpm web server is running"), "{err}");
     let err = home.fails(&["web", "--host", "localhost!"], 2);
     assert!(err.contains("is not an IP address"), "{err}");
+    // A port in use is reported with the server's own sentence.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port().to_string();
+    let err = home.fails(&["web", "--port", &port], 1);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("web.log"),
+        "{err}"
+    );
+    assert!(!home.join("web.pid").exists());
 
     let again = Web::start(&home, &[]);
     home.ok(&["kill"]);
