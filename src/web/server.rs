@@ -237,6 +237,7 @@ fn spawn_notice_thread(
     mut notices: crate::client::Notices,
     pid_path: PathBuf,
 ) -> Result<(), WebError> {
+    let mut daemon = state.client().ping().ok().map(|p| p.pid);
     std::thread::Builder::new()
         .name("web-notices".into())
         .spawn(move || loop {
@@ -257,8 +258,12 @@ fn spawn_notice_thread(
                     }
                 }
             }
-            match resubscribe(state.client()) {
-                Some(again) => notices = again,
+            match resubscribe(state.client(), daemon) {
+                Some(again) => {
+                    log::info!("subscribed again to the rpm daemon's notices");
+                    notices = again;
+                    daemon = state.client().ping().ok().map(|p| p.pid).or(daemon);
+                }
                 None => {
                     log::info!("the rpm daemon is gone: rpm web stops");
                     state.hub().close_all();
@@ -271,18 +276,22 @@ fn spawn_notice_thread(
         .map_err(WebError::Thread)
 }
 
-/// Subscribes again while a daemon comes back within `RECONNECT_FOR`; `None` when the
-/// socket is gone (`rpm kill`) or nothing answers in time.
-fn resubscribe(client: &Client) -> Option<crate::client::Notices> {
+/// Subscribes again while a daemon comes back within `RECONNECT_FOR` (`rpm update`
+/// execs the same process, which re-creates its socket); `None` at once when the daemon
+/// `pid` is gone and so is its socket (`rpm kill`), or when nothing answers in time.
+fn resubscribe(client: &Client, pid: Option<u32>) -> Option<crate::client::Notices> {
     let deadline = Instant::now() + RECONNECT_FOR;
     while Instant::now() < deadline {
-        if !client.home().socket().exists() {
-            return None;
-        }
         if let Ok(notices) = client.subscribe(&[]) {
             return Some(notices);
         }
-        std::thread::sleep(Duration::from_millis(100));
+        let daemon_alive = pid.is_some_and(|p| {
+            crate::proctree::stat(p as i32).is_some_and(|s| s.state != 'Z' && s.state != 'X')
+        });
+        if !daemon_alive && !client.home().socket().exists() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
     None
 }

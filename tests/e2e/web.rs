@@ -703,3 +703,27 @@ fn web_stop_ends_the_server_and_rpm_kill_does_too() {
     });
     assert!(!home.join("web.pid").exists());
 }
+
+#[test]
+fn event_streams_survive_rpm_update() {
+    let home = RpmHome::new();
+    counter(&home, "api");
+    let web = Web::start(&home, &[]);
+    let events = Stream::open(&format!("{}/api/events", web.url), &[]);
+    events.wait_subscribed();
+    let before = home.daemon_pid();
+    home.ok(&["update"]);
+    assert_eq!(home.daemon_pid(), before, "update execs in place");
+    // The server subscribed again: a restart made after the update reaches the stream.
+    wait_until(
+        DEADLINE,
+        "a restart through the API after the update",
+        || match web.post("/api/processes/0/restart", None) {
+            (200, _) => Ok(()),
+            (status, body) => Err(format!("{status}: {body}")),
+        },
+    );
+    let restarting = events.next_data("the restart's notice", |n| n["event"] == "restarting");
+    assert_eq!(restarting["reason"], "manual");
+    assert!(is_web_server(web.pid));
+}
