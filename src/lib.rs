@@ -18,5 +18,6 @@ pub mod paths;
 pub mod proctree;
 pub mod signal_names;
 pub mod watch;
+pub mod web;
 
 pub use client::{Client, ClientError};

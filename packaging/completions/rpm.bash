@@ -88,9 +88,6 @@ _rpm() {
             rpm,resurrect)
                 cmd="rpm__subcmd__resurrect"
                 ;;
-            rpm,run)
-                cmd="rpm__subcmd__run"
-                ;;
             rpm,save)
                 cmd="rpm__subcmd__save"
                 ;;
@@ -123,6 +120,9 @@ _rpm() {
                 ;;
             rpm,validate)
                 cmd="rpm__subcmd__validate"
+                ;;
+            rpm,web)
+                cmd="rpm__subcmd__web"
                 ;;
             rpm__subcmd__help,apply)
                 cmd="rpm__subcmd__help__subcmd__apply"
@@ -187,9 +187,6 @@ _rpm() {
             rpm__subcmd__help,resurrect)
                 cmd="rpm__subcmd__help__subcmd__resurrect"
                 ;;
-            rpm__subcmd__help,run)
-                cmd="rpm__subcmd__help__subcmd__run"
-                ;;
             rpm__subcmd__help,save)
                 cmd="rpm__subcmd__help__subcmd__save"
                 ;;
@@ -217,6 +214,9 @@ _rpm() {
             rpm__subcmd__help,validate)
                 cmd="rpm__subcmd__help__subcmd__validate"
                 ;;
+            rpm__subcmd__help,web)
+                cmd="rpm__subcmd__help__subcmd__web"
+                ;;
             *)
                 ;;
         esac
@@ -224,7 +224,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart startOrReload apply run validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events web resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,7 +274,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__daemon)
-            opts="-h --foreground --reexec --resurrect --help"
+            opts="-h --foreground --reexec --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,7 +362,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply run validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events web resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,20 +669,6 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpm__subcmd__help__subcmd__run)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rpm__subcmd__help__subcmd__save)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -796,6 +782,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__web)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -990,28 +990,6 @@ _rpm() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpm__subcmd__run)
-            opts="-h --env --only --strict --raw --json --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1551,6 +1529,28 @@ _rpm() {
             fi
             case "${prev}" in
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__web)
+            opts="-h --port --host --stop --serve --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

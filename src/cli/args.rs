@@ -119,6 +119,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the HTTP API, live events, Prometheus metrics and a dashboard (/ui) until
+    /// `rpm web --stop` or `rpm kill`.
+    Web(WebArgs),
     /// Start the apps saved by `rpm save` that are not running.
     Resurrect,
     /// Empty log files.
@@ -407,4 +410,22 @@ pub struct StartArgs {
     /// startOrReload/startOrRestart: running apps take this shell's environment anew.
     #[arg(long)]
     pub update_env: bool,
+}
+
+/// `rpm web`'s options.
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    /// The TCP port to listen on (0: any free port, shown once it answers).
+    #[arg(long, default_value_t = 9615)]
+    pub port: u16,
+    /// The address to listen on; anything but a loopback address needs the token for
+    /// every request.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Stop the running server.
+    #[arg(long, conflicts_with_all = ["port", "host", "serve"])]
+    pub stop: bool,
+    /// Serve in this process (what `rpm web` runs in the background).
+    #[arg(long, hide = true)]
+    pub serve: bool,
 }

@@ -4,7 +4,7 @@
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
 //! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
-//! `table` (the process table), `man_pages` and completions (generated from the clap
+//! `web` (starts, stops or runs the `rpm web` server), `table` (the process table), `man_pages` and completions (generated from the clap
 //! definitions), `invoked` (the name the CLI was invoked as, used in every hint). `rpm
 //! daemon` is run by the binary's `main`, not here.
 
@@ -15,14 +15,15 @@ mod events;
 mod files;
 pub mod invoked;
 mod logs;
-mod not_built;
 pub mod man_pages;
+mod not_built;
 mod overrides;
 mod show;
 mod start;
 mod table;
 mod targets;
 mod terminal;
+mod web;
 
 use std::io::Write;
 
@@ -191,6 +192,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Resurrect => control::resurrect(&client),
         Command::Logs(args) => logs::logs(&client, &args),
         Command::Events { targets, json } => events::events(&client, &targets, json),
+        Command::Web(args) => web::web(client, &args),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
         // Written above, before a client exists.

@@ -71,8 +71,35 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
     let root = read_tree(path, &absolute, opts).map_err(|(pos, kind)| {
         ConfigError::from_problems(vec![Problem::at(&shown, pos, None, kind)])
     })?;
-    let mut report = Report::new(&shown);
-    let (app_nodes, deploy) = find_apps(&root, &mut report);
+    let file_dir = absolute
+        .parent()
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    load_tree(&root, &shown, &file_dir, &absolute, opts)
+}
+
+/// Loads, checks and resolves apps sent as JSON text in the ecosystem format (as
+/// leniently as a `.json` file is read), for `POST /api/processes`: `shown` names the
+/// text in messages, and relative paths are taken from `opts.caller_cwd`.
+pub fn load_json_text(text: &str, shown: &str, opts: &LoadOptions) -> Result<Loaded, ConfigError> {
+    let root = lenient_json::parse(text).map_err(|e| {
+        let kind = ProblemKind::Syntax { message: e.message };
+        ConfigError::from_problems(vec![Problem::at(shown, e.pos, None, kind)])
+    })?;
+    let source = opts.caller_cwd.join(shown);
+    load_tree(&root, shown, &opts.caller_cwd, &source, opts)
+}
+
+/// Checks and resolves the apps of a parsed tree; relative paths in it are taken from
+/// `file_dir`.
+fn load_tree(
+    root: &Node,
+    shown: &str,
+    file_dir: &Path,
+    source_file: &Path,
+    opts: &LoadOptions,
+) -> Result<Loaded, ConfigError> {
+    let mut report = Report::new(shown);
+    let (app_nodes, deploy) = find_apps(root, &mut report);
     let raws: Vec<RawApp> = app_nodes
         .iter()
         .enumerate()
@@ -87,12 +114,9 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError>
             .filter(|r| opts.only.contains(&r.name))
             .collect()
     };
-    let file_dir = absolute
-        .parent()
-        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     let ctx = Context {
-        file_dir: &file_dir,
-        source_file: &absolute,
+        file_dir,
+        source_file,
         caller_env: &opts.caller_env,
         caller_cwd: &opts.caller_cwd,
         profile: opts.env_profile.as_deref(),

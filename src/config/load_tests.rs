@@ -301,3 +301,30 @@ fn a_deploy_only_profile_uses_env_with_the_deploy_env_under_it() {
         Some("deploy")
     );
 }
+
+#[test]
+fn json_text_loads_like_a_json_file_with_paths_from_the_callers_folder() {
+    let dir = TempDir::new();
+    let o = opts(&dir.0);
+    dir.script("server.py");
+    let text = "{apps: [{name: 'api', script: 'server.py', instances: 2,}]} // lenient";
+    let loaded = super::load_json_text(text, "request body", &o).expect("loads");
+    assert_eq!(loaded.apps.len(), 1);
+    assert_eq!(loaded.apps[0].script, dir.0.join("server.py"));
+    assert_eq!(loaded.apps[0].cwd, dir.0);
+    let err = super::load_json_text(
+        r#"{"apps": [{"name": "x", "instanses": 2}]}"#,
+        "request body",
+        &o,
+    )
+    .expect_err("refused");
+    assert_eq!(
+        err.to_string().trim_end(),
+        "error: request body:1:11: app \"x\": `script` is required"
+    );
+    let err = super::load_json_text("{\"apps\": [", "request body", &o).expect_err("refused");
+    assert!(
+        err.to_string().starts_with("error: request body:1:"),
+        "{err}"
+    );
+}

@@ -22,3 +22,4 @@ mod structure;
 mod targets;
 mod triggers;
 mod watching;
+mod web;

@@ -26,6 +26,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("logs", &["daemon", "cli", "ipc", "client", "monit", "web"]),
     ("client", &["daemon", "cli", "monit", "web"]),
     ("cli", &["daemon"]),
+    // A surface over rpm::Client: never the supervisor, the CLI, or the other surface.
+    ("web", &["daemon", "cli", "monit"]),
 ];
 
 const MAX_CODE_LINES: usize = 600;

@@ -171,12 +171,16 @@ impl<'a> Printer<'a> {
         buf.push(b'\n');
     }
 
+    /// Writes what is gathered and flushes the output. The output is flushed even when
+    /// nothing was gathered: a `Write` that checks its reader there (`rpm web`'s event
+    /// stream) learns on every wake-up that the reader left.
     pub(super) fn flush(&mut self) -> Result<(), Stop> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
         let out = &mut *self.out;
-        let result = out.write_all(&self.buf).and_then(|()| out.flush());
+        let result = if self.buf.is_empty() {
+            out.flush()
+        } else {
+            out.write_all(&self.buf).and_then(|()| out.flush())
+        };
         self.buf.clear();
         result.map_err(|source| match source.kind() {
             io::ErrorKind::BrokenPipe => Stop::ReaderGone,
