@@ -100,6 +100,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A terminal dashboard: apps with CPU and memory history, the selected app's logs,
+    /// and keys to restart, reload, stop and delete.
+    #[command(aliases = ["dashboard", "dash"])]
+    Monit,
     /// Start the apps saved by `rpm save` that are not running.
     Resurrect,
     /// Empty log files.

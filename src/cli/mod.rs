@@ -4,7 +4,8 @@
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
 //! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
-//! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
+//! `table` (the process table). `rpm monit` is the dashboard of `crate::monit`; `rpm
+//! daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
@@ -109,6 +110,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Resurrect => control::resurrect(&client),
         Command::Logs(args) => logs::logs(&client, &args),
         Command::Events { targets, json } => events::events(&client, &targets, json),
+        Command::Monit => crate::monit::run(&client).map_err(CliError::from),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
         Command::Completions { shell } => {
