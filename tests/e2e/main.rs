@@ -11,6 +11,7 @@ mod events;
 mod files;
 mod keepalive;
 mod logs;
+mod monit;
 mod resurrect;
 mod stopping;
 mod structure;

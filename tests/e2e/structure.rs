@@ -26,6 +26,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("logs", &["daemon", "cli", "ipc", "client", "monit", "web"]),
     ("client", &["daemon", "cli", "monit", "web"]),
     ("cli", &["daemon"]),
+    ("monit", &["daemon", "cli", "web"]),
 ];
 
 const MAX_CODE_LINES: usize = 600;

@@ -46,11 +46,7 @@ fn three() -> Model {
     worker.restarts = 4;
     worker.cpu = 12.5;
     worker.memory = 1536 * 1024;
-    model.on_rows(vec![
-        api,
-        worker,
-        row(2, "cron", Status::Stopped),
-    ]);
+    model.on_rows(vec![api, worker, row(2, "cron", Status::Stopped)]);
     model.on_log_lines(
         0,
         true,
