@@ -20,6 +20,8 @@ static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 /// (its socket's name is this test's own), and with it the session and `rpm monit`.
 struct Tmux {
     socket: String,
+    /// The server's socket file, removed after the server is killed.
+    socket_path: Option<std::path::PathBuf>,
 }
 
 impl Tmux {
@@ -29,7 +31,10 @@ impl Tmux {
             std::process::id(),
             SESSIONS.fetch_add(1, Ordering::SeqCst)
         );
-        let tmux = Tmux { socket };
+        let mut tmux = Tmux {
+            socket,
+            socket_path: None,
+        };
         let script = "\"$0\" monit; echo \"monit exited $?\"; \
                       stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo; \
                       exec cat";
@@ -53,6 +58,8 @@ impl Tmux {
             script,
             bin.to_str().expect("a UTF-8 binary path"),
         ]);
+        let path = tmux.run(&["display-message", "-p", "#{socket_path}"]);
+        tmux.socket_path = Some(path.trim().into());
         tmux
     }
 
@@ -128,6 +135,9 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
