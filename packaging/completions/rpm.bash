@@ -67,6 +67,9 @@ _rpm() {
             rpm,ls)
                 cmd="rpm__subcmd__list"
                 ;;
+            rpm,monit)
+                cmd="rpm__subcmd__monit"
+                ;;
             rpm,ping)
                 cmd="rpm__subcmd__ping"
                 ;;
@@ -121,9 +124,6 @@ _rpm() {
             rpm,validate)
                 cmd="rpm__subcmd__validate"
                 ;;
-            rpm,web)
-                cmd="rpm__subcmd__web"
-                ;;
             rpm__subcmd__help,apply)
                 cmd="rpm__subcmd__help__subcmd__apply"
                 ;;
@@ -165,6 +165,9 @@ _rpm() {
                 ;;
             rpm__subcmd__help,logs)
                 cmd="rpm__subcmd__help__subcmd__logs"
+                ;;
+            rpm__subcmd__help,monit)
+                cmd="rpm__subcmd__help__subcmd__monit"
                 ;;
             rpm__subcmd__help,ping)
                 cmd="rpm__subcmd__help__subcmd__ping"
@@ -214,9 +217,6 @@ _rpm() {
             rpm__subcmd__help,validate)
                 cmd="rpm__subcmd__help__subcmd__validate"
                 ;;
-            rpm__subcmd__help,web)
-                cmd="rpm__subcmd__help__subcmd__web"
-                ;;
             *)
                 ;;
         esac
@@ -224,7 +224,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events web resurrect flush reload-logs completions daemon help"
+            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events monit resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,7 +362,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events web resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events monit resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -558,6 +558,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__monit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -795,20 +809,6 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        rpm__subcmd__help__subcmd__web)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         rpm__subcmd__init)
             opts="-h --yaml --toml --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -880,6 +880,20 @@ _rpm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__monit)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -1529,28 +1543,6 @@ _rpm() {
             fi
             case "${prev}" in
                 --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        rpm__subcmd__web)
-            opts="-h --port --host --stop --serve --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --port)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

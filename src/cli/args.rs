@@ -122,6 +122,10 @@ pub enum Command {
     /// Serve the HTTP API, live events, Prometheus metrics and a dashboard (/ui) until
     /// `rpm web --stop` or `rpm kill`.
     Web(WebArgs),
+    /// A terminal dashboard: apps with CPU and memory history, the selected app's logs,
+    /// and keys to restart, reload, stop and delete.
+    #[command(aliases = ["dashboard", "dash"])]
+    Monit,
     /// Start the apps saved by `rpm save` that are not running.
     Resurrect,
     /// Empty log files.

@@ -28,6 +28,8 @@ pub enum CliError {
     Home(#[from] HomeError),
     #[error(transparent)]
     Logs(#[from] crate::logs::LogError),
+    #[error(transparent)]
+    Monit(#[from] crate::monit::MonitError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -37,6 +39,7 @@ impl CliError {
         match self {
             CliError::Usage(_) | CliError::Help(_) | CliError::Config(_) => 2,
             CliError::Client(e) => e.exit_code(),
+            CliError::Monit(e) => e.exit_code(),
             _ => 1,
         }
     }

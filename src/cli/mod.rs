@@ -4,7 +4,7 @@
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
 //! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
-//! `web` (starts, stops or runs the `rpm web` server), `table` (the process table), `man_pages` and completions (generated from the clap
+//! `web` (starts, stops or runs the `rpm web` server), `table` (the process table); `rpm monit` is the dashboard of `crate::monit`; `man_pages` and completions (generated from the clap
 //! definitions), `invoked` (the name the CLI was invoked as, used in every hint). `rpm
 //! daemon` is run by the binary's `main`, not here.
 
@@ -193,6 +193,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Logs(args) => logs::logs(&client, &args),
         Command::Events { targets, json } => events::events(&client, &targets, json),
         Command::Web(args) => web::web(client, &args),
+        Command::Monit => crate::monit::run(&client).map_err(CliError::from),
         Command::Flush { targets } => control::flush(&client, targets),
         Command::ReloadLogs => control::reload_logs(&client),
         // Written above, before a client exists.

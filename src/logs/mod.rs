@@ -3,7 +3,8 @@
 //! The log pump thread (`pump`, started and driven by the daemon) reads each app's
 //! stdout/stderr and, per chunk, uses [`LineFramer`] to cut whole lines, [`format_framed`]
 //! to add timestamps or JSON, and [`LogFile::write`] to append them (rotating by size).
-//! The CLI's `rpm logs` calls [`tail`] with the files to show. Apart from the pump's
+//! The CLI's `rpm logs` calls [`tail`] with the files to show; `rpm monit` keeps a
+//! [`LogFollower`] and asks it for new lines when their folder changes. Apart from the pump's
 //! thread, this module owns only a short-lived gzip thread after a rotation; it reads no
 //! configuration beyond the `AppSpec` fields it is handed, and imports nothing from the
 //! daemon, the CLI or the wire protocol.
@@ -59,5 +60,8 @@ pub use format::{format_framed, format_lines, LineFormat, Stream};
 pub use framer::{Framed, LineFramer, Lines};
 pub use paths::{default_log_paths, per_instance};
 pub use rotate::Rotation;
-pub use tail::{follow, tail, tail_fed, LogSource, Nudge, TailFeed, TailInput, TailOptions};
+pub use tail::{
+    follow, tail, tail_fed, FollowedLine, LogFollower, LogSource, Nudge, TailFeed, TailInput,
+    TailOptions,
+};
 pub use timestamp::{TimestampFormat, DEFAULT_TAIL_TIMESTAMP_FORMAT, DEFAULT_TIME_FORMAT};

@@ -14,6 +14,7 @@ mod habits;
 mod invoked_name;
 mod keepalive;
 mod logs;
+mod monit;
 mod packaging;
 mod resurrect;
 mod run;

@@ -28,6 +28,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("cli", &["daemon"]),
     // A surface over rpm::Client: never the supervisor, the CLI, or the other surface.
     ("web", &["daemon", "cli", "monit"]),
+    ("monit", &["daemon", "cli", "web"]),
 ];
 
 const MAX_CODE_LINES: usize = 600;

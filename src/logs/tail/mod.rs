@@ -8,6 +8,7 @@
 //! the files' directories; a slow backstop timer covers file systems without events.
 //! Output stops quietly when the reader goes away (broken pipe).
 
+mod follow;
 mod printer;
 mod tracker;
 
@@ -21,6 +22,7 @@ use notify::{RecursiveMode, Watcher};
 use super::error::LogError;
 use super::format::Stream;
 use super::timestamp::TimestampFormat;
+pub use follow::{FollowedLine, LogFollower};
 use printer::Printer;
 use tracker::Tracker;
 
@@ -106,6 +108,15 @@ pub fn tail_fed(
         Err(Stop::Failed(e)) => Err(e),
         Ok(()) => Ok(()),
     }
+}
+
+/// Where a `Tracker` hands the lines it reads: the printer of `rpm logs`, or a
+/// `LogFollower`'s collection.
+trait Sink {
+    /// The header before source `index`'s last `lines` lines.
+    fn header(&mut self, _index: usize, _lines: usize) {}
+    /// One line (without `\n`) of source `index`.
+    fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop>;
 }
 
 /// Why printing stopped early.

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::time::SystemTime;
 
-use super::{LogSource, Stop, TailOptions, BLOCK};
+use super::{LogSource, Sink, Stop, TailOptions, BLOCK};
 use crate::logs::error::LogError;
 use crate::logs::format::push_json_escaped;
 use crate::logs::format::Stream;
@@ -186,6 +186,16 @@ impl<'a> Printer<'a> {
             io::ErrorKind::BrokenPipe => Stop::ReaderGone,
             _ => Stop::Failed(LogError::Output { source }),
         })
+    }
+}
+
+impl Sink for Printer<'_> {
+    fn header(&mut self, index: usize, lines: usize) {
+        Printer::header(self, index, lines);
+    }
+
+    fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
+        Printer::line(self, index, line)
     }
 }
 

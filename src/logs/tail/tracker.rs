@@ -1,6 +1,6 @@
 //! Reading one log file for `rpm logs`: its last lines, then whatever comes next.
 //!
-//! Runs on the caller's thread inside `tail`. A `Tracker` follows a path, not a file: it
+//! Runs on the caller's thread inside `tail` (or a `LogFollower`). A `Tracker` follows a path, not a file: it
 //! notices rotation (a new inode at the path; the old file is read to its end first) and
 //! truncation (the file shrank below what was read: start again from 0).
 
@@ -9,8 +9,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::printer::Printer;
-use super::{Stop, BLOCK};
+use super::{Sink, Stop, BLOCK};
 use crate::logs::error::LogError;
 use crate::logs::framer::LineFramer;
 
@@ -52,7 +51,7 @@ impl Tracker {
     pub(super) fn print_last_lines(
         &mut self,
         lines: usize,
-        printer: &mut Printer<'_>,
+        printer: &mut dyn Sink,
     ) -> Result<(), Stop> {
         let mut file = match File::open(&self.path) {
             Ok(file) => file,
@@ -96,7 +95,7 @@ impl Tracker {
 
     /// Prints whatever was appended since the last look, and follows the path to a new
     /// file or back to the start of a truncated one.
-    pub(super) fn poll(&mut self, printer: &mut Printer<'_>) -> Result<(), Stop> {
+    pub(super) fn poll(&mut self, printer: &mut dyn Sink) -> Result<(), Stop> {
         if self.file.is_some() {
             self.read_to_end(printer, None)?;
         }
@@ -133,7 +132,7 @@ impl Tracker {
     /// shrank below `pos` was truncated: start again from 0.
     pub(super) fn read_to_end(
         &mut self,
-        printer: &mut Printer<'_>,
+        printer: &mut dyn Sink,
         limit: Option<u64>,
     ) -> Result<(), Stop> {
         let Some(file) = self.file.as_mut() else {
