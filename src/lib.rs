@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod config;
 pub mod daemon;
 pub mod dump;
+pub mod export;
 pub mod ipc;
 pub mod logs;
 pub(crate) mod mailbox;

@@ -35,6 +35,8 @@ pub enum Command {
         #[arg(long)]
         env: Option<String>,
     },
+    /// Render a file's apps for systemd, Kubernetes, Nomad or compose (no daemon needed).
+    Export(ExportArgs),
     /// Write a commented sample ecosystem file (JSON unless --yaml or --toml).
     Init {
         #[arg(long, conflicts_with = "toml")]
@@ -301,4 +303,45 @@ pub struct StartArgs {
     /// Ecosystem file: unknown attributes are errors, not warnings.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// The engines `rpm export` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTarget {
+    /// `.service` (and `.socket`) units.
+    Systemd,
+    /// ConfigMap, Secret, Deployment and Service manifests.
+    Kubernetes,
+    /// One Nomad job in HCL, a group per app.
+    Nomad,
+    /// A `compose.yaml`, a service per app.
+    Compose,
+}
+
+/// `rpm export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write for.
+    #[arg(value_enum)]
+    pub target: ExportTarget,
+    /// The ecosystem file.
+    pub file: String,
+    /// Overlay env_<profile> on env.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Write the files into this directory instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Container image holding the apps (kubernetes, nomad, compose).
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Directory of the apps inside the image (default /app).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Nomad job name (default rpm).
+    #[arg(long)]
+    pub job: Option<String>,
 }

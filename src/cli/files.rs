@@ -49,7 +49,7 @@ pub fn load(
 }
 
 /// How the CLI loads a file from where the user stands.
-fn load_options(
+pub(super) fn load_options(
     env: Option<&str>,
     only: &[String],
     strict: bool,

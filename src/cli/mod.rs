@@ -3,13 +3,14 @@
 //!
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
-//! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
+//! describe, env), `files` (ecosystem files, apply, validate, init), `export` (export), `logs`, `events`,
 //! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
 mod error;
 mod events;
+mod export;
 mod files;
 mod logs;
 mod overrides;
@@ -70,6 +71,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
         Command::StartOrReload(args) => files::start_or_reload(&client, &args),
         Command::Apply(args) => files::apply(&client, &args),
+        Command::Export(args) => export::export(&args),
         Command::Validate { file, env } => files::validate(&file, env.as_deref()),
         Command::Init { yaml, toml } => files::init(if yaml {
             crate::config::SampleFormat::Yaml
