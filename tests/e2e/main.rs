@@ -8,6 +8,7 @@ mod cluster;
 mod compat;
 mod daemon_life;
 mod events;
+mod export;
 mod files;
 mod keepalive;
 mod logs;
