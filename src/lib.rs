@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod config;
+pub mod convert;
 pub mod daemon;
 pub mod dump;
 pub mod export;
@@ -19,5 +20,6 @@ pub mod paths;
 pub mod proctree;
 pub mod signal_names;
 pub mod watch;
+pub(crate) mod yaml_out;
 
 pub use client::{Client, ClientError};

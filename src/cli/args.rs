@@ -37,6 +37,8 @@ pub enum Command {
     },
     /// Render a file's apps for systemd, Kubernetes, Nomad or compose (no daemon needed).
     Export(ExportArgs),
+    /// Turn a supervisord .conf, a Procfile or a process-compose YAML into an rpm ecosystem file.
+    Convert(ConvertArgs),
     /// Write a commented sample ecosystem file (JSON unless --yaml or --toml).
     Init {
         #[arg(long, conflicts_with = "toml")]
@@ -344,4 +346,37 @@ pub struct ExportArgs {
     /// Nomad job name (default rpm).
     #[arg(long)]
     pub job: Option<String>,
+}
+
+/// The formats `rpm convert` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertFrom {
+    Supervisord,
+    Procfile,
+    ProcessCompose,
+}
+
+/// The formats `rpm convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ConvertTo {
+    #[default]
+    Yaml,
+    Json,
+    Toml,
+}
+
+/// `rpm convert` options.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The file to convert.
+    pub file: String,
+    /// Its format (default: told by its name: Procfile, *.conf/*.ini, *.yaml with `processes:`).
+    #[arg(long, value_enum)]
+    pub from: Option<ConvertFrom>,
+    /// The ecosystem file's format.
+    #[arg(long, value_enum, default_value_t = ConvertTo::Yaml)]
+    pub to: ConvertTo,
+    /// Write to this new file instead of stdout (never over an existing one).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

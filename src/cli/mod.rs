@@ -3,11 +3,12 @@
 //!
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
-//! describe, env), `files` (ecosystem files, apply, validate, init), `export` (export), `logs`, `events`,
+//! describe, env), `files` (ecosystem files, apply, validate, init), `export` (export), `convert` (convert), `logs`, `events`,
 //! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
+mod convert;
 mod error;
 mod events;
 mod export;
@@ -72,6 +73,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::StartOrReload(args) => files::start_or_reload(&client, &args),
         Command::Apply(args) => files::apply(&client, &args),
         Command::Export(args) => export::export(&args),
+        Command::Convert(args) => convert::convert(&args),
         Command::Validate { file, env } => files::validate(&file, env.as_deref()),
         Command::Init { yaml, toml } => files::init(if yaml {
             crate::config::SampleFormat::Yaml

@@ -42,7 +42,7 @@ mod resolve;
 mod sample;
 mod saved_spec;
 mod schema;
-mod shell_words;
+pub(crate) mod shell_words;
 pub mod signal;
 pub mod spec;
 mod suggest;

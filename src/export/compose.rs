@@ -7,9 +7,9 @@ use super::container::command;
 use super::kubernetes::tcp_port;
 use super::quote::is_dns_label;
 use super::unmapped::{comment_block, common, Unmapped};
-use super::yaml_out::to_yaml;
 use super::{ExportApp, ExportError, ExportOptions, OutputFile, DEFAULT_WORKDIR};
 use crate::config::{AppSpec, Listen};
+use crate::yaml_out::to_yaml;
 
 pub(crate) fn render(
     apps: &[ExportApp],

@@ -8,9 +8,9 @@ use serde_json::{json, Map, Value};
 use super::container::{base64, command, is_secret_key, seconds_up};
 use super::quote::is_dns_label;
 use super::unmapped::{comment_block, common, Unmapped};
-use super::yaml_out::to_yaml;
 use super::{ExportApp, ExportError, ExportOptions, OutputFile, DEFAULT_WORKDIR};
 use crate::config::{AppSpec, Listen, StopSignal};
+use crate::yaml_out::to_yaml;
 
 pub(crate) fn render(
     apps: &[ExportApp],

@@ -18,7 +18,6 @@ mod systemd;
 #[cfg(test)]
 mod tests;
 mod unmapped;
-mod yaml_out;
 
 use std::collections::BTreeMap;
 
