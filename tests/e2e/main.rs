@@ -6,6 +6,7 @@ mod adoption;
 mod bad_input;
 mod cluster;
 mod compat;
+mod convert;
 mod daemon_life;
 mod events;
 mod export;
