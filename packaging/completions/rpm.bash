@@ -22,6 +22,9 @@ _rpm() {
             rpm,completions)
                 cmd="rpm__subcmd__completions"
                 ;;
+            rpm,convert)
+                cmd="rpm__subcmd__convert"
+                ;;
             rpm,daemon)
                 cmd="rpm__subcmd__daemon"
                 ;;
@@ -36,6 +39,9 @@ _rpm() {
                 ;;
             rpm,events)
                 cmd="rpm__subcmd__events"
+                ;;
+            rpm,export)
+                cmd="rpm__subcmd__export"
                 ;;
             rpm,flush)
                 cmd="rpm__subcmd__flush"
@@ -127,6 +133,9 @@ _rpm() {
             rpm__subcmd__help,completions)
                 cmd="rpm__subcmd__help__subcmd__completions"
                 ;;
+            rpm__subcmd__help,convert)
+                cmd="rpm__subcmd__help__subcmd__convert"
+                ;;
             rpm__subcmd__help,daemon)
                 cmd="rpm__subcmd__help__subcmd__daemon"
                 ;;
@@ -141,6 +150,9 @@ _rpm() {
                 ;;
             rpm__subcmd__help,events)
                 cmd="rpm__subcmd__help__subcmd__events"
+                ;;
+            rpm__subcmd__help,export)
+                cmd="rpm__subcmd__help__subcmd__export"
                 ;;
             rpm__subcmd__help,flush)
                 cmd="rpm__subcmd__help__subcmd__flush"
@@ -218,7 +230,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="-h -V --help --version start startOrRestart startOrReload apply validate export convert init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,6 +272,32 @@ _rpm() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__convert)
+            opts="-h --from --to --out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -W "supervisord procfile process-compose" -- "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -W "yaml json toml" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -341,6 +379,44 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__export)
+            opts="-h --env --only --out --image --workdir --job --help systemd kubernetes nomad compose"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__flush)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -356,7 +432,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply validate export convert init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events resurrect flush reload-logs completions daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +460,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__convert)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -454,6 +544,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__events)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

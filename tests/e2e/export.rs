@@ -111,7 +111,7 @@ fn systemd_units_of_the_examples_and_hostile_values_pass_systemd_analyze_verify(
         }
         export(&home, &args);
         let out = Path::new(out);
-        verify_units(&out);
+        verify_units(out);
     }
     let text = std::fs::read_to_string(home.join("units-5/api@.service")).expect("template");
     assert!(
