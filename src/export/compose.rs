@@ -32,7 +32,9 @@ pub(crate) fn render(
                 rule: "lower-case letters, digits and `-`, a letter or digit at each end",
             });
         }
-        services.insert(name.clone(), service(app, image, workdir));
+        let mut service = service(app, image, workdir);
+        escape_interpolation(&mut service);
+        services.insert(name.clone(), service);
         all.extend(unmapped(&app.spec));
     }
     let mut text = comment_block("#", "compose", &all);
@@ -99,6 +101,17 @@ pub(crate) fn service(app: &ExportApp, image: &str, workdir: &str) -> Value {
         s.insert("user".into(), json!(user));
     }
     Value::Object(s)
+}
+
+/// Compose substitutes `${VAR}` and `$VAR` in every value: `$` is doubled so a value
+/// reaches the container as written.
+fn escape_interpolation(value: &mut Value) {
+    match value {
+        Value::String(s) => *s = s.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_interpolation),
+        Value::Object(map) => map.values_mut().for_each(escape_interpolation),
+        _ => {}
+    }
 }
 
 fn unmapped(spec: &AppSpec) -> Vec<Unmapped> {

@@ -184,12 +184,33 @@ fn check_kubernetes_object(doc: &Yaml) {
     }
 }
 
+/// `docker-compose config -q` (Debian's docker-compose, which validates against the
+/// compose schema offline) must accept the file and print nothing.
+fn compose_config(path: &Path) {
+    let out = Command::new("docker-compose")
+        .arg("-f")
+        .arg(path)
+        .args(["config", "-q"])
+        .output()
+        .expect("docker-compose runs (apt-get install docker-compose; .ci/run installs it)");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && printed.is_empty(),
+        "docker-compose config {}: {printed}",
+        path.display()
+    );
+}
+
 #[test]
 fn kubernetes_and_compose_exports_of_the_examples_read_back_as_valid_objects() {
     let home = RpmHome::new();
     let mut files = example_files();
     files.push(hostile_file(&home));
-    for file in &files {
+    for (i, file) in files.iter().enumerate() {
         let file = file.to_str().expect("path");
         let (stdout, _) = export(&home, &["export", "kubernetes", file, "--image", "app:1"]);
         let docs = yaml_docs(&stdout);
@@ -200,7 +221,16 @@ fn kubernetes_and_compose_exports_of_the_examples_read_back_as_valid_objects() {
         );
         docs.iter().for_each(check_kubernetes_object);
 
-        let (stdout, _) = export(&home, &["export", "compose", file, "--image", "app:1"]);
+        let dir = home.join(&format!("compose-{i}"));
+        let dir_arg = dir.to_str().expect("path");
+        export(
+            &home,
+            &[
+                "export", "compose", file, "--image", "app:1", "--out", dir_arg,
+            ],
+        );
+        compose_config(&dir.join("compose.yaml"));
+        let stdout = std::fs::read_to_string(dir.join("compose.yaml")).expect("compose.yaml");
         let docs = yaml_docs(&stdout);
         let services = docs[0]["services"].as_hash().expect("services");
         assert!(!services.is_empty());

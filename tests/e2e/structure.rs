@@ -26,6 +26,18 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("logs", &["daemon", "cli", "ipc", "client", "monit", "web"]),
     ("client", &["daemon", "cli", "monit", "web"]),
     ("cli", &["daemon"]),
+    (
+        "export",
+        &[
+            "daemon", "cli", "ipc", "logs", "client", "cluster", "watch", "monit", "web", "convert",
+        ],
+    ),
+    (
+        "convert",
+        &[
+            "daemon", "cli", "ipc", "logs", "client", "cluster", "watch", "monit", "web", "export",
+        ],
+    ),
 ];
 
 const MAX_CODE_LINES: usize = 600;
