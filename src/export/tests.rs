@@ -224,7 +224,8 @@ fn compose_reads_back_as_one_service_per_app() {
     let api = &doc["services"]["api"];
     assert_eq!(
         api["environment"]["MSG"].as_str(),
-        Some("say \"hi\"\nnow; $(id)")
+        Some("say \"hi\"\nnow; $$(id)"),
+        "compose's interpolation is escaped"
     );
     assert_eq!(api["ports"][0].as_str(), Some("8000:8000"));
     assert_eq!(api["stop_signal"].as_str(), Some("SIGTERM"));
