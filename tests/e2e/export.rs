@@ -1,13 +1,16 @@
 //! `rpm export` end to end: the bundled examples (and a file full of hostile values)
-//! exported by the real binary, systemd units checked by `systemd-analyze verify`, YAML
-//! read back and checked for the structure Kubernetes and compose require.
+//! exported by the real binary; systemd units checked by `systemd-analyze verify`,
+//! compose files by `docker-compose config`, Kubernetes manifests by the official
+//! Kubernetes Python client's models (`tests/fixtures/export/check_kubernetes.py`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::harness::{examples, RpmHome};
+use crate::cluster::real_python;
+use crate::harness::{examples, fixture, RpmHome};
 
 /// The ecosystem files under `examples/` that `rpm export` is expected to handle.
 fn example_files() -> Vec<PathBuf> {
@@ -184,6 +187,58 @@ fn check_kubernetes_object(doc: &Yaml) {
     }
 }
 
+/// The official Kubernetes Python client (pinned) in a venv beside the fixtures, made
+/// once as `.ci/run` does; `check_kubernetes.py` reads each object into its model.
+fn kubernetes_checker() -> PathBuf {
+    static ONCE: Mutex<()> = Mutex::new(());
+    let _once = ONCE.lock().unwrap_or_else(|p| p.into_inner());
+    let venv = fixture("export/.venv");
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import kubernetes"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        let run = |program: &Path, args: &[&str]| {
+            let out = Command::new(program).args(args).output().expect("run");
+            assert!(
+                out.status.success(),
+                "{} {args:?} failed: {}",
+                program.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let venv_arg = venv.to_str().expect("utf-8");
+        run(Path::new(&real_python()), &["-m", "venv", venv_arg]);
+        run(
+            &venv.join("bin/pip"),
+            &[
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "kubernetes==37.0.2",
+            ],
+        );
+    }
+    python
+}
+
+/// The manifests in `paths` read into the Kubernetes client's models with nothing lost.
+fn kubernetes_models_accept(paths: &[PathBuf]) {
+    assert!(!paths.is_empty());
+    let out = Command::new(kubernetes_checker())
+        .arg(fixture("export/check_kubernetes.py"))
+        .args(paths)
+        .output()
+        .expect("run check_kubernetes.py");
+    assert!(
+        out.status.success(),
+        "{paths:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `docker-compose config -q` (Debian's docker-compose, which validates against the
 /// compose schema offline) must accept the file and print nothing.
 fn compose_config(path: &Path) {
@@ -210,9 +265,27 @@ fn kubernetes_and_compose_exports_of_the_examples_read_back_as_valid_objects() {
     let home = RpmHome::new();
     let mut files = example_files();
     files.push(hostile_file(&home));
+    let mut manifests = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let file = file.to_str().expect("path");
         let (stdout, _) = export(&home, &["export", "kubernetes", file, "--image", "app:1"]);
+        let k8s_dir = home.join(&format!("kubernetes-{i}"));
+        let k8s_arg = k8s_dir.to_str().expect("path");
+        export(
+            &home,
+            &[
+                "export",
+                "kubernetes",
+                file,
+                "--image",
+                "app:1",
+                "--out",
+                k8s_arg,
+            ],
+        );
+        for entry in std::fs::read_dir(&k8s_dir).expect("manifests") {
+            manifests.push(entry.expect("entry").path());
+        }
         let docs = yaml_docs(&stdout);
         assert!(
             docs.iter()
@@ -239,6 +312,7 @@ fn kubernetes_and_compose_exports_of_the_examples_read_back_as_valid_objects() {
             assert!(service["command"].as_vec().is_some());
         }
     }
+    kubernetes_models_accept(&manifests);
 }
 
 #[test]
