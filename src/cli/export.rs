@@ -17,7 +17,21 @@ use crate::export::{self, ExportApp, ExportOptions, Target};
 const LOADING_ENV: [&str; 2] = ["HOME", "PATH"];
 
 pub fn export(args: &ExportArgs) -> Result<(), CliError> {
-    let apps = load_for_export(&args.file, args.env.as_deref(), &args.only)?;
+    let mut apps = load_for_export(&args.file, args.env.as_deref(), &args.only)?;
+    if args.target == ExportTarget::Systemd {
+        // A unit runs without the user's shell set-up that a wrapper (a pyenv shim, nvm)
+        // relies on: name the interpreter it runs today.
+        for app in &mut apps {
+            let real = app
+                .spec
+                .interpreter
+                .as_deref()
+                .and_then(config::wrapper::real_interpreter);
+            if let Some(real) = real {
+                app.spec.interpreter = Some(real);
+            }
+        }
+    }
     let target = match args.target {
         ExportTarget::Systemd => Target::Systemd,
         ExportTarget::Kubernetes => Target::Kubernetes,
