@@ -1,5 +1,5 @@
 //! `rpm convert FILE`: reads a supervisord `.conf`, a `Procfile` or a process-compose
-//! YAML (`convert`), writes an rpm ecosystem file to stdout or `--out FILE`, and lists
+//! YAML (`convert`), or rewrites a PM2 ecosystem file in another format, and writes an rpm ecosystem file to stdout or `--out FILE`, and lists
 //! what had no equivalent on stderr.
 
 use std::io::Write;
@@ -7,10 +7,17 @@ use std::path::Path;
 
 use super::args::{ConvertArgs, ConvertFrom, ConvertTo};
 use super::error::CliError;
+use crate::config;
 use crate::convert::{self, Format, Source};
 
 pub fn convert(args: &ConvertArgs) -> Result<(), CliError> {
     let path = Path::new(&args.file);
+    let is_process_compose = args.from == Some(ConvertFrom::ProcessCompose)
+        || std::fs::read_to_string(path)
+            .is_ok_and(|t| Source::detect(path, &t) == Some(Source::ProcessCompose));
+    if args.from.is_none() && config::is_ecosystem_file(&args.file) && !is_process_compose {
+        return rewrite_pm2_file(args);
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", args.file)))?;
     let source = match args.from {
@@ -28,11 +35,7 @@ pub fn convert(args: &ConvertArgs) -> Result<(), CliError> {
         convert::ConvertError::Syntax { .. } => CliError::Usage(format!("{}:{e}", args.file)),
         other => CliError::Usage(format!("{}: {other}", args.file)),
     })?;
-    let format = match args.to {
-        ConvertTo::Yaml => Format::Yaml,
-        ConvertTo::Json => Format::Json,
-        ConvertTo::Toml => Format::Toml,
-    };
+    let format = format_of(args.to);
     let mut header = vec![format!("Converted by `rpm convert` from {}.", args.file)];
     if !converted.notes.is_empty() {
         header.push("Not carried over (no rpm equivalent):".to_string());
@@ -40,6 +43,43 @@ pub fn convert(args: &ConvertArgs) -> Result<(), CliError> {
     }
     let rendered = convert::render(&converted.apps, format, &header)
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.file)))?;
+    write_out(args, &rendered)?;
+    for note in &converted.notes {
+        eprintln!("warning: {}:{note}", args.file);
+    }
+    Ok(())
+}
+
+fn format_of(to: ConvertTo) -> Format {
+    match to {
+        ConvertTo::Yaml => Format::Yaml,
+        ConvertTo::Json => Format::Json,
+        ConvertTo::Toml => Format::Toml,
+    }
+}
+
+/// A PM2 ecosystem file (JSON, YAML, `ecosystem.config.js`): checked as `rpm validate`
+/// checks it (its warnings name what rpm does not act on), then its apps rewritten as
+/// written, in the `--to` format.
+fn rewrite_pm2_file(args: &ConvertArgs) -> Result<(), CliError> {
+    super::files::load(&args.file, None, &[], false)?;
+    let opts = super::files::load_options(None, &[], false, std::env::vars().collect())?;
+    let apps = config::read_app_objects(Path::new(&args.file), &opts)?;
+    let apps: Vec<serde_json::Map<String, serde_json::Value>> = apps
+        .into_iter()
+        .filter_map(|a| match a {
+            serde_json::Value::Object(map) => Some(map),
+            _ => None,
+        })
+        .collect();
+    let header = vec![format!("Converted by `rpm convert` from {}.", args.file)];
+    let rendered = convert::render(&apps, format_of(args.to), &header)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.file)))?;
+    write_out(args, &rendered)
+}
+
+/// Writes the result to `--out` (a new file) or stdout.
+fn write_out(args: &ConvertArgs, rendered: &str) -> Result<(), CliError> {
     match &args.out {
         Some(out) => {
             let file = std::fs::OpenOptions::new()
@@ -65,9 +105,6 @@ pub fn convert(args: &ConvertArgs) -> Result<(), CliError> {
                 .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", out.display())))?;
         }
         None => std::io::stdout().lock().write_all(rendered.as_bytes())?,
-    }
-    for note in &converted.notes {
-        eprintln!("warning: {}:{note}", args.file);
     }
     Ok(())
 }

@@ -59,7 +59,7 @@ pub use cron::{validate_cron, CronExpr};
 pub use date_format::{DateFormat, DateFormatError, DateToken};
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use listen::Listen;
-pub use load::{is_ecosystem_file, load_file, LoadOptions, Loaded};
+pub use load::{is_ecosystem_file, load_file, read_app_objects, LoadOptions, Loaded};
 pub use order::start_order;
 pub use sample::{sample, SampleFormat};
 pub use saved_spec::SavedSpec;

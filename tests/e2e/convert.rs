@@ -129,3 +129,49 @@ fn unknown_formats_and_broken_files_fail_with_exit_2() {
         )
     );
 }
+
+#[test]
+fn a_pm2_file_is_rewritten_in_each_format_and_validates_the_same() {
+    let home = RpmHome::new();
+    let examples = crate::harness::examples();
+    let apps = home.join("apps");
+    std::fs::create_dir_all(&apps).expect("apps dir");
+    for script in ["web.py", "worker.sh"] {
+        std::fs::copy(examples.join("apps").join(script), apps.join(script)).expect("copy");
+    }
+    let js = home.join("ecosystem.config.js");
+    std::fs::copy(examples.join("ecosystem.config.js"), &js).expect("copy");
+    let original = home.ok(&[
+        "validate",
+        js.to_str().expect("path"),
+        "--env",
+        "production",
+    ]);
+    let resolved = |text: &str| {
+        text.lines()
+            .filter(|l| !l.ends_with("valid"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for to in ["yaml", "json", "toml"] {
+        let out = home.join(&format!("converted.{to}"));
+        let out = out.to_str().expect("path");
+        convert(
+            &home,
+            &[
+                "convert",
+                js.to_str().expect("path"),
+                "--to",
+                to,
+                "--out",
+                out,
+            ],
+        );
+        let checked = home.ok(&["validate", out, "--env", "production"]);
+        assert_eq!(
+            resolved(&checked).replace(out, ""),
+            resolved(&original).replace(js.to_str().expect("path"), ""),
+            "{to}"
+        );
+    }
+}
