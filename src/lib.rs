@@ -9,8 +9,10 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod config;
+pub mod convert;
 pub mod daemon;
 pub mod dump;
+pub mod export;
 pub mod human;
 pub mod ipc;
 pub mod logs;
@@ -21,5 +23,6 @@ pub mod proctree;
 pub mod signal_names;
 pub mod watch;
 pub mod web;
+pub(crate) mod yaml_out;
 
 pub use client::{Client, ClientError};

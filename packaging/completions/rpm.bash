@@ -22,11 +22,17 @@ _rpm() {
             rpm,completions)
                 cmd="rpm__subcmd__completions"
                 ;;
+            rpm,convert)
+                cmd="rpm__subcmd__convert"
+                ;;
             rpm,daemon)
                 cmd="rpm__subcmd__daemon"
                 ;;
             rpm,delete)
                 cmd="rpm__subcmd__delete"
+                ;;
+            rpm,desc)
+                cmd="rpm__subcmd__describe"
                 ;;
             rpm,describe)
                 cmd="rpm__subcmd__describe"
@@ -37,11 +43,17 @@ _rpm() {
             rpm,events)
                 cmd="rpm__subcmd__events"
                 ;;
+            rpm,export)
+                cmd="rpm__subcmd__export"
+                ;;
             rpm,flush)
                 cmd="rpm__subcmd__flush"
                 ;;
             rpm,help)
                 cmd="rpm__subcmd__help"
+                ;;
+            rpm,id)
+                cmd="rpm__subcmd__id"
                 ;;
             rpm,info)
                 cmd="rpm__subcmd__describe"
@@ -67,14 +79,23 @@ _rpm() {
             rpm,ls)
                 cmd="rpm__subcmd__list"
                 ;;
+            rpm,man-pages)
+                cmd="rpm__subcmd__man__subcmd__pages"
+                ;;
             rpm,monit)
                 cmd="rpm__subcmd__monit"
+                ;;
+            rpm,pid)
+                cmd="rpm__subcmd__pid"
                 ;;
             rpm,ping)
                 cmd="rpm__subcmd__ping"
                 ;;
             rpm,prettylist)
                 cmd="rpm__subcmd__prettylist"
+                ;;
+            rpm,ps)
+                cmd="rpm__subcmd__list"
                 ;;
             rpm,reload)
                 cmd="rpm__subcmd__reload"
@@ -90,6 +111,9 @@ _rpm() {
                 ;;
             rpm,resurrect)
                 cmd="rpm__subcmd__resurrect"
+                ;;
+            rpm,run)
+                cmd="rpm__subcmd__run"
                 ;;
             rpm,save)
                 cmd="rpm__subcmd__save"
@@ -124,11 +148,17 @@ _rpm() {
             rpm,validate)
                 cmd="rpm__subcmd__validate"
                 ;;
+            rpm,web)
+                cmd="rpm__subcmd__web"
+                ;;
             rpm__subcmd__help,apply)
                 cmd="rpm__subcmd__help__subcmd__apply"
                 ;;
             rpm__subcmd__help,completions)
                 cmd="rpm__subcmd__help__subcmd__completions"
+                ;;
+            rpm__subcmd__help,convert)
+                cmd="rpm__subcmd__help__subcmd__convert"
                 ;;
             rpm__subcmd__help,daemon)
                 cmd="rpm__subcmd__help__subcmd__daemon"
@@ -145,11 +175,17 @@ _rpm() {
             rpm__subcmd__help,events)
                 cmd="rpm__subcmd__help__subcmd__events"
                 ;;
+            rpm__subcmd__help,export)
+                cmd="rpm__subcmd__help__subcmd__export"
+                ;;
             rpm__subcmd__help,flush)
                 cmd="rpm__subcmd__help__subcmd__flush"
                 ;;
             rpm__subcmd__help,help)
                 cmd="rpm__subcmd__help__subcmd__help"
+                ;;
+            rpm__subcmd__help,id)
+                cmd="rpm__subcmd__help__subcmd__id"
                 ;;
             rpm__subcmd__help,init)
                 cmd="rpm__subcmd__help__subcmd__init"
@@ -166,8 +202,14 @@ _rpm() {
             rpm__subcmd__help,logs)
                 cmd="rpm__subcmd__help__subcmd__logs"
                 ;;
+            rpm__subcmd__help,man-pages)
+                cmd="rpm__subcmd__help__subcmd__man__subcmd__pages"
+                ;;
             rpm__subcmd__help,monit)
                 cmd="rpm__subcmd__help__subcmd__monit"
+                ;;
+            rpm__subcmd__help,pid)
+                cmd="rpm__subcmd__help__subcmd__pid"
                 ;;
             rpm__subcmd__help,ping)
                 cmd="rpm__subcmd__help__subcmd__ping"
@@ -189,6 +231,9 @@ _rpm() {
                 ;;
             rpm__subcmd__help,resurrect)
                 cmd="rpm__subcmd__help__subcmd__resurrect"
+                ;;
+            rpm__subcmd__help,run)
+                cmd="rpm__subcmd__help__subcmd__run"
                 ;;
             rpm__subcmd__help,save)
                 cmd="rpm__subcmd__help__subcmd__save"
@@ -217,6 +262,9 @@ _rpm() {
             rpm__subcmd__help,validate)
                 cmd="rpm__subcmd__help__subcmd__validate"
                 ;;
+            rpm__subcmd__help,web)
+                cmd="rpm__subcmd__help__subcmd__web"
+                ;;
             *)
                 ;;
         esac
@@ -224,7 +272,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-h -V --help --version start startOrRestart startOrReload apply validate init stop restart reload scale delete list ls status l jlist prettylist describe show info env reset signal ping kill update save logs events monit resurrect flush reload-logs completions daemon help"
+            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs completions man-pages daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,7 +286,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__apply)
-            opts="-h --env --only --prune --dry-run --help"
+            opts="-s -h --env --only --prune --dry-run --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,7 +308,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__completions)
-            opts="-h --help bash elvish fish powershell zsh"
+            opts="-s -h --silent --no-color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,8 +321,34 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__convert)
+            opts="-s -h --from --to --out --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -W "supervisord procfile process-compose" -- "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -W "yaml json toml" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__daemon)
-            opts="-h --foreground --reexec --help"
+            opts="-s -h --foreground --reexec --resurrect --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,7 +362,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__delete)
-            opts="-h --only --help"
+            opts="-s -h --only --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,7 +380,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__describe)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,7 +394,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__env)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,7 +408,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__events)
-            opts="-h --json --help"
+            opts="-s -h --json --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,8 +421,46 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__export)
+            opts="-s -h --env --only --out --image --workdir --job --silent --no-color --help systemd kubernetes nomad compose"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__flush)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,7 +474,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply validate init stop restart reload scale delete list jlist prettylist describe env reset signal ping kill update save logs events monit resurrect flush reload-logs completions daemon help"
+            opts="start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs completions man-pages daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +502,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__convert)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -473,6 +599,20 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__help__subcmd__flush)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -488,6 +628,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__id)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -571,7 +725,35 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__help__subcmd__man__subcmd__pages)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__help__subcmd__monit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__pid)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -670,6 +852,20 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help__subcmd__resurrect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -809,8 +1005,36 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__help__subcmd__web)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__id)
+            opts="-s -h --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__init)
-            opts="-h --yaml --toml --help"
+            opts="-s -h --yaml --toml --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,7 +1048,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__jlist)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -838,7 +1062,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__kill)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -852,7 +1076,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__list)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -866,7 +1090,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__logs)
-            opts="-h --lines --nostream --raw --err --out --timestamp --json --help"
+            opts="-s -h --lines --nostream --raw --err --out --timestamp --json --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,8 +1111,36 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__man__subcmd__pages)
+            opts="-s -h --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__monit)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__pid)
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,7 +1154,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__ping)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,7 +1168,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__prettylist)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -930,13 +1182,17 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload)
-            opts="-h --only --help"
+            opts="-s -h --only --env --update-env --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -948,7 +1204,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload__subcmd__logs)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -962,7 +1218,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reset)
-            opts="-h --only --help"
+            opts="-s -h --only --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -980,13 +1236,17 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__restart)
-            opts="-h --only --watch --help"
+            opts="-s -h --only --watch --env --update-env --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -998,7 +1258,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__resurrect)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,8 +1271,30 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__run)
+            opts="-s -h --env --only --strict --raw --json --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__save)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1026,7 +1308,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__scale)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1040,7 +1322,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__signal)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1054,7 +1336,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__start)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1193,6 +1475,14 @@ _rpm() {
                     return 0
                     ;;
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1204,7 +1494,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrReload)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,6 +1633,14 @@ _rpm() {
                     return 0
                     ;;
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-var)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1354,7 +1652,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrRestart)
-            opts="-n -i -x -w -c -o -e -l -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --help"
+            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1496,6 +1794,14 @@ _rpm() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --node-args)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --instance-var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1504,7 +1810,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__stop)
-            opts="-h --only --watch --help"
+            opts="-s -h --only --watch --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1522,7 +1828,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__update)
-            opts="-h --help"
+            opts="-s -h --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1536,13 +1842,35 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__validate)
-            opts="-h --env --help"
+            opts="-s -h --env --strict --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__web)
+            opts="-s -h --port --host --stop --serve --silent --no-color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,6 +49,10 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Render a file's apps for systemd, Kubernetes, Nomad or compose (no daemon needed).
+    Export(ExportArgs),
+    /// Turn a supervisord .conf, a Procfile or a process-compose YAML into an rpm ecosystem file.
+    Convert(ConvertArgs),
     /// Write a commented sample ecosystem file (JSON unless --yaml or --toml).
     #[command(alias = "ecosystem")]
     Init {
@@ -432,4 +436,78 @@ pub struct WebArgs {
     /// Serve in this process (what `rpm web` runs in the background).
     #[arg(long, hide = true)]
     pub serve: bool,
+}
+
+/// The engines `rpm export` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTarget {
+    /// `.service` (and `.socket`) units.
+    Systemd,
+    /// ConfigMap, Secret, Deployment and Service manifests.
+    Kubernetes,
+    /// One Nomad job in HCL, a group per app.
+    Nomad,
+    /// A `compose.yaml`, a service per app.
+    Compose,
+}
+
+/// `rpm export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write for.
+    #[arg(value_enum)]
+    pub target: ExportTarget,
+    /// The ecosystem file.
+    pub file: String,
+    /// Overlay env_<profile> on env.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Only these apps (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Write the files into this directory instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Container image holding the apps (kubernetes, nomad, compose).
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Directory of the apps inside the image (default /app).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Nomad job name (default rpm).
+    #[arg(long)]
+    pub job: Option<String>,
+}
+
+/// The formats `rpm convert` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertFrom {
+    Supervisord,
+    Procfile,
+    ProcessCompose,
+}
+
+/// The formats `rpm convert` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ConvertTo {
+    #[default]
+    Yaml,
+    Json,
+    Toml,
+}
+
+/// `rpm convert` options.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The file to convert.
+    pub file: String,
+    /// Its format (default: told by its name: Procfile, *.conf/*.ini, *.yaml with `processes:`).
+    #[arg(long, value_enum)]
+    pub from: Option<ConvertFrom>,
+    /// The ecosystem file's format.
+    #[arg(long, value_enum, default_value_t = ConvertTo::Yaml)]
+    pub to: ConvertTo,
+    /// Write to this new file instead of stdout (never over an existing one).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

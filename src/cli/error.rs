@@ -22,6 +22,9 @@ pub enum CliError {
     /// An invalid ecosystem file: exit 2; its text already starts each line with `error:`.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// An export that cannot be written (a name the target forbids, no image): exit 2.
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     #[error(transparent)]
     Client(#[from] ClientError),
     #[error(transparent)]
@@ -37,7 +40,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Usage(_) | CliError::Help(_) | CliError::Config(_) => 2,
+            CliError::Usage(_) | CliError::Help(_) | CliError::Config(_) | CliError::Export(_) => 2,
             CliError::Client(e) => e.exit_code(),
             CliError::Monit(e) => e.exit_code(),
             _ => 1,

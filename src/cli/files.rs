@@ -55,7 +55,7 @@ fn load_with(path: &str, opts: LoadOptions) -> Result<Vec<AppSpec>, CliError> {
 }
 
 /// How the CLI loads a file from where the user stands.
-fn load_options(
+pub(super) fn load_options(
     env: Option<&str>,
     only: &[String],
     strict: bool,

@@ -3,15 +3,17 @@
 //!
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
-//! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
+//! describe, env), `files` (ecosystem files, apply, validate, init), `export`, `convert`, `logs`, `events`,
 //! `web` (starts, stops or runs the `rpm web` server), `table` (the process table); `rpm monit` is the dashboard of `crate::monit`; `man_pages` and completions (generated from the clap
 //! definitions), `invoked` (the name the CLI was invoked as, used in every hint). `rpm
 //! daemon` is run by the binary's `main`, not here.
 
 pub mod args;
 mod control;
+mod convert;
 mod error;
 mod events;
+mod export;
 mod files;
 pub mod invoked;
 mod logs;
@@ -151,6 +153,8 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
                 json: args.json,
             });
         }
+        Command::Export(args) => export::export(&args),
+        Command::Convert(args) => convert::convert(&args),
         Command::Validate { file, env, strict } => files::validate(&file, env.as_deref(), strict),
         Command::Init { yaml, toml } => files::init(if yaml {
             crate::config::SampleFormat::Yaml

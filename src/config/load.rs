@@ -138,6 +138,23 @@ fn load_tree(
     })
 }
 
+/// The app objects of a PM2-style file as written (a `.js` file evaluated), in file
+/// order, without checking or resolving them: what `rpm convert` rewrites in another
+/// format. `load_file` is the check.
+pub fn read_app_objects(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<serde_json::Value>, ConfigError> {
+    let shown = path.display().to_string();
+    let absolute = normalize(&opts.caller_cwd.join(path));
+    let root = read_tree(path, &absolute, opts).map_err(|(pos, kind)| {
+        ConfigError::from_problems(vec![Problem::at(&shown, pos, None, kind)])
+    })?;
+    let mut report = Report::new(&shown);
+    let (apps, _) = find_apps(&root, &mut report);
+    Ok(apps.into_iter().map(Node::to_json).collect())
+}
+
 /// Finds and checks the apps of an already parsed tree (no resolution), for tests that
 /// feed arbitrary trees through validation.
 #[cfg(test)]

@@ -43,7 +43,7 @@ mod resolve;
 mod sample;
 mod saved_spec;
 mod schema;
-mod shell_words;
+pub(crate) mod shell_words;
 pub mod signal;
 pub mod spec;
 mod suggest;
@@ -60,7 +60,9 @@ pub use cron::{validate_cron, CronExpr};
 pub use date_format::{DateFormat, DateFormatError, DateToken};
 pub use error::{ConfigError, Problem, ProblemKind};
 pub use listen::Listen;
-pub use load::{is_ecosystem_file, load_file, load_json_text, LoadOptions, Loaded};
+pub use load::{
+    is_ecosystem_file, load_file, load_json_text, read_app_objects, LoadOptions, Loaded,
+};
 pub use order::start_order;
 pub use sample::{sample, SampleFormat};
 pub use saved_spec::SavedSpec;

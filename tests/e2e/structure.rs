@@ -29,6 +29,18 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     // A surface over rpm::Client: never the supervisor, the CLI, or the other surface.
     ("web", &["daemon", "cli", "monit"]),
     ("monit", &["daemon", "cli", "web"]),
+    (
+        "export",
+        &[
+            "daemon", "cli", "ipc", "logs", "client", "cluster", "watch", "monit", "web", "convert",
+        ],
+    ),
+    (
+        "convert",
+        &[
+            "daemon", "cli", "ipc", "logs", "client", "cluster", "watch", "monit", "web", "export",
+        ],
+    ),
 ];
 
 const MAX_CODE_LINES: usize = 600;
