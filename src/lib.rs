@@ -17,6 +17,7 @@ pub(crate) mod mailbox;
 pub mod paths;
 pub mod proctree;
 pub mod signal_names;
+pub mod startup;
 pub mod watch;
 
 pub use client::{Client, ClientError};

@@ -25,6 +25,8 @@ pub enum CliError {
     Home(#[from] HomeError),
     #[error(transparent)]
     Logs(#[from] crate::logs::LogError),
+    #[error(transparent)]
+    Startup(#[from] crate::startup::StartupError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -34,6 +36,7 @@ impl CliError {
         match self {
             CliError::Usage(_) | CliError::Config(_) => 2,
             CliError::Client(e) => e.exit_code(),
+            CliError::Startup(e) if e.is_usage() => 2,
             _ => 1,
         }
     }

@@ -4,6 +4,7 @@
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
 //! describe, env), `files` (ecosystem files, apply, validate, init), `logs`, `events`,
+//! `startup` (startup, unstartup: boot scripts, without a daemon),
 //! `table` (the process table). `rpm daemon` is run by the binary's `main`, not here.
 
 pub mod args;
@@ -15,6 +16,7 @@ mod logs;
 mod overrides;
 mod show;
 mod start;
+mod startup;
 mod table;
 mod targets;
 mod terminal;
@@ -65,6 +67,12 @@ pub fn run() -> Result<Outcome, CliError> {
 }
 
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
+    // Boot scripts need no daemon and no client.
+    match &command {
+        Command::Startup(args) => return startup::startup(args).map(|()| Outcome::Done),
+        Command::Unstartup(args) => return startup::unstartup(args).map(|()| Outcome::Done),
+        _ => {}
+    }
     let client = cli_client()?;
     match command {
         Command::Start(args) | Command::StartOrRestart(args) => start::start(&client, *args),
@@ -115,6 +123,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
             std::io::stdout().write_all(&completions(shell))?;
             Ok(())
         }
+        Command::Startup(_) | Command::Unstartup(_) => Ok(()),
         Command::Daemon { foreground, reexec } => {
             return Ok(Outcome::Daemon { foreground, reexec })
         }
