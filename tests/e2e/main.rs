@@ -12,6 +12,7 @@ mod files;
 mod keepalive;
 mod logs;
 mod resurrect;
+mod startup;
 mod stopping;
 mod structure;
 mod targets;
