@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::args::{BootArgs, StartupArgs};
-use super::CliError;
+use super::error::CliError;
 use crate::startup::{self, account, quote, Boot, Host, InitSystem, Request, StartupError, Target};
 
 pub fn startup(args: &StartupArgs) -> Result<(), CliError> {
@@ -14,7 +14,7 @@ pub fn startup(args: &StartupArgs) -> Result<(), CliError> {
     let boot = resolve(&args.boot, &host)?;
     let mut stdout = std::io::stdout().lock();
     if args.print {
-        stdout.write_all(boot.render().as_bytes())?;
+        stdout.write_all(startup::render(&boot).as_bytes())?;
         return Ok(());
     }
     let root = checked_root(&args.boot)?;

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::StartupError;
+use super::error::StartupError;
 
 /// A user as the user database knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! foreground, started at load and started again if it dies (not after `rpm kill`,
 //! which exits cleanly).
 
+use super::boot::Boot;
 use super::quote::xml;
-use super::Boot;
 
 pub fn render(boot: &Boot) -> String {
     let string = |s: &str| format!("<string>{}</string>", xml(s));

@@ -4,7 +4,8 @@
 //! values (paths, PATH) may hold anything but control characters, and are quoted by
 //! `quote` for the script's language.
 
-use super::{InitSystem, StartupError};
+use super::error::StartupError;
+use super::system::InitSystem;
 
 /// A service name: letters, digits, `-_.@`, not starting with `-`, `.` or `@` (a file
 /// name, never `..`), not ending with `@` (a systemd template). rc.d names are also

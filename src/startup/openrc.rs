@@ -1,7 +1,7 @@
 //! The OpenRC service script (`/etc/init.d/<name>`, run by openrc-run).
 
+use super::boot::Boot;
 use super::shell::{environment, functions, Su};
-use super::Boot;
 
 pub fn render(boot: &Boot) -> String {
     format!(

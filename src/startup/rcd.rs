@@ -1,8 +1,8 @@
 //! FreeBSD's rc.d script (`/usr/local/etc/rc.d/<name>`, enabled by `<name>_enable=YES`
 //! in rc.conf), and the rc.conf edit `sysrc` would make, for `--root`.
 
+use super::boot::Boot;
 use super::shell::{environment, functions, Su};
-use super::Boot;
 
 pub fn render(boot: &Boot) -> String {
     format!(

@@ -5,8 +5,8 @@
 //! (`exec "$RPM_BIN" <verb>`, read from the environment `su -m` keeps), so no value is
 //! ever parsed by a second shell, which may be csh on FreeBSD.
 
+use super::boot::Boot;
 use super::quote::sh;
-use super::Boot;
 
 /// `RPM_BIN=… RPM_HOME=… HOME=… PATH=…`, exported, and `rpm_user`; each line prefixed
 /// by `indent`.

@@ -2,8 +2,8 @@
 //! listens), restarted if it dies, stopping the apps gracefully when the unit stops.
 //! `packaging/systemd/rpm.service` is this unit for root and `/var/lib/rpm`.
 
+use super::boot::Boot;
 use super::quote::{systemd_env, systemd_executable};
-use super::Boot;
 
 pub fn render(boot: &Boot) -> String {
     let mut unit = String::new();

@@ -1,8 +1,8 @@
 //! The SysV init script (`/etc/init.d/<name>`), with LSB headers for `update-rc.d` and
 //! a `chkconfig:` line for Red Hat's tools.
 
+use super::boot::Boot;
 use super::shell::{environment, functions, Su};
-use super::Boot;
 
 pub fn render(boot: &Boot) -> String {
     format!(

@@ -204,14 +204,14 @@ fn the_packaged_unit_is_the_rendered_unit_for_root() {
     let packaged = std::fs::read_to_string(&path).expect("packaging/systemd/rpm.service");
     assert_eq!(
         packaged,
-        boot.render(),
+        render(&boot),
         "packaging/systemd/rpm.service differs from `rpm startup systemd` for root and /var/lib/rpm"
     );
 }
 
 #[test]
 fn a_user_unit_runs_as_the_user() {
-    let unit = alice(InitSystem::Systemd).render();
+    let unit = render(&alice(InitSystem::Systemd));
     for line in [
         "Description=rpm process manager for alice",
         "Type=notify",

@@ -1,8 +1,8 @@
 //! The upstart job (`/etc/init/<name>.conf`): no main process; rpm is started in
 //! `pre-start` and stopped in `post-stop`, as the user (`setuid`/`setgid`).
 
+use super::boot::Boot;
 use super::shell::environment;
-use super::Boot;
 
 pub fn render(boot: &Boot) -> String {
     let identity = if boot.as_root() {
