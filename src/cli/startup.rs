@@ -159,6 +159,7 @@ mod tests {
             rpm_bin: PathBuf::from("/opt/my rpm/rpm"),
             path: Some("/usr/bin:/bin".into()),
             rpm_home: rpm_home_set.then(|| PathBuf::from("/srv/rpm state")),
+            home: Some(Path::new(home).to_path_buf()),
             cwd: PathBuf::from("/"),
         };
         let alice = Account {

@@ -26,6 +26,8 @@ pub struct Host {
     pub path: Option<String>,
     /// `RPM_HOME`, when set.
     pub rpm_home: Option<PathBuf>,
+    /// `HOME`, when set: the home of a user who names no `--user`, as PM2 takes it.
+    pub home: Option<PathBuf>,
     /// The current directory, to make a relative `RPM_HOME` or `--hp` absolute.
     pub cwd: PathBuf,
 }
@@ -41,6 +43,9 @@ impl Host {
             rpm_bin,
             path: std::env::var("PATH").ok().filter(|p| !p.is_empty()),
             rpm_home: std::env::var_os("RPM_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            home: std::env::var_os("HOME")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             cwd,
@@ -66,7 +71,8 @@ pub struct Boot {
 
 impl Boot {
     /// Gathers and checks the values: the user from the user database, `RPM_HOME` as PM2
-    /// resolves PM2_HOME (`RPM_HOME` if set, else `<home>/.rpm`), the caller's PATH.
+    /// resolves PM2_HOME (`RPM_HOME` if set, else `<home>/.rpm`, the home being `--hp`,
+    /// your `HOME` without `--user`, else the user database's), the caller's PATH.
     pub fn resolve(
         system: InitSystem,
         request: &Request,
@@ -90,7 +96,15 @@ impl Boot {
                 host.cwd.join(p)
             }
         };
-        let user_home = absolute(request.home_dir.as_deref().unwrap_or(&user.home));
+        // `--hp`; else your own HOME when you name no user; else the database's home.
+        let own_home = host.home.as_deref().filter(|_| request.user.is_none());
+        let user_home = absolute(
+            request
+                .home_dir
+                .as_deref()
+                .or(own_home)
+                .unwrap_or(&user.home),
+        );
         let rpm_home = match &host.rpm_home {
             Some(dir) => absolute(dir),
             None => user_home.join(".rpm"),

@@ -21,6 +21,7 @@ fn host(euid: u32, rpm_home: Option<&str>) -> Host {
         rpm_bin: PathBuf::from("/usr/bin/rpm"),
         path: Some("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()),
         rpm_home: rpm_home.map(PathBuf::from),
+        home: Some(PathBuf::from("/home/from-env")),
         cwd: PathBuf::from("/work"),
     }
 }
@@ -135,7 +136,12 @@ fn rpm_home_is_resolved_as_pm2_resolves_pm2_home() {
             "/work/relative",
             "/work/state",
         ),
-        (Request::default(), None, "/root", "/root/.rpm"),
+        (
+            Request::default(),
+            None,
+            "/home/from-env",
+            "/home/from-env/.rpm",
+        ),
     ];
     for (request, rpm_home, want_home, want_rpm_home) in rows {
         let boot = resolve(InitSystem::Systemd, &request, &host(0, rpm_home)).expect("resolves");
