@@ -11,7 +11,7 @@ pub enum StartupError {
     InvalidServiceName { name: String, reason: String },
     #[error("invalid user name {name:?}: use letters, digits and `_.-` (an optional final `$`)")]
     InvalidUserName { name: String },
-    #[error("no user {name:?} in the user database (getpwnam, getent passwd, /etc/passwd): check --user")]
+    #[error("no user {name:?} in the user database (getent passwd, /etc/passwd): check --user")]
     UnknownUser { name: String },
     #[error("no user has uid {uid} in the user database: name one with --user")]
     UnknownUid { uid: u32 },
