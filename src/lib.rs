@@ -21,6 +21,7 @@ pub mod monit;
 pub mod paths;
 pub mod proctree;
 pub mod signal_names;
+pub mod startup;
 pub mod watch;
 pub mod web;
 pub(crate) mod yaml_out;

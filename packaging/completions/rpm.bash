@@ -136,11 +136,17 @@ _rpm() {
             rpm,startOrRestart)
                 cmd="rpm__subcmd__startOrRestart"
                 ;;
+            rpm,startup)
+                cmd="rpm__subcmd__startup"
+                ;;
             rpm,status)
                 cmd="rpm__subcmd__list"
                 ;;
             rpm,stop)
                 cmd="rpm__subcmd__stop"
+                ;;
+            rpm,unstartup)
+                cmd="rpm__subcmd__unstartup"
                 ;;
             rpm,update)
                 cmd="rpm__subcmd__update"
@@ -253,8 +259,14 @@ _rpm() {
             rpm__subcmd__help,startOrRestart)
                 cmd="rpm__subcmd__help__subcmd__startOrRestart"
                 ;;
+            rpm__subcmd__help,startup)
+                cmd="rpm__subcmd__help__subcmd__startup"
+                ;;
             rpm__subcmd__help,stop)
                 cmd="rpm__subcmd__help__subcmd__stop"
+                ;;
+            rpm__subcmd__help,unstartup)
+                cmd="rpm__subcmd__help__subcmd__unstartup"
                 ;;
             rpm__subcmd__help,update)
                 cmd="rpm__subcmd__help__subcmd__update"
@@ -272,7 +284,7 @@ _rpm() {
 
     case "${cmd}" in
         rpm)
-            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs completions man-pages daemon help"
+            opts="-s -h -V --silent --no-color --help --version start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list ls status l ps jlist prettylist describe show info desc env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs startup unstartup completions man-pages daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,7 +486,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__help)
-            opts="start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs completions man-pages daemon help"
+            opts="start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs startup unstartup completions man-pages daemon help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,7 +975,35 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__help__subcmd__startup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__help__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__help__subcmd__unstartup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1809,6 +1849,40 @@ _rpm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpm__subcmd__startup)
+            opts="-u -s -h --user --hp --service-name --root --print --silent --no-color --help systemd launchd openrc upstart systemv rcd"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpm__subcmd__stop)
             opts="-s -h --only --watch --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1817,6 +1891,40 @@ _rpm() {
             fi
             case "${prev}" in
                 --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpm__subcmd__unstartup)
+            opts="-u -s -h --user --hp --service-name --root --silent --no-color --help systemd launchd openrc upstart systemv rcd"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -137,6 +137,12 @@ pub enum Command {
     /// Reopen log files (after an external logrotate).
     #[command(name = "reload-logs", alias = "reloadLogs")]
     ReloadLogs,
+    /// Install the boot script that starts rpm and the saved apps at boot (`rpm save`
+    /// first): as root, or print the sudo command to run. The init system is detected
+    /// unless named.
+    Startup(StartupArgs),
+    /// Remove the boot script `rpm startup` installed (the running daemon is left alone).
+    Unstartup(BootArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Write the man pages, one for the command and one per subcommand, into a folder;
@@ -510,4 +516,35 @@ pub struct ConvertArgs {
     /// Write to this new file instead of stdout (never over an existing one).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// Which boot script `rpm startup`/`rpm unstartup` is about (PM2's options).
+#[derive(Debug, Args, Clone)]
+pub struct BootArgs {
+    /// The init system (default: the one running here).
+    #[arg(value_enum)]
+    pub system: Option<crate::startup::InitSystem>,
+    /// The user rpm runs as (default: you).
+    #[arg(short = 'u', long)]
+    pub user: Option<String>,
+    /// The user's home directory (default: from the user database); RPM_HOME is
+    /// `<hp>/.rpm` unless RPM_HOME is set.
+    #[arg(long = "hp", value_name = "DIR")]
+    pub hp: Option<PathBuf>,
+    /// The service's name (default: rpm-<user>; launchd rpm.<user>; rc.d rpm_<user>).
+    #[arg(long)]
+    pub service_name: Option<String>,
+    /// Install into this folder instead of / (nothing of the live init system is run).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// `rpm startup` options.
+#[derive(Debug, Args, Clone)]
+pub struct StartupArgs {
+    #[command(flatten)]
+    pub boot: BootArgs,
+    /// Write the script to stdout and change nothing.
+    #[arg(long, conflicts_with = "root")]
+    pub print: bool,
 }

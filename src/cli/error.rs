@@ -33,6 +33,8 @@ pub enum CliError {
     Logs(#[from] crate::logs::LogError),
     #[error(transparent)]
     Monit(#[from] crate::monit::MonitError),
+    #[error(transparent)]
+    Startup(#[from] crate::startup::StartupError),
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
 }
@@ -43,6 +45,7 @@ impl CliError {
             CliError::Usage(_) | CliError::Help(_) | CliError::Config(_) | CliError::Export(_) => 2,
             CliError::Client(e) => e.exit_code(),
             CliError::Monit(e) => e.exit_code(),
+            CliError::Startup(e) if e.is_usage() => 2,
             _ => 1,
         }
     }

@@ -4,6 +4,7 @@
 //! One file per verb group: `start` (start), `control` (stop, restart, delete, reset,
 //! signal, kill, ping, update, save, flush, reload-logs), `show` (list, jlist, prettylist,
 //! describe, env), `files` (ecosystem files, apply, validate, init), `export`, `convert`, `logs`, `events`,
+//! `startup` (startup, unstartup: boot scripts, without a daemon),
 //! `web` (starts, stops or runs the `rpm web` server), `table` (the process table); `rpm monit` is the dashboard of `crate::monit`; `man_pages` and completions (generated from the clap
 //! definitions), `invoked` (the name the CLI was invoked as, used in every hint). `rpm
 //! daemon` is run by the binary's `main`, not here.
@@ -22,6 +23,7 @@ mod not_built;
 mod overrides;
 mod show;
 mod start;
+mod startup;
 mod table;
 mod targets;
 mod terminal;
@@ -127,6 +129,12 @@ fn parse(name: &'static str) -> Result<Cli, clap::Error> {
 }
 
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
+    // Boot scripts need no daemon and no client.
+    match &command {
+        Command::Startup(args) => return startup::startup(args).map(|()| Outcome::Done),
+        Command::Unstartup(args) => return startup::unstartup(args).map(|()| Outcome::Done),
+        _ => {}
+    }
     // Generated from the definitions alone: they work where no RPM_HOME can be found,
     // as in a package build's sandbox.
     match command {
@@ -202,6 +210,7 @@ fn dispatch(command: Command) -> Result<Outcome, CliError> {
         Command::ReloadLogs => control::reload_logs(&client),
         // Written above, before a client exists.
         Command::Completions { .. } | Command::ManPages { .. } => Ok(()),
+        Command::Startup(_) | Command::Unstartup(_) => Ok(()),
         Command::Daemon {
             foreground,
             reexec,

@@ -20,6 +20,7 @@ mod monit;
 mod packaging;
 mod resurrect;
 mod run;
+mod startup;
 mod stopping;
 mod structure;
 mod targets;

@@ -25,6 +25,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("ipc", &["daemon", "cli", "logs", "client", "monit", "web"]),
     ("logs", &["daemon", "cli", "ipc", "client", "monit", "web"]),
     ("client", &["daemon", "cli", "monit", "web"]),
+    (
+        "startup",
+        &[
+            "daemon", "cli", "ipc", "logs", "client", "cluster", "watch", "monit", "web",
+        ],
+    ),
     ("cli", &["daemon"]),
     // A surface over rpm::Client: never the supervisor, the CLI, or the other surface.
     ("web", &["daemon", "cli", "monit"]),
