@@ -1088,7 +1088,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__jlist)
-            opts="-s -h --silent --no-color --help"
+            opts="-s -h --pm2 --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1208,7 +1208,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__prettylist)
-            opts="-s -h --silent --no-color --help"
+            opts="-s -h --pm2 --silent --no-color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

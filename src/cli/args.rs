@@ -83,9 +83,17 @@ pub enum Command {
     #[command(visible_aliases = ["ls", "status", "l", "ps"])]
     List,
     /// Print the process list as JSON.
-    Jlist,
+    Jlist {
+        /// In PM2's shape (`pm_id`, `pm2_env`, `monit`), for `pm2 jlist | jq` scripts.
+        #[arg(long)]
+        pm2: bool,
+    },
     /// Print the process list as indented JSON.
-    Prettylist,
+    Prettylist {
+        /// In PM2's shape (`pm_id`, `pm2_env`, `monit`).
+        #[arg(long)]
+        pm2: bool,
+    },
     /// Show every detail of an app.
     #[command(visible_aliases = ["show", "info", "desc"])]
     Describe { target: String },

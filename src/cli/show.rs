@@ -19,12 +19,20 @@ fn print_table(rows: &[ProcessInfo]) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn jlist(client: &Client, pretty: bool) -> Result<(), CliError> {
+/// `rpm jlist` / `prettylist`: the rows (DESIGN 1.2), or with `pm2` PM2's shape, the
+/// processes `pm2 web` and `pm2 jlist` list.
+pub fn jlist(client: &Client, pretty: bool, pm2: bool) -> Result<(), CliError> {
     let rows = client.list()?;
-    let text = if pretty {
-        serde_json::to_string_pretty(&rows)
+    let value = if pm2 {
+        serde_json::Value::Array(rows.iter().map(crate::web::pm2::process).collect())
     } else {
-        serde_json::to_string(&rows)
+        serde_json::to_value(&rows)
+            .map_err(|e| CliError::Failed(format!("cannot encode the list: {e}")))?
+    };
+    let text = if pretty {
+        serde_json::to_string_pretty(&value)
+    } else {
+        serde_json::to_string(&value)
     }
     .map_err(|e| CliError::Failed(format!("cannot encode the list: {e}")))?;
     let mut out = std::io::stdout().lock();

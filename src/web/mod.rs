@@ -16,7 +16,7 @@ mod auth;
 mod http;
 mod metrics;
 mod pid_file;
-mod pm2;
+pub mod pm2;
 mod routes;
 mod server;
 mod sse;

@@ -442,3 +442,29 @@ fn restart_file_switches_profile_and_update_env_refreshes_the_shell_layer() {
         "{described}"
     );
 }
+
+#[test]
+fn jlist_pm2_prints_pm2s_shape() {
+    let home = RpmHome::new();
+    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    let row = home.wait_app("nap", "online", |p| p["status"] == "online");
+    let text = home.ok(&["jlist", "--pm2"]);
+    let pm2: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let p = &pm2[0];
+    assert_eq!(p["pm_id"], 0);
+    assert_eq!(p["name"], "nap");
+    assert_eq!(p["pid"], row["pid"]);
+    assert_eq!(p["pm2_env"]["status"], "online");
+    assert_eq!(p["pm2_env"]["exec_mode"], "fork_mode");
+    assert_eq!(p["pm2_env"]["restart_time"], 0);
+    assert!(
+        p["pm2_env"]["pm_uptime"].as_u64().is_some_and(|t| t > 0),
+        "{p}"
+    );
+    assert!(
+        p["monit"]["memory"].is_u64() && p["monit"]["cpu"].is_number(),
+        "{p}"
+    );
+    let pretty = home.ok(&["prettylist", "--pm2"]);
+    assert!(pretty.contains("\n    \"pm2_env\": {"), "{pretty}");
+}

@@ -42,13 +42,13 @@ fn usage_version_and_errors_name_the_command_as_invoked() {
 
     let out = run_as(&home, &rpmpm, &["--help"]);
     assert!(
-        stdout(&out).contains("\nUsage: rpmpm <COMMAND>\n"),
+        stdout(&out).contains("\nUsage: rpmpm [OPTIONS] <COMMAND>\n"),
         "{}",
         stdout(&out)
     );
     let out = run_as(&home, &rpmpm, &["start", "--help"]);
     assert!(
-        stdout(&out).contains("\nUsage: rpmpm start [OPTIONS] <TARGET>"),
+        stdout(&out).contains("\nUsage: rpmpm start [OPTIONS] [TARGET]"),
         "{}",
         stdout(&out)
     );
@@ -62,9 +62,11 @@ fn usage_version_and_errors_name_the_command_as_invoked() {
 
     let out = run_as(&home, &rpmpm, &["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr(&out),
-        "error: unrecognized subcommand 'frobnicate' (see `rpmpm --help`)\n"
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: unrecognized subcommand 'frobnicate'")
+            && err.ends_with(" (see `rpmpm --help`)\n"),
+        "{err}"
     );
 
     let out = run_as(&home, &rpmpm, &["signal", "HUP"]);
@@ -83,10 +85,7 @@ fn usage_version_and_errors_name_the_command_as_invoked() {
 
     // The same binary under its own name still says rpm.
     let err = home.fails(&["frobnicate"], 2);
-    assert_eq!(
-        err,
-        "error: unrecognized subcommand 'frobnicate' (see `rpm --help`)\n"
-    );
+    assert!(err.ends_with(" (see `rpm --help`)\n"), "{err}");
 }
 
 #[test]

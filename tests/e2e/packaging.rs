@@ -272,7 +272,10 @@ fn the_rpm_package_installs_the_command_as_rpmpm_into_a_scratch_root() {
         format!("rpmpm {}\n", version())
     );
     let help = text(&run(Command::new(&rpmpm).arg("--help")));
-    assert!(help.contains("\nUsage: rpmpm <COMMAND>\n"), "{help}");
+    assert!(
+        help.contains("\nUsage: rpmpm [OPTIONS] <COMMAND>\n"),
+        "{help}"
+    );
 
     // Completions and man pages for the command rpmpm, not rpm.
     let bash = read(&root.join("usr/share/bash-completion/completions/rpmpm"));

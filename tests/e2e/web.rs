@@ -714,16 +714,31 @@ fn event_streams_survive_rpm_update() {
     let before = home.daemon_pid();
     home.ok(&["update"]);
     assert_eq!(home.daemon_pid(), before, "update execs in place");
-    // The server subscribed again: a restart made after the update reaches the stream.
-    wait_until(
+    // The server subscribes again on its own time: restarts are made until one made
+    // after it did reaches the stream.
+    let restarting = wait_until(
         DEADLINE,
-        "a restart through the API after the update",
-        || match web.post("/api/processes/0/restart", None) {
-            (200, _) => Ok(()),
-            (status, body) => Err(format!("{status}: {body}")),
+        "a restart after the update to reach the stream",
+        || {
+            match web.post("/api/processes/0/restart", None) {
+                (200, _) => {}
+                (status, body) => return Err(format!("{status}: {body}")),
+            }
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+            while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+                let Ok(line) = events.lines.recv_timeout(left) else {
+                    break;
+                };
+                let notice = line
+                    .strip_prefix("data: ")
+                    .and_then(|d| serde_json::from_str::<Value>(d).ok());
+                if let Some(n) = notice.filter(|n| n["event"] == "restarting") {
+                    return Ok(n);
+                }
+            }
+            Err("no restarting notice yet".to_string())
         },
     );
-    let restarting = events.next_data("the restart's notice", |n| n["event"] == "restarting");
     assert_eq!(restarting["reason"], "manual");
     assert!(is_web_server(web.pid));
 }
