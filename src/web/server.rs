@@ -75,6 +75,7 @@ pub fn serve(client: Client, opts: &ServeOptions) -> Result<(), WebError> {
     log::info!("rpm web serves http://{address}");
     spawn_signal_thread(pid_path.clone())?;
     spawn_notice_thread(Arc::clone(&state), notices, pid_path)?;
+    State::spawn_refresher(Arc::clone(&state)).map_err(WebError::Thread)?;
     accept_loop(&listener, &state);
     Ok(())
 }
