@@ -129,21 +129,18 @@ fn parse(name: &'static str) -> Result<Cli, clap::Error> {
 }
 
 fn dispatch(command: Command) -> Result<Outcome, CliError> {
-    // Boot scripts need no daemon and no client.
+    // Commands that need no daemon and no client: boot scripts, and what is generated
+    // from the definitions alone (they work where no RPM_HOME can be found, as in a
+    // package build's sandbox).
     match &command {
         Command::Startup(args) => return startup::startup(args).map(|()| Outcome::Done),
         Command::Unstartup(args) => return startup::unstartup(args).map(|()| Outcome::Done),
-        _ => {}
-    }
-    // Generated from the definitions alone: they work where no RPM_HOME can be found,
-    // as in a package build's sandbox.
-    match command {
         Command::Completions { shell } => {
-            std::io::stdout().write_all(&completions(shell, invoked_name()))?;
+            std::io::stdout().write_all(&completions(*shell, invoked_name()))?;
             return Ok(Outcome::Done);
         }
         Command::ManPages { dir } => {
-            man_pages::write_man_pages(&dir, invoked_name())?;
+            man_pages::write_man_pages(dir, invoked_name())?;
             return Ok(Outcome::Done);
         }
         _ => {}

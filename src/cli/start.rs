@@ -34,9 +34,11 @@ pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
         args.target = ecosystem_file_in(&cwd)?;
     }
     let as_path = cwd.join(&args.target);
+    // The apps rpm knows, asked once, when needed.
+    let mut known: Option<Vec<crate::ipc::ProcessInfo>> = None;
     if !as_path.exists() {
         // Not a file here: maybe ids, names or namespaces of apps rpm knows.
-        let known = client.list()?;
+        let known = known.insert(client.list()?);
         let target = Target::parse(&args.target);
         let selected = target.select(known.iter().map(target_row));
         if target == Target::All || !selected.is_empty() {
@@ -56,7 +58,10 @@ pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
         return super::files::start(client, &args, &cwd);
     }
     let spec = spec_from_args(&args, &cwd)?;
-    let known = client.list()?;
+    let known = match known {
+        Some(rows) => rows,
+        None => client.list()?,
+    };
     let same: Vec<_> = known
         .iter()
         .filter(|p| p.name == spec.name && p.script == spec.script)

@@ -21,7 +21,7 @@ fn pids(home: &RpmHome) -> Vec<(String, i64)> {
 fn a_sigkilled_daemon_is_replaced_and_adopts_its_apps_with_their_output() {
     let home = RpmHome::new();
     home.start_fixture("counter.sh", "counter", &[]);
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     let before = pids(&home);
     let log = home.join("logs/counter-out.log");
     wait_until(DEADLINE, "some output", || {
@@ -89,7 +89,7 @@ fn an_adopted_app_that_exits_is_noticed_and_restarted() {
 fn update_replaces_the_daemon_and_keeps_every_app() {
     let home = RpmHome::new();
     home.start_fixture("counter.sh", "counter", &[]);
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     let before = pids(&home);
     let out = home.ok(&["update"]);
     assert!(out.contains("apps kept running"), "{out}");
@@ -110,7 +110,7 @@ fn update_replaces_the_daemon_and_keeps_every_app() {
 #[test]
 fn a_process_the_dead_daemon_had_not_recorded_yet_is_adopted_not_started_twice() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     let pid = home.wait_app("nap", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid");

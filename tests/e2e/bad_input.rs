@@ -12,7 +12,7 @@ fn assert_untouched(home: &RpmHome, pid: &serde_json::Value) {
 #[test]
 fn every_bad_input_is_one_clear_error_and_harms_nothing() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    home.start_idle("keep");
     let pid = home.app("keep")["pid"].clone();
 
     let err = home.fails(&["start", "./no-such-script.py"], 1);
@@ -88,7 +88,7 @@ fn every_bad_input_is_one_clear_error_and_harms_nothing() {
 #[test]
 fn signal_reaches_the_app() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "s", "--", "1000"]);
+    home.start_idle("s");
     let pid = home.app("s")["pid"].as_i64();
     let out = home.ok(&["signal", "SIGTERM", "s"]);
     assert!(out.contains("sent SIGTERM to s"), "{out}");
@@ -101,7 +101,7 @@ fn signal_reaches_the_app() {
 #[test]
 fn reset_zeroes_the_counters() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "s", "--", "1000"]);
+    home.start_idle("s");
     home.ok(&["restart", "s"]);
     assert_eq!(home.app("s")["restarts"], 1);
     home.ok(&["reset", "s"]);
@@ -111,7 +111,7 @@ fn reset_zeroes_the_counters() {
 #[test]
 fn a_billion_laughs_yaml_fails_at_once_naming_the_file_and_line() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    home.start_idle("keep");
     let pid = home.app("keep")["pid"].clone();
     // 2 KB of YAML whose aliases would expand to 9^9 values.
     let mut text = String::from(
@@ -141,7 +141,7 @@ fn a_billion_laughs_yaml_fails_at_once_naming_the_file_and_line() {
 #[test]
 fn a_symlink_at_a_log_path_refuses_the_start_and_starts_nothing() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    home.start_idle("keep");
     let pid = home.app("keep")["pid"].clone();
     let target = home.join("planted-target.log");
     let link = home.join("logs").join("trap-out.log");

@@ -108,7 +108,7 @@ fn a_live_daemon_is_never_displaced() {
 #[test]
 fn stray_signals_are_logged_and_change_nothing() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "s", "--", "1000"]);
+    home.start_idle("s");
     let before = home.wait_app("s", "online", |p| p["status"] == "online");
     let daemon = home.daemon_pid().expect("pid");
     let rt = libc::SIGRTMIN() + 2;
@@ -259,7 +259,7 @@ fn status_kib(pid: i32, field: &str) -> u64 {
 #[test]
 fn oversized_or_garbage_requests_are_refused_and_the_daemon_holds_nothing() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "s", "--", "1000"]);
+    home.start_idle("s");
     let daemon = home.daemon_pid().expect("pid");
     home.ok(&["jlist"]);
     let before = status_kib(daemon, "VmRSS:");
@@ -367,7 +367,7 @@ fn a_child_gets_its_environment_its_own_group_and_only_the_standard_descriptors(
 #[test]
 fn save_then_resurrect_brings_back_the_apps_after_kill() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "a", "--", "1000"]);
+    home.start_idle("a");
     home.ok(&[
         "start",
         "sleep",

@@ -68,7 +68,7 @@ fn only_selects_apps_and_file_targets_act_on_the_files_apps() {
     let path = path.to_str().expect("path");
     home.ok(&["start", path, "--only", "db"]);
     assert_eq!(home.jlist().len(), 1);
-    home.ok(&["start", "sleep", "--name", "other", "--", "1000"]);
+    home.start_idle("other");
     home.ok(&["start", path]);
     home.ok(&["stop", path]);
     assert_eq!(home.app("db")["status"], "stopped");
@@ -127,7 +127,7 @@ fn apply_starts_new_restarts_changed_leaves_unchanged_and_prunes() {
 #[test]
 fn an_invalid_file_is_exit_2_with_every_problem_and_starts_nothing() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    home.start_idle("keep");
     let path = fixture("stack/broken.yaml");
     let err = home.fails(&["start", path.to_str().expect("path"), "--strict"], 2);
     let shown = path.display().to_string();

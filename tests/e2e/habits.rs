@@ -99,11 +99,11 @@ fn a_name_with_a_slash_is_kept_and_its_log_files_use_a_dash() {
 #[test]
 fn ids_start_again_at_zero_once_the_list_is_empty() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "a", "--", "1000"]);
-    home.ok(&["start", "sleep", "--name", "b", "--", "1000"]);
+    home.start_idle("a");
+    home.start_idle("b");
     assert_eq!(home.app("b")["id"], 1);
     home.ok(&["delete", "a"]);
-    home.ok(&["start", "sleep", "--name", "c", "--", "1000"]);
+    home.start_idle("c");
     assert_eq!(
         home.app("c")["id"],
         2,
@@ -111,14 +111,14 @@ fn ids_start_again_at_zero_once_the_list_is_empty() {
     );
     home.ok(&["delete", "all"]);
     assert!(home.jlist().is_empty());
-    home.ok(&["start", "sleep", "--name", "d", "--", "1000"]);
+    home.start_idle("d");
     assert_eq!(home.app("d")["id"], 0);
 }
 
 #[test]
 fn start_of_a_known_app_starts_or_restarts_it_and_force_adds_an_instance() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     let first = home.wait_app("nap", "online", |p| p["status"] == "online");
     // By name, running: PM2 restarts it.
     home.ok(&["start", "nap"]);
@@ -132,7 +132,7 @@ fn start_of_a_known_app_starts_or_restarts_it_and_force_adds_an_instance() {
     home.ok(&["start", "0"]);
     home.wait_app("nap", "online", |p| p["status"] == "online");
     // The same script again: said so, exit 0, nothing added; -f adds an instance.
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     assert_eq!(home.jlist().len(), 1);
     home.ok(&["start", "-f", "sleep", "--name", "nap", "--", "1000"]);
     wait_until(DEADLINE, "a second instance", || {
@@ -446,7 +446,7 @@ fn restart_file_switches_profile_and_update_env_refreshes_the_shell_layer() {
 #[test]
 fn jlist_pm2_prints_pm2s_shape() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     let row = home.wait_app("nap", "online", |p| p["status"] == "online");
     let text = home.ok(&["jlist", "--pm2"]);
     let pm2: serde_json::Value = serde_json::from_str(&text).expect("JSON");

@@ -86,7 +86,7 @@ fn orphans_left_by_an_exiting_app_are_stopped_before_it_restarts() {
 #[test]
 fn delete_stops_the_app_and_forgets_it() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "nap", "--", "1000"]);
+    home.start_idle("nap");
     let pid = home.wait_app("nap", "online", |p| p["status"] == "online")["pid"]
         .as_i64()
         .expect("pid") as i32;
@@ -118,7 +118,7 @@ fn targets_select_by_id_name_namespace_and_all() {
         "--",
         "1000",
     ]);
-    home.ok(&["start", "sleep", "--name", "c", "--", "1000"]);
+    home.start_idle("c");
     home.ok(&["stop", "team"]);
     let status = |name: &str| home.app(name)["status"].as_str().unwrap_or("").to_string();
     assert_eq!(

@@ -5,7 +5,7 @@ use crate::harness::RpmHome;
 #[test]
 fn logs_and_stop_refuse_an_unknown_target_with_the_same_sentence() {
     let home = RpmHome::new();
-    home.ok(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    home.start_idle("keep");
     for target in ["nope", "42"] {
         let by_stop = home.fails(&["stop", target], 1);
         let by_logs = home.fails(&["logs", target, "--nostream"], 1);

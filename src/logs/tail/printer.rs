@@ -83,11 +83,13 @@ impl<'a> Printer<'a> {
 
     /// Appends one line (without `\n`) of source `index`.
     pub(super) fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
-        let Some(source) = self.sources.get(index) else {
+        let Some(source) = self.sources.get_mut(index) else {
             return Ok(());
         };
-        let (id, name, stream) = (source.id, source.name.clone(), source.stream);
+        // The name is lent out for the line (no copy per line), then put back.
+        let (id, stream, name) = (source.id, source.stream, std::mem::take(&mut source.name));
         self.format_line(id, &name, stream.as_str(), stream == Stream::Err, line);
+        self.sources[index].name = name;
         if self.buf.len() >= BLOCK {
             self.flush()?;
         }

@@ -241,6 +241,12 @@ impl RpmHome {
     }
 
     /// `rpm jlist`, parsed.
+    /// Starts `name`: an app that runs and does nothing (`sleep 1000`), for tests that
+    /// need a live process. The `sleep` is the app, not a wait.
+    pub fn start_idle(&self, name: &str) -> String {
+        self.ok(&["start", "sleep", "--name", name, "--", "1000"])
+    }
+
     pub fn jlist(&self) -> Vec<Value> {
         let text = self.ok(&["jlist"]);
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("jlist is not JSON ({e}): {text}"))
