@@ -4,10 +4,13 @@
 Scenarios (rpm only: PM2's `pm2 web` serves only its `GET /` document, with no API,
 events or metrics to compare):
   list       `GET /api/processes` with 100 apps: the server's own time, from the
-             `Server-Timing` header it sends, back to back; one every 0.6 s (past the
-             500 ms cache, which the server's refresher keeps fresh while it is asked);
-             and cold, after 11 s without a request, when the daemon is asked (and
-             samples); the client's round trip on a kept-alive loopback connection beside it
+             `Server-Timing` header it sends, back to back; one every 0.6 s (the
+             refresher lists again every 400 ms while the server is asked); after a
+             quiet spell of 75 s (past the refresher's 70 s "in use" window: answered
+             from the list in memory, its `Age` header recorded, while a new one is
+             fetched behind it); and right after a change (`rpm restart s0` from the
+             CLI), when a request may wait for the list fetched after the change's
+             notice; the client's round trip on a kept-alive loopback connection beside it
   metrics    `GET /metrics` paced at 1,000 requests/s for a window, on kept-alive
              connections: the rate reached, and the CPU of the daemon and of the web
              server over the window (% of one core, from /proc/<pid>/stat)
@@ -91,9 +94,10 @@ def server_ms(response):
     raise BenchError(f"no Server-Timing in the answer: {timing!r}")
 
 
-def scenario_list(addr, hits, misses, colds):
+def scenario_list(m, addr, hits, misses, colds, changes):
     conn = http.client.HTTPConnection(*addr, timeout=30)
-    hit_server, hit_client, miss_server, cold_server = [], [], [], []
+    hit_server, hit_client, miss_server, cold_server, cold_age = [], [], [], [], []
+    change_server = []
     for _ in range(20):  # warm-up
         conn.request("GET", "/api/processes")
         conn.getresponse().read()
@@ -113,20 +117,33 @@ def scenario_list(addr, hits, misses, colds):
         r.read()
         miss_server.append(server_ms(r))
     conn.close()
+    for _ in range(changes):
+        time.sleep(0.5)
+        m.run("restart", "s0")
+        # A new connection each time, as a script polling after its change would.
+        after = http.client.HTTPConnection(*addr, timeout=30)
+        after.request("GET", "/api/processes")
+        r = after.getresponse()
+        r.read()
+        change_server.append(server_ms(r))
+        after.close()
     for _ in range(colds):
-        time.sleep(11)  # past the refresher's 10 s "in use" window
+        time.sleep(75)  # past the refresher's 70 s "in use" window
         # A new connection: the server closes one idle for 10 s.
         cold = http.client.HTTPConnection(*addr, timeout=30)
         cold.request("GET", "/api/processes")
         r = cold.getresponse()
         r.read()
         cold_server.append(server_ms(r))
+        cold_age.append(float(r.getheader("Age") or "nan"))
         cold.close()
     return {
         "server_ms_cached": summary(hit_server, "ms"),
         "client_ms_cached": summary(hit_client, "ms"),
         "server_ms_spaced": summary(miss_server, "ms"),
-        "server_ms_cold": summary(cold_server, "ms"),
+        "server_ms_after_change": summary(change_server, "ms"),
+        "server_ms_quiet": summary(cold_server, "ms"),
+        "age_s_quiet": summary(cold_age, "s"),
     }
 
 
@@ -223,10 +240,13 @@ def table(results):
     lst = r["list"]
     for key, label in [("server_ms_cached", "GET /api/processes, server time (cached list)"),
                        ("server_ms_spaced", "GET /api/processes, server time (one every 0.6 s)"),
-                       ("server_ms_cold", "GET /api/processes, server time (cold: daemon asked)"),
+                       ("server_ms_after_change", "GET /api/processes, server time (right after `rpm restart s0`)"),
+                       ("server_ms_quiet", "GET /api/processes, server time (after 75 s without a request)"),
                        ("client_ms_cached", "GET /api/processes, client round trip (cached)")]:
         s = lst[key]
         rows.append([label, f"{s['median']:.3f} ms [{s['min']:.3f}–{s['max']:.3f}]"])
+    age = lst["age_s_quiet"]
+    rows.append(["`Age` of that answer (its CPU/memory figures)", f"{age['median']:.0f} s"])
     mt = r["metrics"]
     rows.append(["GET /metrics rate reached", f"{mt['rate_per_s']} req/s over {mt['seconds']} s"])
     rows.append(["daemon CPU during it", f"{mt['daemon_cpu_percent']} %"])
@@ -248,8 +268,9 @@ def main():
     ap.add_argument("--rpm", metavar="PATH", help="run this rpm binary instead of the build")
     ap.add_argument("--out", help="JSON output path (default bench/results/web-<date>.json)")
     args = ap.parse_args()
-    cfg = ({"hits": 300, "misses": 10, "colds": 1, "metrics_seconds": 5} if args.quick
-           else {"hits": 2000, "misses": 30, "colds": 3, "metrics_seconds": 20})
+    cfg = ({"hits": 300, "misses": 10, "changes": 5, "colds": 1, "metrics_seconds": 5}
+           if args.quick else
+           {"hits": 2000, "misses": 30, "changes": 20, "colds": 3, "metrics_seconds": 20})
     rpm_bin = build_rpm(no_build=args.no_build, binary=args.rpm)
     results = {
         "bench": "web",
@@ -269,8 +290,10 @@ def main():
         log(f"== rpm web with {SUBSCRIBERS} event subscribers")
         addr, sse, socks = scenario_sse(m, daemon)
         try:
-            log(f"== GET /api/processes ({cfg['hits']} back to back, {cfg['misses']} spaced, {cfg['colds']} cold)")
-            lst = scenario_list(addr, cfg["hits"], cfg["misses"], cfg["colds"])
+            log(f"== GET /api/processes ({cfg['hits']} back to back, {cfg['misses']} spaced,"
+                f" {cfg['changes']} after a change, {cfg['colds']} after 75 s quiet)")
+            lst = scenario_list(m, addr, cfg["hits"], cfg["misses"], cfg["colds"],
+                                cfg["changes"])
             log(f"== GET /metrics at 1,000 req/s for {cfg['metrics_seconds']} s")
             mt = scenario_metrics(addr, daemon, m.web_pid, cfg["metrics_seconds"])
         finally:

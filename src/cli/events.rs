@@ -178,6 +178,7 @@ pub(crate) fn what_happened(notice: &Notice) -> String {
             format!("reloaded: pid {new_pid} replaced pid {old_pid}")
         }
         NoticeEvent::ReloadFailed { message } => with_invoked_name(message).into_owned(),
+        NoticeEvent::Reset => "restart counters reset".to_string(),
     }
 }
 

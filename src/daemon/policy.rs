@@ -273,6 +273,8 @@ pub enum Report {
     Replaced { old_pid: i32, new_pid: i32 },
     /// A reload gave up; the current process keeps serving.
     ReloadFailed { cause: ReloadFailure },
+    /// The restart counters were set back to zero (`rpm reset`).
+    Reset,
 }
 
 /// The single transition function of an instance.
@@ -406,6 +408,7 @@ pub fn step(
         Input::Reset => {
             next.restarts = 0;
             next.unstable_restarts = 0;
+            actions.push(Action::Report(Report::Reset));
         }
         Input::Trigger { reason, detail } => match current.status {
             Status::Online if policy.zero_downtime => {

@@ -376,6 +376,9 @@ pub enum NoticeEvent {
     Replaced { old_pid: i32, new_pid: i32 },
     /// A reload gave up on the new process; the old one keeps serving.
     ReloadFailed { message: String },
+    /// The restart counters were set back to zero (`rpm reset`): every change to a row
+    /// but CPU and memory comes with a notice, so a cached list can trust them.
+    Reset,
 }
 
 /// Why an instance restarts.

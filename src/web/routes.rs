@@ -135,14 +135,16 @@ pub fn answer(state: &State, route: Route, request: &Request) -> Response {
 fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Response, Response> {
     match route {
         Route::Pm2 => {
-            let rows = state.rows().map_err(client_error)?;
-            Ok(Response::json(200, &pm2::document(&rows))
-                .with_header("Access-Control-Allow-Origin: *"))
+            let listed = state.rows().map_err(client_error)?;
+            Ok(Response::json(200, &pm2::document(&listed.rows))
+                .with_header("Access-Control-Allow-Origin: *")
+                .with_header(listed.age_header()))
         }
         Route::List => {
-            let rows = state.rows().map_err(client_error)?;
-            let body = state.rendered(Rendering::List, &rows, to_json);
-            Ok(Response::new(200, "application/json", body.to_vec()))
+            let listed = state.rows().map_err(client_error)?;
+            let body = state.rendered(Rendering::List, &listed.rows, to_json);
+            Ok(Response::new(200, "application/json", body.to_vec())
+                .with_header(listed.age_header()))
         }
         Route::One(id) => {
             let details = state
@@ -189,12 +191,13 @@ fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Res
             Ok(Response::json(200, &serde_json::Value::Array(lines)))
         }
         Route::Metrics => {
-            let rows = state.rows().map_err(client_error)?;
+            let listed = state.rows().map_err(client_error)?;
             // The daemon's figures are read with the list, so they are as fresh as it.
-            let body = state.rendered(Rendering::Metrics, &rows, |rows| {
+            let body = state.rendered(Rendering::Metrics, &listed.rows, |rows| {
                 metrics::render(rows, state.daemon_figures()).into_bytes()
             });
-            Ok(Response::new(200, metrics::CONTENT_TYPE, body.to_vec()))
+            Ok(Response::new(200, metrics::CONTENT_TYPE, body.to_vec())
+                .with_header(listed.age_header()))
         }
         Route::Ui(asset) => Ok(Response::new(200, asset.content_type, asset.body)),
         Route::Events => Err(Response::error(500, "events are streamed, not answered")),

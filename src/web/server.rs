@@ -262,6 +262,8 @@ fn spawn_notice_thread(
             match resubscribe(state.client(), daemon) {
                 Some(again) => {
                     log::info!("subscribed again to the rpm daemon's notices");
+                    // Changes while no subscription was open went unheard.
+                    state.invalidate();
                     notices = again;
                     daemon = state.client().ping().ok().map(|p| p.pid).or(daemon);
                 }

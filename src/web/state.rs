@@ -1,17 +1,22 @@
 //! What every connection thread of `rpm web` shares: the client, the token rule, the
-//! notice hub, and the short-lived cache of the process list.
+//! notice hub, and the process list kept in memory.
 //!
-//! The cache is what keeps `/metrics` scraped 1,000 times a second from costing the
-//! daemon 1,000 lists: a list younger than `LIST_TTL` is served again (it also keeps the
-//! daemon's sampler going, as a viewer's `list` does). Concurrent misses wait on one
-//! lock, so they cost one `list` too. Actions drop the cached list. While the server is
-//! being asked (a request in the last `IN_USE_FOR`), a refresher thread lists again
-//! before the cached list expires, so requests are answered from memory rather than
-//! waiting on the daemon (and its sampler); an idle server asks the daemon nothing.
+//! Requests are answered from the list in memory whenever it is known to be current, so
+//! they never wait on the daemon (and its sampler): the daemon sends a notice with every
+//! change to a row but CPU and memory (status, pid, restarts, a reset, a delete), each
+//! notice or action marks the list out of date, and the refresher thread fetches a new
+//! one at once; a request that finds it out of date waits for a list fetched after the
+//! change (read-your-writes after an action). CPU and memory are the daemon's last
+//! sample: while the server is being asked (a request in the last `IN_USE_FOR`) the
+//! refresher lists again before the list is `REFRESH_AFTER` old, so they are as fresh as
+//! the sampler's; after a quiet spell the first request is answered from the list in
+//! memory, its `Age` header says how old, and a new list is fetched behind it
+//! (stale-while-revalidate, RFC 5861). An idle server asks the daemon only after a
+//! change. Concurrent misses wait for one fetch.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::auth::Access;
@@ -20,13 +25,13 @@ use super::sse::Hub;
 use crate::client::{Client, ClientError};
 use crate::ipc::ProcessInfo;
 
-/// How long a list is served again before the daemon is asked anew.
-pub const LIST_TTL: Duration = Duration::from_millis(500);
 /// A list this old is refreshed ahead of requests while the server is in use.
-const REFRESH_AFTER: Duration = Duration::from_millis(300);
-/// How long after the last request the server counts as in use.
-const IN_USE_FOR: Duration = Duration::from_secs(10);
-/// How often the refresher looks.
+const REFRESH_AFTER: Duration = Duration::from_millis(400);
+/// How long after the last request the server counts as in use: past Prometheus's
+/// default one-minute scrape, so a scraped server serves figures no older than
+/// `REFRESH_AFTER` (plus a fetch).
+const IN_USE_FOR: Duration = Duration::from_secs(70);
+/// How often the refresher looks when nothing wakes it.
 const REFRESH_TICK: Duration = Duration::from_millis(100);
 
 /// Rows shared between requests while the cache holds them.
@@ -42,15 +47,57 @@ pub enum Rendering {
     Metrics,
 }
 
+/// The list a request is answered from, and how long ago it was fetched.
+pub struct Listed {
+    pub rows: Rows,
+    pub age: Duration,
+}
+
+impl Listed {
+    /// The `Age` header (whole seconds, RFC 9111) of an answer made from this list.
+    pub fn age_header(&self) -> String {
+        format!("Age: {}", self.age.as_secs())
+    }
+}
+
+/// A list fetched from the daemon.
+struct Fetched {
+    /// When the fetch began: the rows are at least this fresh.
+    at: Instant,
+    /// `Cache::changes` when the fetch began: it saw every change counted until then.
+    changes: u64,
+    rows: Rows,
+}
+
+/// The list in memory and what the refresher and requests need to share it.
+#[derive(Default)]
+struct Cache {
+    list: Option<Fetched>,
+    /// Changes heard of (notices, actions): a list fetched before the last one may be
+    /// out of date.
+    changes: u64,
+    /// A fetch is under way: others wait for it rather than asking too.
+    fetching: bool,
+    /// When a request last asked for the list.
+    last_asked: Option<Instant>,
+}
+
+impl Cache {
+    /// The list, if it saw every change up to `changes`.
+    fn current(&self, changes: u64) -> Option<&Fetched> {
+        self.list.as_ref().filter(|f| f.changes >= changes)
+    }
+}
+
 /// Shared by every connection thread.
 pub struct State {
     client: Client,
     token: String,
     loopback: bool,
     hub: Hub,
-    cache: Mutex<Option<(Instant, Rows)>>,
-    /// When a request last asked for the list.
-    last_asked: Mutex<Option<Instant>>,
+    cache: Mutex<Cache>,
+    /// Signalled when a fetch ends or a change is heard of.
+    cache_moved: Condvar,
     /// Bodies rendered from the cached list, kept while it is the one cached.
     rendered: Mutex<Vec<Rendered>>,
     caller_env: BTreeMap<String, String>,
@@ -64,8 +111,8 @@ impl State {
             token,
             loopback,
             hub: Hub::default(),
-            cache: Mutex::new(None),
-            last_asked: Mutex::new(None),
+            cache: Mutex::new(Cache::default()),
+            cache_moved: Condvar::new(),
             rendered: Mutex::new(Vec::new()),
             caller_env: std::env::vars().collect(),
             caller_cwd,
@@ -93,24 +140,73 @@ impl State {
         Access::decide(is_action, self.loopback, given, &self.token)
     }
 
-    /// The process list, from the cache when it is fresh.
-    pub fn rows(&self) -> Result<Rows, ClientError> {
-        *self
-            .last_asked
+    fn lock_cache(&self) -> MutexGuard<'_, Cache> {
+        self.cache
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((at, rows)) = cache.as_ref() {
-            if at.elapsed() < LIST_TTL {
-                return Ok(Arc::clone(rows));
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The process list: the one in memory when it saw every change heard of so far,
+    /// else one fetched after them (by this request, or by the fetch under way).
+    pub fn rows(&self) -> Result<Listed, ClientError> {
+        let mut cache = self.lock_cache();
+        let now = Instant::now();
+        cache.last_asked = Some(now);
+        let needed = cache.changes;
+        loop {
+            if let Some(f) = cache.current(needed) {
+                let age = now.saturating_duration_since(f.at);
+                let listed = Listed {
+                    rows: Arc::clone(&f.rows),
+                    age,
+                };
+                if age >= REFRESH_AFTER {
+                    // Served as it is; the refresher fetches a newer one behind it.
+                    self.cache_moved.notify_all();
+                }
+                return Ok(listed);
+            }
+            if !cache.fetching {
+                let (result, _unlocked) = self.fetch(cache);
+                // A list fetched after this request arrived is fresh enough for it,
+                // even if a change was heard of meanwhile.
+                return result.map(|rows| Listed {
+                    rows,
+                    age: Duration::ZERO,
+                });
+            }
+            cache = self
+                .cache_moved
+                .wait(cache)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Fetches a list with the lock released, stores it unless a newer one came
+    /// meanwhile, and wakes whoever waits.
+    fn fetch<'a>(
+        &'a self,
+        mut cache: MutexGuard<'a, Cache>,
+    ) -> (Result<Rows, ClientError>, MutexGuard<'a, Cache>) {
+        cache.fetching = true;
+        let changes = cache.changes;
+        let at = Instant::now();
+        drop(cache);
+        let result = self.client.list().map(Arc::new);
+        let mut cache = self.lock_cache();
+        cache.fetching = false;
+        if let Ok(rows) = &result {
+            let newer = cache.list.as_ref().is_some_and(|f| f.at > at);
+            if !newer {
+                cache.list = Some(Fetched {
+                    at,
+                    changes,
+                    rows: Arc::clone(rows),
+                });
             }
         }
-        let rows = Arc::new(self.client.list()?);
-        *cache = Some((Instant::now(), Arc::clone(&rows)));
-        Ok(rows)
+        self.cache_moved.notify_all();
+        (result, cache)
     }
 
     /// `kind` rendered from `rows`: again only when `rows` is a new list, so a burst of
@@ -137,49 +233,52 @@ impl State {
         body
     }
 
-    /// The process list asked afresh (and cached).
+    /// A process list fetched after every change heard of so far, this request
+    /// included (`existing` checks an id with it before an action).
     pub fn fresh_rows(&self) -> Result<Rows, ClientError> {
         self.invalidate();
-        self.rows()
+        self.rows().map(|listed| listed.rows)
     }
 
-    /// Forgets the cached list: something changed.
+    /// Something changed (a notice, an action): the list in memory may be out of date,
+    /// and the refresher fetches a new one.
     pub fn invalidate(&self) {
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *cache = None;
+        self.lock_cache().changes += 1;
+        self.cache_moved.notify_all();
     }
 
-    /// Keeps the cached list fresh while the server is in use, on a thread of its own
-    /// (for as long as the process runs).
+    /// Keeps the list in memory current, on a thread of its own (for as long as the
+    /// process runs): at start, after every change, and ahead of requests while the
+    /// server is in use.
     pub fn spawn_refresher(state: Arc<State>) -> std::io::Result<()> {
         std::thread::Builder::new()
             .name("web-refresh".into())
             .stack_size(256 * 1024)
-            .spawn(move || loop {
-                std::thread::sleep(REFRESH_TICK);
-                let now = Instant::now();
-                let asked = *state
-                    .last_asked
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let cached = state
-                    .cache
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .as_ref()
-                    .map(|(at, _)| *at);
-                if refresh_due(now, asked, cached) {
-                    // A failure is left to the next request, which reports it.
-                    if let Ok(rows) = state.client.list() {
-                        *state
-                            .cache
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                            Some((Instant::now(), Arc::new(rows)));
+            .spawn(move || {
+                let mut cache = state.lock_cache();
+                loop {
+                    let now = Instant::now();
+                    let due = !cache.fetching
+                        && refresh_due(
+                            now,
+                            cache.last_asked,
+                            cache.list.as_ref().map(|f| (f.at, f.changes)),
+                            cache.changes,
+                        );
+                    if due {
+                        let (result, unlocked) = state.fetch(cache);
+                        cache = unlocked;
+                        if result.is_ok() {
+                            continue;
+                        }
+                        // A failure is left to the next request, which reports it; the
+                        // refresher tries again at the next tick, not in a busy loop.
                     }
+                    cache = state
+                        .cache_moved
+                        .wait_timeout(cache, REFRESH_TICK)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0;
                 }
             })?;
         Ok(())
@@ -202,12 +301,21 @@ impl State {
     }
 }
 
-/// Whether the refresher lists now: the server was asked within `IN_USE_FOR` and the
-/// cached list is missing or `REFRESH_AFTER` old.
-fn refresh_due(now: Instant, last_asked: Option<Instant>, cached_at: Option<Instant>) -> bool {
+/// Whether the refresher lists now: there is no list yet, a change was heard of since
+/// the list was fetched, or the server was asked within `IN_USE_FOR` and the list is
+/// `REFRESH_AFTER` old. `list` is when the list in memory was fetched and the changes it
+/// saw.
+fn refresh_due(
+    now: Instant,
+    last_asked: Option<Instant>,
+    list: Option<(Instant, u64)>,
+    changes: u64,
+) -> bool {
+    let Some((fetched_at, saw)) = list else {
+        return true;
+    };
     let in_use = last_asked.is_some_and(|at| now.saturating_duration_since(at) < IN_USE_FOR);
-    let stale = cached_at.is_none_or(|at| now.saturating_duration_since(at) >= REFRESH_AFTER);
-    in_use && stale
+    saw < changes || (in_use && now.saturating_duration_since(fetched_at) >= REFRESH_AFTER)
 }
 
 #[cfg(test)]
@@ -216,24 +324,58 @@ mod tests {
     use std::cell::Cell;
 
     #[test]
-    fn the_list_is_refreshed_ahead_only_while_the_server_is_asked() {
+    fn the_list_is_refreshed_after_a_change_and_ahead_only_while_the_server_is_asked() {
         let t0 = Instant::now();
         let ms = Duration::from_millis;
+        let now = t0 + ms(500);
         let rows = [
-            // (last asked, cached, due)
-            (None, None, false),
-            (Some(t0), None, true),
-            (Some(t0), Some(t0 + ms(100)), false),
-            (Some(t0), Some(t0), true),
-            (Some(t0 + ms(250)), Some(t0 + ms(250)), false),
+            // (what, last asked, list fetched at and the changes it saw, changes, due)
+            ("no list yet, never asked", None, None, 0, true),
+            ("no list yet, asked", Some(t0), None, 0, true),
+            ("young, in use", Some(t0), Some((t0 + ms(200), 0)), 0, false),
+            ("old, in use", Some(t0), Some((t0, 0)), 0, true),
+            ("old, never asked", None, Some((t0, 0)), 0, false),
+            (
+                "young, a change since",
+                None,
+                Some((t0 + ms(450), 2)),
+                3,
+                true,
+            ),
+            (
+                "young, saw every change",
+                None,
+                Some((t0 + ms(450), 3)),
+                3,
+                false,
+            ),
         ];
-        let now = t0 + ms(300);
-        for (asked, cached, due) in rows {
-            assert_eq!(refresh_due(now, asked, cached), due, "{asked:?} {cached:?}");
+        for (what, asked, list, changes, due) in rows {
+            assert_eq!(refresh_due(now, asked, list, changes), due, "{what}");
         }
-        // Idle for longer than IN_USE_FOR: nothing is asked of the daemon.
+        // Idle for longer than IN_USE_FOR: nothing is asked of the daemon but a change.
         let later = t0 + IN_USE_FOR + ms(1);
-        assert!(!refresh_due(later, Some(t0), Some(t0)));
+        assert!(!refresh_due(later, Some(t0), Some((t0, 0)), 0));
+        assert!(refresh_due(later, Some(t0), Some((t0, 0)), 1));
+    }
+
+    #[test]
+    fn a_request_waits_for_the_daemon_only_when_a_change_was_heard_of() {
+        use crate::client::fake_daemon::{line, FakeDaemon};
+        use crate::ipc::protocol::Response;
+        let empty = line(&Response::Processes { processes: vec![] });
+        let fake = FakeDaemon::serve(vec![vec![empty.clone()], vec![empty]]);
+        let state = State::new(fake.client(), "t".into(), true, PathBuf::from("/"));
+        let first = state.rows().expect("the first list is fetched");
+        assert_eq!(first.age, Duration::ZERO);
+        // Answered from memory: the fake would refuse a third conversation.
+        let again = state.rows().expect("from memory");
+        assert!(Arc::ptr_eq(&first.rows, &again.rows));
+        assert_eq!(again.age_header(), "Age: 0");
+        state.invalidate();
+        let after = state.rows().expect("fetched after the change");
+        assert!(!Arc::ptr_eq(&first.rows, &after.rows));
+        assert_eq!(fake.requests().len(), 2);
     }
 
     #[test]

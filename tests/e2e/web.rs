@@ -342,6 +342,53 @@ fn events_show_a_crash_and_its_restart_in_order() {
     assert_eq!(second["stream"], "out");
 }
 
+#[test]
+fn changes_made_elsewhere_reach_the_list_in_memory_through_notices() {
+    let home = RpmHome::new();
+    counter(&home, "api");
+    let web = Web::start(&home, &[]);
+    let events = Stream::open(&format!("{}/api/events", web.url), &[]);
+    events.wait_subscribed();
+    let list = web.get_json("/api/processes");
+    let pid = list[0]["pid"].clone();
+
+    // Answers made from the list say how old it is.
+    let (head, _) = curl_with_headers(&format!("{}/api/processes", web.url));
+    assert!(
+        head.lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("age: ")),
+        "{head}"
+    );
+
+    // A restart and a reset from the CLI, not through the server.
+    home.ok(&["restart", "api"]);
+    wait_until(DEADLINE, "the restart in the list", || {
+        let row = web.get_json("/api/processes")[0].clone();
+        (row["restarts"] == 1 && row["pid"] != pid && row["status"] == "online")
+            .then_some(())
+            .ok_or(format!("{row}"))
+    });
+    home.ok(&["reset", "api"]);
+    // The reset is a notice of its own, which is what marks the list out of date.
+    let reset = events.next_data("the reset", |n| n["event"] == "reset");
+    assert_eq!(reset["name"], "api");
+    wait_until(DEADLINE, "the reset in the list", || {
+        let row = web.get_json("/api/processes")[0].clone();
+        (row["restarts"] == 0).then_some(()).ok_or(format!("{row}"))
+    });
+}
+
+/// GET `url` with curl; returns the response head and the body.
+fn curl_with_headers(url: &str) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-S", "--max-time", "30", "-i", url])
+        .output()
+        .expect("run curl");
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    (head.to_string(), body.to_string())
+}
+
 /// prometheus_client (pinned) in a venv beside the fixtures, made once as `.ci/run` does.
 fn prometheus_python() -> PathBuf {
     static ONCE: Mutex<()> = Mutex::new(());

@@ -46,7 +46,7 @@ pub(super) fn rows() -> Vec<Row> {
             },
         },
         Row {
-            name: "reset zeroes the counters and nothing else",
+            name: "reset zeroes the counters, says so and does nothing else",
             policy: policy(),
             timeline: online_then(vec![(10, exit(1)), (10, spawned(11)), (20, Input::Reset)]),
             want: Want {
@@ -54,7 +54,7 @@ pub(super) fn rows() -> Vec<Row> {
                 restarts: 0,
                 unstable: 0,
                 deadline: None,
-                actions: vec![],
+                actions: vec![Action::Report(Report::Reset)],
             },
         },
         Row {

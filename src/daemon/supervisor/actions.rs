@@ -333,6 +333,7 @@ impl Supervisor {
                 self.reload_failed(id, &message);
                 NoticeEvent::ReloadFailed { message }
             }
+            Report::Reset => NoticeEvent::Reset,
         };
         self.notify(id, event);
     }
