@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{header, index_path, parse, run_line};
+use super::format::{header, index_path, parse, run_line};
 
 /// Runs kept before the older half is dropped.
 pub(super) const MAX_RUNS: usize = 64 * 1024;
@@ -173,7 +173,7 @@ impl WriterIndex {
     /// An index not in use (it could not be written) keeps nothing.
     fn kept(
         &self,
-        range: impl Fn(&[super::Run<'_>]) -> std::ops::Range<usize>,
+        range: impl Fn(&[super::format::Run<'_>]) -> std::ops::Range<usize>,
     ) -> io::Result<(Vec<String>, Option<u32>)> {
         if self.file.is_none() {
             return Ok((Vec::new(), None));
@@ -244,7 +244,7 @@ fn open_append(path: &Path) -> io::Result<File> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Run;
+    use super::super::format::Run;
     use super::*;
 
     /// The runs on disk, as (offset, id, name).

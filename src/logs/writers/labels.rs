@@ -15,7 +15,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::{index_path, parse, parse_runs, Label};
+use super::format::{index_path, parse, parse_runs, Label};
 
 /// What the reader knows of one log file's writers.
 #[derive(Debug)]
@@ -156,7 +156,7 @@ fn append(path: &Path, loaded: &mut Loaded) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::WriterIndex;
+    use super::super::index::WriterIndex;
     use super::*;
     use std::io::Write;
 
@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(who(&labels, 9, 30), None, "damaged");
         // Another file's index at this name (a hash collision), or garbage.
         let other = dir.path().join("other.log");
-        fs::write(&path, super::super::header(9, &other)).expect("write");
+        fs::write(&path, super::super::format::header(9, &other)).expect("write");
         let mut labels = Labels::new(dir.path(), &log);
         labels.refresh(9, 40);
         assert_eq!(who(&labels, 9, 0), None, "another path");
