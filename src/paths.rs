@@ -123,6 +123,11 @@ impl Home {
     pub fn logs_dir(&self) -> PathBuf {
         self.root.join("logs")
     }
+    /// Which instance wrote which bytes of log files several instances share (one
+    /// small index per file; see `logs::writers`).
+    pub fn writers_dir(&self) -> PathBuf {
+        self.logs_dir().join("writers")
+    }
     /// FIFOs carrying each instance's stdout and stderr; they outlive the daemon.
     pub fn pipes_dir(&self) -> PathBuf {
         self.root.join("pipes")

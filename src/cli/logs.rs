@@ -53,6 +53,7 @@ pub fn logs(client: &Client, args: &LogsArgs) -> Result<(), CliError> {
         timestamp,
         json: args.json,
         color: use_color(),
+        writers: Some(client.home().writers_dir()),
     };
     let known: BTreeSet<u32> = selected.iter().map(|p| p.id).collect();
     let lister = client.clone().start_on_demand(false);

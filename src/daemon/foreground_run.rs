@@ -81,6 +81,7 @@ pub(super) fn begin(sup: &mut Supervisor, home: &Home, plan: RunPlan) -> Result<
         timestamp: None,
         json: plan.output == RunOutput::Json,
         color: false,
+        writers: Some(home.writers_dir()),
     };
     let mut followers = Vec::new();
     for stream in [Stream::Out, Stream::Err] {

@@ -8,6 +8,10 @@
 //! combined `log_file`) must share one `LogFile`, so its size accounting and rotation see
 //! every byte. Each `write` is one `write_all` of whole lines on an `O_APPEND` descriptor,
 //! so even other processes appending to the same file never split a line.
+//!
+//! A file several instances write keeps a writer index (`writers`): the pump says who
+//! writes next (`attribute`), and each append records a run when the writer changed;
+//! rotation, `flush` and reopening a new file at the path start the index again.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, IoSlice, Write};
@@ -18,6 +22,7 @@ use std::time::SystemTime;
 
 use super::error::LogError;
 use super::rotate::{self, Rotation};
+use super::writers::WriterIndex;
 
 /// Mode of new log files, before the umask: owner read/write, group read.
 const FILE_MODE: u32 = 0o640;
@@ -41,6 +46,10 @@ pub struct LogFile {
     mid_line: bool,
     /// Inode number of a regular file, as opened.
     inode: Option<u64>,
+    /// Who wrote which bytes, for a file several instances write.
+    writers: Option<WriterIndex>,
+    /// Whether an index from before was looked for (once per open file).
+    writers_checked: bool,
 }
 
 impl LogFile {
@@ -64,7 +73,30 @@ impl LogFile {
             background: None,
             mid_line: regular && ends_mid_line(path, size),
             inode,
+            writers: None,
+            writers_checked: false,
         })
+    }
+
+    /// Says that the next writes are instance `id`'s (app `name`), for the writer index
+    /// in `dir`. A file `shared` by several instances gets an index; so does one whose
+    /// index exists from before (it was shared, and may be written by one instance now);
+    /// any other costs nothing.
+    pub fn attribute(&mut self, dir: &Path, shared: bool, id: u32, name: &str) {
+        let Some(inode) = self.inode else {
+            return;
+        };
+        if self.writers.is_none() {
+            let from_before = !self.writers_checked && WriterIndex::exists(dir, &self.path);
+            self.writers_checked = true;
+            if !shared && !from_before {
+                return;
+            }
+            self.writers = Some(WriterIndex::open(dir, &self.path, inode, self.size));
+        }
+        if let Some(index) = &mut self.writers {
+            index.set_writer(id, name);
+        }
     }
 
     /// The path this file was opened at.
@@ -149,6 +181,10 @@ impl LogFile {
     }
 
     fn write_now(&mut self, first: &[u8], second: &[u8]) -> Result<(), LogError> {
+        // The run goes first: a reader that sees the bytes finds who wrote them.
+        if let Some(index) = &mut self.writers {
+            index.before_write(self.size);
+        }
         write_all_pair(&mut self.file, first, second).map_err(|source| LogError::Write {
             path: self.path.clone(),
             source,
@@ -180,7 +216,15 @@ impl LogFile {
     pub fn rotate(&mut self) -> Result<(), LogError> {
         self.wait_background()?;
         rotate::rotate_aside(&self.path, SystemTime::now())?;
+        let before = self.inode;
         self.reopen()?;
+        if let (Some(index), Some(inode)) = (&mut self.writers, self.inode) {
+            if before == self.inode {
+                // A fresh file with the inode number of one pruned (`reopen` resets the
+                // index of any other).
+                index.reset(inode);
+            }
+        }
         self.retry_rotation_at = 0;
         let rotation = self.rotation;
         let live = self.path.clone();
@@ -225,6 +269,11 @@ impl LogFile {
             regular,
             inode,
         } = open_append(&self.path)?;
+        if let (Some(index), Some(new)) = (&mut self.writers, inode) {
+            if self.inode != inode {
+                index.reset(new);
+            }
+        }
         self.file = file;
         self.size = size;
         self.regular = regular;
@@ -248,6 +297,9 @@ impl LogFile {
             })?;
         self.size = len;
         self.mid_line = ends_mid_line(&self.path, len);
+        if let (Some(index), Some(inode)) = (&mut self.writers, self.inode) {
+            index.cut(inode, len);
+        }
         Ok(())
     }
 
@@ -262,6 +314,9 @@ impl LogFile {
         self.size = 0;
         self.retry_rotation_at = 0;
         self.mid_line = false;
+        if let (Some(index), Some(inode)) = (&mut self.writers, self.inode) {
+            index.reset(inode);
+        }
         Ok(())
     }
 }
@@ -678,5 +733,53 @@ mod tests {
         file.write(b"fresh\n").expect("write");
         assert_eq!(fs::read(&path).expect("read"), b"fresh\n");
         assert_eq!(file.path(), path);
+    }
+
+    #[test]
+    fn a_shared_files_writer_index_starts_again_when_the_file_does() {
+        use crate::logs::writers::Labels;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (writers, path) = (dir.path().join("writers"), dir.path().join("all.log"));
+        let rotation = Rotation {
+            max_size: Some(20),
+            retain: None,
+            compress: false,
+        };
+        let mut file = LogFile::open(&path, rotation).expect("opens");
+        let mut labels = Labels::new(&writers, &path);
+        // Who wrote the line at `offset` of the file now at the path.
+        let mut who = |offset: u64| {
+            let meta = fs::metadata(&path).expect("stat");
+            labels.refresh(meta.ino(), meta.len());
+            labels.at(meta.ino(), offset).map(|l| l.id)
+        };
+        let write = |file: &mut LogFile, id: u32, line: &[u8]| {
+            file.attribute(&writers, true, id, "api");
+            file.write(line).expect("write");
+        };
+        write(&mut file, 1, b"one\n");
+        write(&mut file, 2, b"two\n");
+        assert_eq!((who(0), who(4)), (Some(1), Some(2)));
+        // Rotated by size: the new file's first bytes are instance 2's.
+        write(&mut file, 2, b"a longer line\n");
+        assert_eq!(fs::read(&path).expect("read"), b"a longer line\n");
+        assert_eq!(who(0), Some(2));
+        write(&mut file, 1, b"x\n");
+        assert_eq!(who(14), Some(1));
+        // `rpm flush`.
+        file.truncate().expect("truncate");
+        write(&mut file, 2, b"y\n");
+        assert_eq!(who(0), Some(2));
+        // External rotation and `reload-logs`: a new inode, a new index.
+        fs::rename(&path, dir.path().join("all.log.1")).expect("rename");
+        file.reopen().expect("reopen");
+        write(&mut file, 1, b"z\n");
+        assert_eq!(who(0), Some(1));
+        // A file written by one instance gets no index at all.
+        let alone = dir.path().join("alone.log");
+        let mut own = LogFile::open(&alone, Rotation::default()).expect("opens");
+        own.attribute(&writers, false, 3, "api");
+        own.write(b"mine\n").expect("write");
+        assert!(!crate::logs::writers::WriterIndex::exists(&writers, &alone));
     }
 }

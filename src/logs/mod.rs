@@ -10,7 +10,9 @@
 //! daemon, the CLI or the wire protocol.
 //!
 //! One [`LogFile`] per path: streams or instances that share a file (`merge_logs`, the
-//! combined `log_file`) share one `LogFile`, so rotation sees every byte. Formats carry a
+//! combined `log_file`) share one `LogFile`, so rotation sees every byte; such a file
+//! keeps a side index of which instance wrote which bytes (`writers`, in
+//! `RPM_HOME/logs/writers`), which `rpm logs` labels its lines from. Formats carry a
 //! per-second render cache in a `Cell`, so a `LineFormat` belongs to one thread.
 //!
 //! The pump's work for one chunk read from an instance's pipe:
@@ -53,6 +55,7 @@ pub(crate) mod pump;
 mod rotate;
 mod tail;
 mod timestamp;
+mod writers;
 
 pub use error::LogError;
 pub use file::{refuse_symlink, LogFile};

@@ -16,6 +16,7 @@ use crate::client::ClientError;
 use crate::config::{self, LoadOptions};
 use crate::ipc::{ErrorKind, ProcessInfo, StartMode};
 use crate::logs::{LogSource, Stream, TailOptions};
+use crate::paths::Home;
 
 /// What a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +182,8 @@ fn answer_or_error(state: &State, route: Route, request: &Request) -> Result<Res
             let row = existing(state, id)?;
             let sources = log_sources(&row);
             let mut out = Vec::new();
-            crate::logs::tail(&sources, &tail_options(request, false), &mut out)
+            let opts = tail_options(state.client().home(), request, false);
+            crate::logs::tail(&sources, &opts, &mut out)
                 .map_err(|e| Response::error(500, e.to_string()))?;
             let lines: Vec<serde_json::Value> = out
                 .split(|&b| b == b'\n')
@@ -229,8 +231,10 @@ pub fn log_sources(row: &ProcessInfo) -> Vec<LogSource> {
     sources
 }
 
-/// Lines shown before following: `?lines=N`, 50 by default, at most 10,000.
-pub fn tail_options(request: &Request, follow: bool) -> TailOptions {
+/// Lines shown before following: `?lines=N`, 50 by default, at most 10,000. Lines of a
+/// file instances share carry the instance that wrote them (the writer indexes in
+/// `home`).
+pub fn tail_options(home: &Home, request: &Request, follow: bool) -> TailOptions {
     let lines = request
         .query_value("lines")
         .and_then(|n| n.parse::<usize>().ok())
@@ -243,6 +247,7 @@ pub fn tail_options(request: &Request, follow: bool) -> TailOptions {
         timestamp: None,
         json: true,
         color: false,
+        writers: Some(home.writers_dir()),
     }
 }
 

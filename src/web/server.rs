@@ -225,7 +225,7 @@ fn stream_logs(state: &State, id: u32, request: &http::Request, stream: &mut Tcp
     {
         return;
     }
-    let opts = routes::tail_options(request, true);
+    let opts = routes::tail_options(state.client().home(), request, true);
     let mut out = sse::SseLines::new(stream);
     if let Err(e) = crate::logs::tail(&sources, &opts, &mut out) {
         log::debug!("a log stream of instance {id} ended: {e}");

@@ -855,3 +855,132 @@ fn following_picks_up_apps_started_since_and_shows_their_lifecycle() {
         "the exit as a lifecycle line",
     );
 }
+
+/// One line of `ids.sh` as `rpm logs` showed it: the id of its `<id>|<name>` label, and
+/// the id, pid and count the instance wrote into it. `None` for other lines (headers,
+/// lifecycle lines).
+fn labelled(line: &str) -> Option<(u64, u64, u64, u64)> {
+    let (label, rest) = line.split_once('|')?;
+    let text = &rest[rest.find("id=")?..];
+    let field = |name: &str| -> Option<u64> {
+        let at = text.find(&format!("{name}="))? + name.len() + 1;
+        text[at..].split(' ').next()?.parse().ok()
+    };
+    Some((
+        label.trim().parse().ok()?,
+        field("id")?,
+        field("pid")?,
+        field("n")?,
+    ))
+}
+
+/// Checks that every `ids.sh` line in `output` is labelled with the id that wrote it;
+/// returns them, as (id, pid, n).
+fn all_labelled_right(output: &str, what: &str) -> Vec<(u64, u64, u64)> {
+    let mut lines = Vec::new();
+    for line in output.lines() {
+        if let Some((label, id, pid, n)) = labelled(line) {
+            assert_eq!(
+                label, id,
+                "{what}: {line:?} has another instance's label\n{output}"
+            );
+            lines.push((id, pid, n));
+        }
+    }
+    lines
+}
+
+/// Waits until `rpm logs ids` shows lines of both instances newer than `seen` (pid, n
+/// pairs: a line is newer if its pid is not in `seen` or its n is higher), checking the
+/// labels of every line each look shows; returns the newest (pid, n) per id.
+fn labels_right_after(home: &RpmHome, seen: &[(u64, u64)], what: &str) -> Vec<(u64, u64)> {
+    wait_until(DEADLINE, what, || {
+        let out = home.ok(&["logs", "ids", "--nostream", "--lines", "60", "--out"]);
+        let lines = all_labelled_right(&out, what);
+        let newer = |id: u64| {
+            lines
+                .iter()
+                .rev()
+                .find(|(i, pid, n)| *i == id && seen.iter().all(|(p, m)| p != pid || n > m))
+        };
+        match (newer(0), newer(1)) {
+            (Some(a), Some(b)) => Ok(vec![(a.1, a.2), (b.1, b.2)]),
+            _ => Err(format!("not yet newer lines of both instances:\n{out}")),
+        }
+    })
+}
+
+#[test]
+fn issue_15_lines_of_a_merged_file_carry_the_instance_that_wrote_them() {
+    let home = RpmHome::new();
+    home.start_fixture("ids.sh", "ids", &["-i", "2", "--merge-logs"]);
+    let merged = home.join("logs/ids-out.log");
+    let newest = labels_right_after(&home, &[], "both instances in the merged file");
+
+    // The file holds the apps' plain lines, nothing of rpm's.
+    let text = String::from_utf8(read(&merged)).expect("utf-8");
+    assert!(
+        text.lines().all(|l| l.starts_with("id=")),
+        "the merged file was changed:\n{text}"
+    );
+    // JSON lines carry the writer's id too.
+    let json = home.ok(&[
+        "logs",
+        "ids",
+        "--nostream",
+        "--lines",
+        "30",
+        "--out",
+        "--json",
+    ]);
+    let mut ids = std::collections::BTreeSet::new();
+    for line in json.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let message = value["message"].as_str().expect("message");
+        let (_, id, _, _) = labelled(&format!("0|{message}")).expect("an ids.sh line");
+        assert_eq!(value["id"].as_u64(), Some(id), "{line}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 2, "both instances in the last 30 lines:\n{json}");
+
+    // Following: new lines are labelled as they come.
+    let child = home
+        .command(&["logs", "ids", "--out", "--lines", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn logs");
+    let mut follower = KillOnDrop(child);
+    let stdout = follower.0.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut followed = Vec::new();
+    wait_until(DEADLINE, "40 followed lines of both instances", || {
+        followed.extend(rx.try_iter());
+        let lines = all_labelled_right(&followed.join("\n"), "following");
+        let both = lines.iter().any(|l| l.0 == 0) && lines.iter().any(|l| l.0 == 1);
+        if lines.len() >= 40 && both {
+            Ok(())
+        } else {
+            Err(format!("{} lines so far", lines.len()))
+        }
+    });
+    drop(follower);
+
+    // A daemon replaced in place, one SIGKILLed and one started again after `rpm kill`
+    // each take up the index where the last one left it.
+    home.ok(&["update"]);
+    let newest = labels_right_after(&home, &newest, "labels after rpm update");
+    home.sigkill_daemon();
+    home.jlist();
+    let newest = labels_right_after(&home, &newest, "labels after a SIGKILLed daemon");
+    home.ok(&["save"]);
+    home.ok(&["kill"]);
+    home.ok(&["resurrect"]);
+    labels_right_after(&home, &newest, "labels after kill and resurrect");
+}

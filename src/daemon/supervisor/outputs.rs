@@ -66,5 +66,6 @@ pub(crate) fn outputs_for(home: &Home, spec: &AppSpec, id: u32, index: u32) -> O
         error_file: spec.error_file.as_ref().map(own).unwrap_or(default_err),
         log_file: spec.log_file.as_ref().map(own),
         rotation: Rotation::from_spec(spec),
+        writers: Some(home.writers_dir()),
     }
 }

@@ -271,7 +271,9 @@ impl PumpState {
                             if let Err(e) = file.truncate() {
                                 log::warn!("cannot empty {}: {e}", path.display());
                             }
-                        } else if let Err(e) = truncate_path(&path) {
+                        } else if let Err(e) =
+                            truncate_path(&path, target.outputs.writers.as_deref())
+                        {
                             log::warn!("cannot empty {}: {e}", path.display());
                         }
                     }

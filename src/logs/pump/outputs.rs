@@ -14,4 +14,7 @@ pub struct Outputs {
     /// Both streams also go here (`log_file`).
     pub log_file: Option<PathBuf>,
     pub rotation: Rotation,
+    /// Where the writer indexes of files several instances share are kept
+    /// (`RPM_HOME/logs/writers`); `None`: no index, lines are not attributed.
+    pub writers: Option<PathBuf>,
 }

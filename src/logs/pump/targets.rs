@@ -15,6 +15,7 @@ use super::report::{PumpReport, Reporter};
 use crate::logs::file::LogFile;
 use crate::logs::format::Stream;
 use crate::logs::rotate::Rotation;
+use crate::logs::writers::WriterIndex;
 
 /// Every log file this daemon writes, by path; streams and instances that share a path
 /// share its `LogFile`, so rotation sees every byte.
@@ -73,6 +74,9 @@ pub(super) struct Target {
     pub error: Option<String>,
     /// Per stream (out, err); set by `stream_modes`.
     pub modes: [StreamMode; 2],
+    /// Whether other instances write to its out, error and combined files; set by
+    /// `stream_modes`. Those files keep a writer index (see `LogFile::attribute`).
+    pub shared: [bool; 3],
 }
 
 impl Target {
@@ -82,6 +86,7 @@ impl Target {
             outputs,
             error: None,
             modes: [StreamMode::Framed; 2],
+            shared: [false; 3],
         }
     }
 
@@ -142,6 +147,12 @@ pub(super) fn stream_modes(targets: &mut HashMap<u32, Target>) {
         };
         let mode = |primary: &PathBuf| StreamMode::of(raw && alone(primary), peeked(primary));
         t.modes = [mode(&t.outputs.out_file), mode(&t.outputs.error_file)];
+        let shared = |p: &PathBuf| instances.get(p).is_some_and(|n| *n > 1);
+        t.shared = [
+            shared(&t.outputs.out_file),
+            shared(&t.outputs.error_file),
+            t.outputs.log_file.as_ref().is_some_and(shared),
+        ];
     }
 }
 
@@ -180,8 +191,13 @@ pub(super) fn write_targets(
 ) -> Result<(), String> {
     let outputs = &target.outputs;
     let whole_lines = !target.mode(stream).is_direct();
-    for path in stream_paths(outputs, stream) {
+    // `stream_paths` yields the stream's own file, then the combined one.
+    let shared = [target.shared[stream as usize], target.shared[2]];
+    for (path, shared) in stream_paths(outputs, stream).zip(shared) {
         let file = open_file(files, path, outputs.rotation)?;
+        if let Some(dir) = &outputs.writers {
+            file.attribute(dir, shared, outputs.format.id, &outputs.format.app);
+        }
         if whole_lines && file.mid_line() {
             file.write(b"\n").map_err(|e| e.to_string())?;
         }
@@ -206,8 +222,12 @@ pub(super) fn open_file<'a>(
         .ok_or_else(|| format!("{} is not open", path.display()))
 }
 
-/// Empties the file at `path`, which this daemon has not opened (`rpm flush`).
-pub(super) fn truncate_path(path: &Path) -> io::Result<()> {
+/// Empties the file at `path`, which this daemon has not opened (`rpm flush`), and
+/// forgets its writer index (in `writers`), which no longer describes it.
+pub(super) fn truncate_path(path: &Path, writers: Option<&Path>) -> io::Result<()> {
+    if let Some(dir) = writers {
+        WriterIndex::remove(dir, path);
+    }
     match std::fs::OpenOptions::new().write(true).open(path) {
         Ok(file) => file.set_len(0),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -238,6 +258,7 @@ mod tests {
                 retain: None,
                 compress: false,
             },
+            writers: None,
         }
     }
 
@@ -319,6 +340,86 @@ mod tests {
         for (what, all, want) in rows {
             assert_eq!(modes_of(all), want, "{what}");
         }
+    }
+
+    #[test]
+    fn lines_of_a_file_instances_share_carry_the_instance_that_wrote_them() {
+        use crate::logs::{tail, LogSource, TailOptions};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let writers = dir.path().join("writers");
+        let shared = dir.path().join("api-out.log");
+        let mut targets: HashMap<u32, Target> = HashMap::new();
+        for id in 0..2 {
+            let mut o = outputs("api");
+            o.format.id = id;
+            o.out_file = shared.clone();
+            o.error_file = dir.path().join(format!("api-error-{id}.log"));
+            o.writers = Some(writers.clone());
+            targets.insert(id, Target::new(o));
+        }
+        stream_modes(&mut targets);
+        assert_eq!(targets[&0].shared, [true, false, false]);
+        let mut files = Files::new();
+        for (id, stream, text) in [
+            (0, Stream::Out, "a"),
+            (0, Stream::Out, "b"),
+            (1, Stream::Out, "c"),
+            (0, Stream::Err, "oops"),
+            (0, Stream::Out, "d"),
+            (1, Stream::Out, "e"),
+        ] {
+            let line = format!("{text} from {id}\n");
+            write_targets(&mut files, &targets[&id], stream, b"", line.as_bytes()).expect("write");
+        }
+        // The file holds the plain lines; the index is beside it, one for the shared
+        // file only.
+        assert_eq!(
+            std::fs::read_to_string(&shared).expect("read"),
+            "a from 0\nb from 0\nc from 1\nd from 0\ne from 1\n"
+        );
+        let indexes = std::fs::read_dir(&writers).expect("writers").count();
+        assert_eq!(indexes, 1);
+
+        let sources = [LogSource {
+            id: 0,
+            name: "api".into(),
+            stream: Stream::Out,
+            path: shared.clone(),
+        }];
+        let mut opts = TailOptions {
+            lines: 4,
+            follow: false,
+            raw: false,
+            timestamp: None,
+            json: false,
+            color: false,
+            writers: Some(writers),
+        };
+        let shown = |opts: &TailOptions| {
+            let mut out = Vec::new();
+            tail(&sources, opts, &mut out).expect("tail");
+            let text = String::from_utf8(out).expect("utf-8");
+            text.lines().skip(1).map(str::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shown(&opts),
+            [
+                "0|api | b from 0",
+                "1|api | c from 1",
+                "0|api | d from 0",
+                "1|api | e from 1"
+            ]
+        );
+        opts.json = true;
+        let ids: Vec<serde_json::Value> = shown(&opts)
+            .iter()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON")["id"].clone())
+            .collect();
+        assert_eq!(ids, [1, 0, 1]);
+        // Without the indexes, every line carries the source's id, as before.
+        opts.json = false;
+        opts.writers = None;
+        assert!(shown(&opts).iter().all(|l| l.starts_with("0|api")));
     }
 
     #[test]

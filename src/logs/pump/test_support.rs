@@ -53,6 +53,7 @@ impl Instance {
                 retain: None,
                 compress: false,
             },
+            writers: Some(dir.path().join("logs/writers")),
         };
         change(dir.path(), &mut outputs);
         let (out, app_out) = fifo(&pipes.join("0.out"));

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use super::tracker::Tracker;
 use super::{parent_dir, LogSource, Sink, Stop};
 use crate::logs::error::LogError;
+use crate::logs::writers::Label;
 
 /// One whole line read from a followed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub struct LogFollower {
 struct Collect(Vec<FollowedLine>);
 
 impl Sink for Collect {
-    fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
+    fn line(&mut self, index: usize, _writer: Option<&Label>, line: &[u8]) -> Result<(), Stop> {
         self.0.push(FollowedLine {
             source: index,
             text: line.to_vec(),
@@ -57,7 +58,7 @@ impl LogFollower {
         let mut collect = Collect(Vec::new());
         let mut trackers = Vec::with_capacity(sources.len());
         for (index, source) in sources.iter().enumerate() {
-            let mut tracker = Tracker::new(index, &source.path);
+            let mut tracker = Tracker::new(index, &source.path, None);
             if let Err(stop) = tracker.print_last_lines(last, &mut collect) {
                 failure(stop)?;
             }

@@ -22,6 +22,7 @@ use notify::{RecursiveMode, Watcher};
 use super::error::LogError;
 use super::format::Stream;
 use super::timestamp::TimestampFormat;
+use super::writers::Label;
 pub use follow::{FollowedLine, LogFollower};
 use printer::Printer;
 use tracker::Tracker;
@@ -50,6 +51,10 @@ pub struct TailOptions {
     pub json: bool,
     /// ANSI colours: a colour per app, errors in red.
     pub color: bool,
+    /// The daemon's writer indexes (`RPM_HOME/logs/writers`): each line of a file
+    /// several instances share carries the instance that wrote it. `None`, or no index
+    /// for a file: its lines carry their source's id.
+    pub writers: Option<PathBuf>,
 }
 
 /// Bytes read per block, backwards for the last lines and forwards when following.
@@ -115,8 +120,9 @@ pub fn tail_fed(
 trait Sink {
     /// The header before source `index`'s last `lines` lines.
     fn header(&mut self, _index: usize, _lines: usize) {}
-    /// One line (without `\n`) of source `index`.
-    fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop>;
+    /// One line (without `\n`) of source `index`, written by `writer` when the
+    /// daemon's index says so (else by the source's instance).
+    fn line(&mut self, index: usize, writer: Option<&Label>, line: &[u8]) -> Result<(), Stop>;
 }
 
 /// Why printing stopped early.
@@ -143,12 +149,10 @@ fn run(
     let mut printer = Printer::new(sources, opts, out);
     let mut trackers = Vec::with_capacity(sources.len());
     for (index, source) in sources.iter().enumerate() {
-        let mut tracker = Tracker::new(index, &source.path);
+        let mut tracker = Tracker::new(index, &source.path, opts.writers.as_deref());
         tracker.print_last_lines(opts.lines, &mut printer)?;
         if !opts.follow {
-            if let Some(line) = tracker.framer.finish() {
-                printer.line(index, line)?;
-            }
+            tracker.finish_line(&mut printer)?;
         }
         printer.flush()?;
         trackers.push(tracker);
@@ -198,7 +202,7 @@ fn run(
                     watch_dir(&mut watcher, &mut watched, &source.path)?;
                     let path = source.path.clone();
                     let index = printer.add_source(source);
-                    let mut tracker = Tracker::new(index, &path);
+                    let mut tracker = Tracker::new(index, &path, opts.writers.as_deref());
                     if !born_after(&path, began) {
                         // A file from before: its last lines, as for the first sources.
                         tracker.print_last_lines(opts.lines, &mut printer)?;
@@ -278,7 +282,7 @@ fn follow_inner(
     let mut printer = Printer::new(files, opts, out);
     let mut trackers = Vec::with_capacity(sources.len());
     for (index, (source, offset)) in sources.iter().enumerate() {
-        let mut tracker = Tracker::new(index, &source.path);
+        let mut tracker = Tracker::new(index, &source.path, opts.writers.as_deref());
         tracker.open_at(*offset)?;
         trackers.push(tracker);
     }
@@ -306,11 +310,9 @@ fn follow_inner(
         }
     }
     drop(watcher);
-    for (index, tracker) in trackers.iter_mut().enumerate() {
+    for tracker in &mut trackers {
         tracker.poll(&mut printer)?;
-        if let Some(line) = tracker.framer.finish() {
-            printer.line(index, line)?;
-        }
+        tracker.finish_line(&mut printer)?;
     }
     printer.flush()?;
     Ok(())
@@ -339,6 +341,7 @@ mod tests {
             timestamp: None,
             json: false,
             color: false,
+            writers: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Output of `rpm logs`: PM2's `<id>|<name> | ` prefix, headers, colours, JSON lines.
+//! Output of `rpm logs`: PM2's `<id>|<name> | ` prefix (the instance that wrote the
+//! line), headers, colours, JSON lines.
 //!
 //! Runs on the caller's thread inside `tail`. Lines are gathered in one buffer and
 //! written to the output in one go per batch; a broken pipe means the reader left.
@@ -11,6 +12,7 @@ use crate::logs::error::LogError;
 use crate::logs::format::push_json_escaped;
 use crate::logs::format::Stream;
 use crate::logs::timestamp::push_u64;
+use crate::logs::writers::Label;
 
 const PALETTE: [&str; 10] = [
     "\x1b[36m", "\x1b[32m", "\x1b[35m", "\x1b[34m", "\x1b[33m", "\x1b[96m", "\x1b[92m", "\x1b[95m",
@@ -81,15 +83,27 @@ impl<'a> Printer<'a> {
         self.sources.iter().any(|s| s.path == path)
     }
 
-    /// Appends one line (without `\n`) of source `index`.
-    pub(super) fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
+    /// Appends one line (without `\n`) of source `index`, labelled with `writer` (the
+    /// instance that wrote it, from the daemon's index) or else the source's instance.
+    pub(super) fn line(
+        &mut self,
+        index: usize,
+        writer: Option<&Label>,
+        line: &[u8],
+    ) -> Result<(), Stop> {
         let Some(source) = self.sources.get_mut(index) else {
             return Ok(());
         };
-        // The name is lent out for the line (no copy per line), then put back.
-        let (id, stream, name) = (source.id, source.stream, std::mem::take(&mut source.name));
-        self.format_line(id, &name, stream.as_str(), stream == Stream::Err, line);
-        self.sources[index].name = name;
+        let stream = source.stream;
+        let is_err = stream == Stream::Err;
+        if let Some(writer) = writer {
+            self.format_line(writer.id, &writer.name, stream.as_str(), is_err, line);
+        } else {
+            // The name is lent out for the line (no copy per line), then put back.
+            let (id, name) = (source.id, std::mem::take(&mut source.name));
+            self.format_line(id, &name, stream.as_str(), is_err, line);
+            self.sources[index].name = name;
+        }
         if self.buf.len() >= BLOCK {
             self.flush()?;
         }
@@ -196,8 +210,8 @@ impl Sink for Printer<'_> {
         Printer::header(self, index, lines);
     }
 
-    fn line(&mut self, index: usize, line: &[u8]) -> Result<(), Stop> {
-        Printer::line(self, index, line)
+    fn line(&mut self, index: usize, writer: Option<&Label>, line: &[u8]) -> Result<(), Stop> {
+        Printer::line(self, index, writer, line)
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! Runs on the caller's thread inside `tail` (or a `LogFollower`). A `Tracker` follows a path, not a file: it
 //! notices rotation (a new inode at the path; the old file is read to its end first) and
-//! truncation (the file shrank below what was read: start again from 0).
+//! truncation (the file shrank below what was read: start again from 0). With the
+//! daemon's writer indexes at hand, each line goes with the instance that wrote it
+//! (`writers::Labels`, looked up by the offset the line starts at).
 
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 use super::{Sink, Stop, BLOCK};
 use crate::logs::error::LogError;
 use crate::logs::framer::LineFramer;
+use crate::logs::writers::Labels;
 
 /// Where reading one path has got to.
 pub(super) struct Tracker {
@@ -24,10 +27,14 @@ pub(super) struct Tracker {
     pos: u64,
     pub(super) framer: LineFramer,
     chunk: Vec<u8>,
+    /// Who wrote which lines, where the daemon keeps an index of it.
+    labels: Option<Labels>,
 }
 
 impl Tracker {
-    pub(super) fn new(index: usize, path: &Path) -> Tracker {
+    /// Follows `path`; `writers`: the folder of the daemon's writer indexes, if lines
+    /// are to carry the instance that wrote them.
+    pub(super) fn new(index: usize, path: &Path, writers: Option<&Path>) -> Tracker {
         Tracker {
             index,
             path: path.to_path_buf(),
@@ -36,6 +43,21 @@ impl Tracker {
             pos: 0,
             framer: LineFramer::new(),
             chunk: vec![0; BLOCK],
+            labels: writers.map(|dir| Labels::new(dir, path)),
+        }
+    }
+
+    /// Prints the partial line the framer holds as a line (the file ended, or was
+    /// replaced or emptied, without ending it).
+    pub(super) fn finish_line(&mut self, printer: &mut dyn Sink) -> Result<(), Stop> {
+        let start = self.pos.saturating_sub(self.framer.partial().len() as u64);
+        let writer = self
+            .labels
+            .as_ref()
+            .and_then(|l| l.at(self.identity.1, start));
+        match self.framer.finish() {
+            Some(line) => printer.line(self.index, writer, line),
+            None => Ok(()),
         }
     }
 
@@ -112,9 +134,7 @@ impl Tracker {
         // the old one before it was renamed are read first, then the new one from 0.
         if self.file.is_some() {
             self.read_to_end(printer, None)?;
-            if let Some(line) = self.framer.finish() {
-                printer.line(self.index, line)?;
-            }
+            self.finish_line(printer)?;
         }
         let file = match File::open(&self.path) {
             Ok(file) => file,
@@ -135,7 +155,7 @@ impl Tracker {
         printer: &mut dyn Sink,
         limit: Option<u64>,
     ) -> Result<(), Stop> {
-        let Some(file) = self.file.as_mut() else {
+        let Some(file) = self.file.as_ref() else {
             return Ok(());
         };
         let len = file
@@ -146,15 +166,18 @@ impl Tracker {
             })?
             .len();
         if len < self.pos {
-            if let Some(line) = self.framer.finish() {
-                printer.line(self.index, line)?;
-            }
+            self.finish_line(printer)?;
+            self.pos = 0;
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        if self.pos == 0 {
             file.seek(SeekFrom::Start(0))
                 .map_err(|source| LogError::Read {
                     path: self.path.clone(),
                     source,
                 })?;
-            self.pos = 0;
         }
         loop {
             let want = match limit {
@@ -173,9 +196,18 @@ impl Tracker {
                     }))
                 }
             };
+            // Where the framer's partial line, and so the chunk's first line, starts.
+            let mut start = self.pos.saturating_sub(self.framer.partial().len() as u64);
             self.pos += n as u64;
+            let inode = self.identity.1;
+            if let Some(labels) = &mut self.labels {
+                // After the read: the daemon records a run before writing its bytes.
+                labels.refresh(inode, self.pos);
+            }
             for line in self.framer.push(&self.chunk[..n]).lines() {
-                printer.line(self.index, line)?;
+                let writer = self.labels.as_ref().and_then(|l| l.at(inode, start));
+                start += line.len() as u64 + 1;
+                printer.line(self.index, writer, line)?;
             }
         }
         Ok(())
