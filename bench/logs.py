@@ -2,19 +2,26 @@
 """Log throughput: lines/s and MB/s from an app's stdout to its log file, rpm vs PM2.
 
 The app is `loggen` (examples/loggen.rs): N numbered lines of LEN bytes, then it exits.
-It runs in two ways, each a table of its own:
+Each workload is a table of its own (`--writes`):
   per-line     every line is its own write(2), as println!, console.log and logging
                handlers that flush each record do: how apps log. The issue's targets and
                its reference figures (PM2 0.5, supervisord 0.8) are for this workload.
   block        lines go out in 256 KiB writes: the copy-bound extreme, where a direct
                write is a plain memcpy into the page cache and any pipe costs two more.
+  stdio        issue 15's workloads, four tables: writes of exactly 8 KiB (lines cut at
+               the edges, as C stdio flushes a full buffer into a pipe) and per-line
+               writes, each over 100 MB (1,000,000 lines: a steady stream) and over 20 MB
+               (200,000 lines: a burst, where spawn to first byte on disk weighs more).
+               Any of them alone: block8k-100mb, block8k-20mb, per-line-100mb,
+               per-line-20mb. These keep their sizes whatever --lines says.
 Cases, one after another on the same machine, for each way:
   direct       loggen > file                          (no pipe, no manager: the ratio's base)
   pipe         loggen | cat > file                    (the cost of one pipe hop, reference)
   rpm          rpm start loggen --no-autorestart      (raw lines), and again with --time
   pm2          pm2 start loggen --interpreter none --no-autorestart, and again with --time
 Each rep times from the start command until the log file ends with line N (a stat every
-~1 ms, reading the tail only when the size changed), then checks the whole file: lines
+~1 ms from the moment the command is run, reading the tail only when the size changed;
+when the command itself returned is shown beside it), then checks the whole file: lines
 1..N, each once, in order, with any prefix the manager adds (--time) stripped. The
 daemon's CPU (utime+stime; schedstat ns) is read at start and at the end: CPU per MB.
 
@@ -22,7 +29,8 @@ Every manager runs with its own state folder (RPM_HOME / PM2_HOME) and HOME in o
 dir; everything started is stopped on exit, Ctrl-C or failure (`rpm kill`, `pm2 kill`,
 then SIGKILL of the recorded daemon and app pids that are still ours).
 
-Usage: python3 bench/logs.py [--quick] [--writes per-line|block|both] [--reps N]
+Usage: python3 bench/logs.py [--quick] [--writes per-line|block|both|stdio|NAME,...]
+                             [--reps N]
                              [--lines N] [--only rpm|pm2] [--no-build]
        BENCH_QUICK=1 python3 bench/logs.py
 Stdlib only. Linux only (/proc).
@@ -45,9 +53,37 @@ POLL = 0.001  # seconds between looks at the log file's size
 STALL = 10.0  # seconds without growth before a run is declared incomplete
 RSS_SETTLE = 2.0  # seconds after the last case before the daemon's RSS is read again
 MB = 1e6
-# The issue's targets, for the workload they were set on (see the docstring).
-TARGETS = {"per-line": {"rpm": 0.9, "rpm --time": 0.6}, "block": {}}
-WRITES = {"per-line": ["--per-line"], "block": []}
+# Workloads: the generator's flags, and lines per run (None: --lines or the mode's).
+WORKLOADS = {
+    "per-line": (["--per-line"], None),
+    "block": ([], None),
+    "block8k-100mb": (["--block", "8192"], 1_000_000),
+    "block8k-20mb": (["--block", "8192"], 200_000),
+    "per-line-100mb": (["--per-line"], 1_000_000),
+    "per-line-20mb": (["--per-line"], 200_000),
+}
+GROUPS = {
+    "both": ["per-line", "block"],
+    "stdio": ["block8k-100mb", "block8k-20mb", "per-line-100mb", "per-line-20mb"],
+}
+# The issues' targets, for the workloads they were set on (see the docstring).
+PER_LINE_TARGETS = {"rpm": 0.9, "rpm --time": 0.6}
+TARGETS = {
+    "per-line": PER_LINE_TARGETS,
+    "block": {},
+    "block8k-100mb": {"rpm": 0.95},
+    "block8k-20mb": {"rpm": 0.9},
+    "per-line-100mb": PER_LINE_TARGETS,
+    "per-line-20mb": PER_LINE_TARGETS,
+}
+DESCRIPTIONS = {
+    "per-line": "a write(2) per line",
+    "block": "256 KiB writes of whole lines: the copy-bound extreme",
+    "block8k-100mb": "8 KiB writes (lines cut at the edges, as stdio flushes), 100 MB",
+    "block8k-20mb": "8 KiB writes (lines cut at the edges, as stdio flushes), 20 MB burst",
+    "per-line-100mb": "a write(2) per line, 100 MB",
+    "per-line-20mb": "a write(2) per line, 20 MB burst",
+}
 # A line as loggen writes it; whatever comes before it on a line is the manager's prefix.
 LINE_RE = re.compile(rb"L(\d{9}) x*$")
 PREFIX_RE = re.compile(rb"^[^\n]*?(?=L\d{9} x*$)", re.M)
@@ -100,13 +136,15 @@ def last_line(n, length):
 
 
 def wait_for_tail(path, tail, t0, proc=None):
-    """Poll `path` until it ends with `tail`. Returns (t_done, t_first_byte, check_s, polls).
+    """Poll `path` until it ends with `tail`. Returns (t_done, t_first_byte, check_s, polls,
+    t_proc): t_proc is when `proc` (the start command, running meanwhile) was first seen
+    to have exited successfully, None if it had not by the end.
 
     `check_s` is what the final look cost (stat + tail read), so it can be seen not to
     dominate. A file that stops growing for STALL seconds without the last line returns
     t_done None: the run is incomplete, and `verify` says what is missing.
     """
-    size, t_first, polls = -1, None, 0
+    size, t_first, polls, t_proc = -1, None, 0, None
     last_growth = now()
     k = len(tail)
     while True:
@@ -126,13 +164,17 @@ def wait_for_tail(path, tail, t0, proc=None):
                     f.seek(size - k)
                     if f.read(k) == tail:
                         t = now()
-                        return t, t_first, t - t_look, polls
+                        return t, t_first, t - t_look, polls, t_proc
         elif t_look - last_growth > STALL:
             log(f"   {os.path.basename(path)}: stuck at {size} bytes for {STALL:.0f}s"
                 " without the last line")
-            return None, t_first, 0.0, polls
-        if proc is not None and proc.poll() not in (None, 0):
-            raise BenchError(f"generator exited with {proc.returncode}")
+            return None, t_first, 0.0, polls, t_proc
+        if proc is not None and t_proc is None:
+            rc = proc.poll()
+            if rc == 0:
+                t_proc = now()
+            elif rc is not None:
+                raise BenchError(f"{proc.args[0]} exited with {rc}")
         time.sleep(POLL)
 
 
@@ -173,9 +215,9 @@ def verify(path, expected):
 
 class Sample:
     def __init__(self, seconds, first=None, check=None, polls=None, cpu_ticks=None,
-                 cpu_ns=None):
+                 cpu_ns=None, command=None):
         self.seconds, self.first, self.check, self.polls = seconds, first, check, polls
-        self.cpu_ticks, self.cpu_ns = cpu_ticks, cpu_ns
+        self.cpu_ticks, self.cpu_ns, self.command = cpu_ticks, cpu_ns, command
 
 
 def run_direct(gen, args, path):
@@ -205,20 +247,30 @@ def run_pipe(gen, args, path):
 
 
 def run_managed(m, name, args, timestamps, tail):
+    """One run: the file is watched from the moment the start command is run, while it
+    runs, so the first byte and a last line that lands before the command returns are
+    seen when they happen."""
     path = m.out_path(name)
     daemon = m.daemon_pid()
     ticks0, ns0 = cpu_times(daemon)
     t0 = now()
-    p = subprocess.run(m.start_argv(name, args, timestamps), env=m.env, cwd=m.root,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        raise BenchError(f"{m.name} start {name} failed: {p.stderr.strip()[:300]}")
-    m.note_apps()
-    t1, t_first, check, polls = wait_for_tail(path, tail, t0)
+    p = subprocess.Popen(m.start_argv(name, args, timestamps), env=m.env, cwd=m.root,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        t1, t_first, check, polls, t_cmd = wait_for_tail(path, tail, t0, proc=p)
+    except BenchError:
+        err = p.communicate()[1]
+        raise BenchError(f"{m.name} start {name} failed: {err.strip()[:300]}")
     ticks1, ns1 = cpu_times(daemon)
+    err = p.communicate()[1]
+    if p.returncode != 0:
+        raise BenchError(f"{m.name} start {name} failed: {err.strip()[:300]}")
+    t_cmd = t_cmd or now()
+    m.note_apps()
     return Sample(t1 - t0 if t1 else None, first=(t_first - t0) if t_first else None, check=check,
-                  polls=polls, cpu_ticks=ticks1 - ticks0, cpu_ns=ns1 - ns0), path
+                  polls=polls, cpu_ticks=ticks1 - ticks0, cpu_ns=ns1 - ns0,
+                  command=t_cmd - t0), path
 
 
 def finish_managed(m, name, path):
@@ -280,6 +332,7 @@ def case(label, who, reps, warmup, once, expected, payload, lines):
              # meaningless when the file went from empty to complete within a few looks
              if s.first is not None and s.seconds - s.first > 20 * POLL], "MB/s")
         r["final_check"] = summary([s.check * 1e6 for s in samples], "us")
+        r["start_command"] = summary([s.command for s in samples], "s")
         r["polls"] = summary([s.polls for s in samples], "polls")
         r["daemon_cpu_per_mb"] = summary(
             [s.cpu_ticks / CLK_TCK / (payload / MB) for s in samples], "s CPU/MB (stat)")
@@ -289,11 +342,11 @@ def case(label, who, reps, warmup, once, expected, payload, lines):
     return r
 
 
-def bench_manager(m, cfg, args, expected, tail, payload, mode):
+def bench_manager(m, cfg, args, expected, tail, payload, mode, lines):
     out = {}
     for timestamps in (False, True):
         label = f"{m.name} --time" if timestamps else m.name
-        log(f"== {mode}: {label}: {cfg['lines']} lines x {cfg['reps']} reps")
+        log(f"== {mode}: {label}: {lines} lines x {cfg['reps']} reps")
         tag = "t" if timestamps else "r"
 
         def once(i, timestamps=timestamps, tag=tag):
@@ -303,7 +356,7 @@ def bench_manager(m, cfg, args, expected, tail, payload, mode):
             return s, path
 
         out[label] = case(label, m.name, cfg["reps"], cfg["warmup"], once, expected,
-                          payload, cfg["lines"])
+                          payload, lines)
     return out
 
 
@@ -315,12 +368,13 @@ def table(results, writes):
     targets = TARGETS[writes]
     direct = res.get("direct", {}).get("seconds")
     head = ("case", "seconds median [min-max]", "Mlines/s", "MB/s", "ratio to direct",
-            "1st byte s", "MB/s after", "daemon CPU ms/MB", "target", "complete")
+            "start cmd s", "1st byte s", "MB/s after", "daemon CPU ms/MB", "target",
+            "complete")
     rows = []
     for label, r in res.items():
         s = r["seconds"]
         if not s:
-            rows.append((label, "n/a", "-", "-", "-", "-", "-", "-", "-", "NO (every rep)"))
+            rows.append((label, "n/a", "-", "-", "-", "-", "-", "-", "-", "-", "NO (every rep)"))
             continue
         ratio = direct["median"] / s["median"] if direct and s else None
         tgt = "-"
@@ -330,6 +384,7 @@ def table(results, writes):
         after = r.get("mb_per_s_after_first_byte")
         rows.append((label, cell(s), fmt(r["lines_per_s"]["median"] / 1e6),
                      fmt(r["mb_per_s"]["median"]), fmt(ratio),
+                     fmt(r["start_command"]["median"]) if r.get("start_command") else "-",
                      fmt(r["first_byte"]["median"]) if r.get("first_byte") else "-",
                      fmt(after["median"]) if after else "-",
                      fmt(cpu["median"] * 1000) if cpu else "-", tgt,
@@ -349,6 +404,19 @@ def table(results, writes):
 # ---------------------------------------------------------------- main
 
 
+def workloads(text):
+    """`--writes`: workload and group names, comma-separated, in order, each once."""
+    out = []
+    for name in text.split(","):
+        for w in GROUPS.get(name, [name]):
+            if w not in WORKLOADS:
+                raise argparse.ArgumentTypeError(
+                    f"unknown workload {w!r}; known: {', '.join([*WORKLOADS, *GROUPS])}")
+            if w not in out:
+                out.append(w)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", default=quick_default(),
@@ -356,9 +424,11 @@ def main():
     ap.add_argument("--reps", type=int, help="repetitions per case (overrides the mode)")
     ap.add_argument("--lines", type=int, help="lines per run (overrides the mode)")
     ap.add_argument("--line-bytes", type=int, default=100, help="bytes per line, newline included")
-    ap.add_argument("--writes", choices=["per-line", "block", "both"], default="both",
-                    help="how the generator writes: a write(2) per line, 256 KiB blocks,"
-                         " or one table of each (default)")
+    ap.add_argument("--writes", default="both", type=workloads,
+                    help="workloads, comma-separated: per-line (a write(2) per line),"
+                         " block (256 KiB writes), both (those two, the default), stdio"
+                         " (8 KiB and per-line writes over 100 MB and 20 MB: "
+                         + ", ".join(GROUPS["stdio"]) + ")")
     ap.add_argument("--only", choices=["rpm", "pm2"], help="run one manager only")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--rpm", metavar="PATH", help="run this rpm binary (e.g. an older release, for an A/B)")
@@ -381,12 +451,9 @@ def main():
     want = [args.only] if args.only else ["rpm", "pm2"]
     pm2_bin = ensure_pm2() if "pm2" in want else None
 
-    modes = list(WRITES) if args.writes == "both" else [args.writes]
+    modes = args.writes
     cfg["writes"] = modes
-    expected = b"".join(b"L%09d " % k + b"x" * (cfg["line_bytes"] - 12) + b"\n"
-                        for k in range(1, cfg["lines"] + 1))
-    payload = len(expected)
-    tail = last_line(cfg["lines"], cfg["line_bytes"])
+    cfg["lines_per_workload"] = {m: WORKLOADS[m][1] or cfg["lines"] for m in modes}
 
     results = {
         "bench": "logs",
@@ -394,23 +461,28 @@ def main():
         "config": cfg,
         "machine": machine(),
         "versions": {},
-        "payload_bytes": payload,
+        "payload_bytes": {},
         "results": {},
         "daemon_rss_mib": {},
     }
     with bench_session("rpm-logbench-") as (root, started):
         for mode in modes:
-            gen_args = [str(cfg["lines"]), str(cfg["line_bytes"]), *WRITES[mode]]
+            lines = cfg["lines_per_workload"][mode]
+            expected = b"".join(b"L%09d " % k + b"x" * (cfg["line_bytes"] - 12) + b"\n"
+                                for k in range(1, lines + 1))
+            payload = results["payload_bytes"][mode] = len(expected)
+            tail = last_line(lines, cfg["line_bytes"])
+            gen_args = [str(lines), str(cfg["line_bytes"]), *WORKLOADS[mode][0]]
             res = results["results"][mode] = {}
             for label, fn in (("direct", run_direct), ("pipe (| cat)", run_pipe)):
-                log(f"== {mode}: {label}: {cfg['lines']} lines x {cfg['reps']} reps")
+                log(f"== {mode}: {label}: {lines} lines x {cfg['reps']} reps")
                 path = os.path.join(root, "direct.log")
 
                 def once(i, fn=fn, path=path, a=gen_args):
                     return fn(gen, a, path), path
 
                 res[label] = case(label, "-", cfg["reps"], cfg["warmup"], once, expected,
-                                  payload, cfg["lines"])
+                                  payload, lines)
             for who in want:
                 sub = os.path.join(root, f"{who}-{mode}")
                 os.makedirs(sub)
@@ -420,7 +492,8 @@ def main():
                 results["versions"][who] = m.version()
                 m.run("ping" if who == "pm2" else "jlist")  # daemon up before the clock starts
                 idle = vm_rss_kib(m.daemon_pid())
-                res.update(bench_manager(m, cfg, gen_args, expected, tail, payload, mode))
+                res.update(bench_manager(m, cfg, gen_args, expected, tail, payload, mode,
+                                         lines))
                 time.sleep(RSS_SETTLE)
                 results["daemon_rss_mib"].setdefault(mode, {})[who] = {
                     "idle": idle / 1024, "after": vm_rss_kib(m.daemon_pid()) / 1024}
@@ -431,12 +504,14 @@ def main():
     out = args.out or os.path.join(
         BENCH, "results", f"logs-{datetime.datetime.now():%Y%m%d-%H%M%S}.json")
     shown = write_results(results, out)
-    print(machine_line(results, "quick" if cfg["quick"] else "full"))
-    print(f"{cfg['lines']} lines of {cfg['line_bytes']} bytes ({payload / MB:.0f} MB) per run;"
-          " seconds from the start command to the file holding the last line")
+    print(machine_line(results, "quick" if cfg["quick"] else "full")
+          + f" | load at the end {results['machine']['loadavg_end'][0]:.2f}")
+    print(f"lines of {cfg['line_bytes']} bytes; seconds from the start command to the file"
+          " holding the last line")
     for mode in modes:
-        print(f"\n{mode} writes" + (": targets as set by the issue" if TARGETS[mode]
-                                    else ": no target, the copy-bound extreme"))
+        lines, payload = cfg["lines_per_workload"][mode], results["payload_bytes"][mode]
+        print(f"\n{mode}: {DESCRIPTIONS[mode]}; {lines} lines ({payload / MB:.0f} MB)"
+              + ("; targets as set by the issues" if TARGETS[mode] else "; no target"))
         print(table(results, mode))
         for who, rss in results["daemon_rss_mib"].get(mode, {}).items():
             print(f"{who} daemon RSS: {rss['idle']:.2f} MiB before the cases, {rss['after']:.2f}"

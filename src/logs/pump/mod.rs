@@ -63,9 +63,12 @@ const RETRY: Duration = Duration::from_secs(1);
 /// (the pipe far from full), belongs to a chatty app writing line by line: the pump lets
 /// its output gather for `GATHER` before reading, so lines move in batches instead of one
 /// wake-up (and one read and one write) per line. Quiet apps get no delay at all, and an
-/// app filling its pipe is never made to wait.
+/// app filling its pipe is never made to wait. Nor is one writing blocks (buffered stdio
+/// flushes 4 KiB or more at a time): a ready FIFO that already holds `BLOCK` bytes is
+/// read at once, as the pump would only sit idle while the app goes on filling it.
 const BUSY: Duration = Duration::from_millis(1);
 const GATHER: Duration = Duration::from_micros(200);
+const BLOCK: usize = 4096;
 /// After a burst of output (reads over `SMALL`), this long without any gives the
 /// buffers' memory back (see `release_buffers`).
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
@@ -184,7 +187,9 @@ impl PumpState {
                 self.release_buffers();
             }
             let output_ready = ready[..n].iter().any(|e| e.data() != WAKE_KEY);
-            if output_ready && should_gather(last_turn, Instant::now()) {
+            if output_ready
+                && should_gather(last_turn, Instant::now(), || most_waiting(&ready[..n]))
+            {
                 std::thread::sleep(GATHER);
             }
             let mut bytes = 0;
@@ -397,9 +402,36 @@ impl PumpState {
 }
 
 /// Whether to let output gather before reading, given when the last turn that read
-/// output ended and how many bytes it read (see `BUSY`).
-fn should_gather(last_turn: Option<(Instant, usize)>, now: Instant) -> bool {
+/// output ended, how many bytes it read, and (asked only if it comes to that) how many
+/// wait in the fullest ready FIFO (see `BUSY`).
+fn should_gather(
+    last_turn: Option<(Instant, usize)>,
+    now: Instant,
+    waiting: impl FnOnce() -> usize,
+) -> bool {
     last_turn.is_some_and(|(end, bytes)| bytes < SMALL && now.duration_since(end) < BUSY)
+        && waiting() < BLOCK
+}
+
+/// The most bytes waiting in any of the ready FIFOs (`FIONREAD`; 0 for one that cannot
+/// say, which then gathers as before).
+fn most_waiting(ready: &[EpollEvent]) -> usize {
+    ready
+        .iter()
+        .filter(|e| e.data() != WAKE_KEY)
+        .map(|e| {
+            let mut n: libc::c_int = 0;
+            // SAFETY: FIONREAD writes one c_int; the fd is a FIFO the pump holds open
+            // (epoll only reports descriptors still registered).
+            let ok = unsafe { libc::ioctl(e.data() as RawFd, libc::FIONREAD, &mut n) } == 0;
+            if ok {
+                usize::try_from(n).unwrap_or(0)
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -410,17 +442,62 @@ mod tests {
     fn output_gathers_only_while_a_stream_is_busy_with_small_reads() {
         let now = Instant::now();
         let ago = |d: Duration| now.checked_sub(d).unwrap_or(now);
-        // First output ever, or after a quiet spell: read at once.
-        assert!(!should_gather(None, now));
-        assert!(!should_gather(Some((ago(BUSY * 2), 100)), now));
-        // A chatty app writing line by line: let its lines gather.
-        assert!(should_gather(
-            Some((ago(Duration::from_micros(50)), 100)),
-            now
-        ));
-        assert!(should_gather(Some((now, SMALL - 1)), now));
-        // An app filling its pipe is never made to wait.
-        assert!(!should_gather(Some((now, SMALL)), now));
-        assert!(!should_gather(Some((now, CHUNK)), now));
+        let recently = ago(Duration::from_micros(50));
+        // (what the last turn read and when, bytes waiting now, gather?)
+        type LastTurn = Option<(Instant, usize)>;
+        let rows: [(&str, LastTurn, usize, bool); 8] = [
+            ("first output ever", None, 100, false),
+            (
+                "after a quiet spell",
+                Some((ago(BUSY * 2), 100)),
+                100,
+                false,
+            ),
+            (
+                "a chatty app writing line by line",
+                Some((recently, 100)),
+                100,
+                true,
+            ),
+            (
+                "small reads, a few lines waiting",
+                Some((now, SMALL - 1)),
+                300,
+                true,
+            ),
+            ("an app filling its pipe", Some((now, SMALL)), 100, false),
+            ("a whole pipe read", Some((now, CHUNK)), 100, false),
+            (
+                "a block already waiting",
+                Some((recently, 100)),
+                BLOCK,
+                false,
+            ),
+            ("8 KiB stdio blocks", Some((recently, 16_384)), 8192, false),
+        ];
+        for (what, last_turn, waiting, gather) in rows {
+            assert_eq!(should_gather(last_turn, now, || waiting), gather, "{what}");
+        }
+        // The FIFOs are only asked when the last turn says the app is chatty.
+        let asked = std::cell::Cell::new(false);
+        should_gather(None, now, || {
+            asked.set(true);
+            0
+        });
+        assert!(!asked.get(), "no FIONREAD for a quiet stream");
+    }
+
+    #[test]
+    fn the_bytes_waiting_in_a_ready_fifo_are_counted() {
+        use std::io::Write;
+        let (r, w) = nix::unistd::pipe().expect("pipe");
+        let mut writer = File::from(w);
+        writer.write_all(&[b'x'; 5000]).expect("write");
+        let ready = [
+            EpollEvent::new(EpollFlags::EPOLLIN, r.as_raw_fd() as u64),
+            EpollEvent::new(EpollFlags::EPOLLIN, WAKE_KEY),
+        ];
+        assert_eq!(most_waiting(&ready), 5000);
+        assert_eq!(most_waiting(&ready[1..]), 0, "the mailbox is not a FIFO");
     }
 }

@@ -32,7 +32,8 @@
 //!
 //! Streams whose files are their instance's own and not rotated no longer read
 //! destructively (see `peek`): for each chunk the file holds an in-flight record
-//! (header `u64::MAX - 1`: the chunk's length and fingerprint, each file's inode and size
+//! (header `u64::MAX - 2`, or `u64::MAX - 1` from daemons that fingerprinted byte by
+//! byte: the chunk's length and fingerprint, each file's inode and size
 //! before and after the write, the partial line before and after), and once the chunk
 //! is written and taken from the pipe, the partial line alone again (`settle`). Marks
 //! and destructive reads remain for rotated or shared files, and are still understood
@@ -45,12 +46,16 @@ use std::path::PathBuf;
 
 use memchr::memchr;
 
+use super::peek::Hash;
+
 /// Longest partial line kept on disk.
 const MAX_KEPT: usize = 64 * 1024;
 /// Header of a write mark (a partial line's header is its length, at most `MAX_KEPT`).
 const WRITE_MARK: u64 = u64::MAX;
-/// Header of an in-flight record.
-const IN_FLIGHT: u64 = u64::MAX - 1;
+/// Header of an in-flight record whose fingerprint is `Hash::Bytes` (older daemons).
+const IN_FLIGHT_BYTES: u64 = u64::MAX - 1;
+/// Header of an in-flight record whose fingerprint is `Hash::Words`.
+const IN_FLIGHT_WORDS: u64 = u64::MAX - 2;
 
 /// What an earlier daemon left for a stream.
 #[derive(Debug, PartialEq)]
@@ -66,11 +71,12 @@ pub(super) enum Resumed {
 
 /// A chunk of `len` bytes, peeked from the pipe and not yet taken out of it, on its way
 /// to the files in `files`; a daemon killed before taking it leaves this record.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct InFlight {
     pub len: u64,
-    /// `peek::fingerprint` of the chunk.
+    /// `peek::fingerprint` of the chunk, made with `hash`.
     pub fingerprint: u64,
+    pub hash: Hash,
     pub files: Vec<FileSpan>,
     /// The framer's partial line before the chunk, and after it.
     pub before: Vec<u8>,
@@ -196,8 +202,12 @@ impl PartialFile {
     pub(super) fn record_in_flight(&mut self, flight: &InFlight) {
         let record = &mut self.record;
         record.clear();
+        let header = match flight.hash {
+            Hash::Bytes => IN_FLIGHT_BYTES,
+            Hash::Words => IN_FLIGHT_WORDS,
+        };
         for word in [
-            IN_FLIGHT,
+            header,
             flight.len,
             flight.fingerprint,
             flight.files.len() as u64,
@@ -325,12 +335,13 @@ fn decode(data: &[u8]) -> Option<Resumed> {
             inode: cursor.word()?,
             end: cursor.word()?,
         })),
-        IN_FLIGHT => decode_in_flight(&mut cursor).map(Resumed::InFlight),
+        IN_FLIGHT_BYTES => decode_in_flight(&mut cursor, Hash::Bytes).map(Resumed::InFlight),
+        IN_FLIGHT_WORDS => decode_in_flight(&mut cursor, Hash::Words).map(Resumed::InFlight),
         len => cursor.line(usize::try_from(len).ok()?).map(Resumed::Line),
     }
 }
 
-fn decode_in_flight(cursor: &mut Cursor<'_>) -> Option<InFlight> {
+fn decode_in_flight(cursor: &mut Cursor<'_>, hash: Hash) -> Option<InFlight> {
     let len = cursor.word()?;
     let fingerprint = cursor.word()?;
     let count = cursor.word()?;
@@ -350,6 +361,7 @@ fn decode_in_flight(cursor: &mut Cursor<'_>) -> Option<InFlight> {
     Some(InFlight {
         len,
         fingerprint,
+        hash,
         files,
         before,
         after,
@@ -459,10 +471,19 @@ mod tests {
 
     #[test]
     fn an_in_flight_record_is_resumed_whole_and_settled_by_a_line() {
+        for hash in [Hash::Words, Hash::Bytes] {
+            an_in_flight_record_round_trips(hash);
+        }
+    }
+
+    /// Records made with either fingerprint (`Bytes`: left by an older daemon) come back
+    /// as they were written, saying which.
+    fn an_in_flight_record_round_trips(hash: Hash) {
         let (_dir, path, mut partial) = fresh();
         let flight = InFlight {
             len: 4096,
             fingerprint: 99,
+            hash,
             files: vec![
                 FileSpan {
                     inode: 7,

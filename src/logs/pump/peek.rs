@@ -126,16 +126,26 @@ fn discard(mut fifo: &File, n: usize) -> io::Result<usize> {
     Ok(done)
 }
 
+/// How a record's fingerprint was made. Records say which (see `partial`), so a daemon
+/// can settle what an older one left after `rpm update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Hash {
+    /// FNV-1a byte by byte: what daemons before `Words` recorded.
+    Bytes,
+    /// Eight bytes a step (see `mix_words`): about five times faster on the pump's hot
+    /// path, where a chunk of a block writer is fingerprinted for every few hundred KiB
+    /// written.
+    Words,
+}
+
 /// Identifies a chunk well enough to tell whether a pipe still starts with it: its
-/// length and its first and last 4 KiB (FNV-1a). Hashing all of a 1 MiB chunk would
-/// cost as much as copying it again.
-pub(super) fn fingerprint(chunk: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+/// length and its first and last 4 KiB, mixed by `hash`. Hashing all of a 1 MiB chunk
+/// would cost as much as copying it again.
+pub(super) fn fingerprint(chunk: &[u8], hash: Hash) -> u64 {
+    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |bytes: &[u8]| match hash {
+        Hash::Bytes => mix_bytes(&mut state, bytes),
+        Hash::Words => mix_words(&mut state, bytes),
     };
     mix(&(chunk.len() as u64).to_le_bytes());
     if chunk.len() <= 2 * FINGERPRINT_EDGE {
@@ -144,7 +154,28 @@ pub(super) fn fingerprint(chunk: &[u8]) -> u64 {
         mix(&chunk[..FINGERPRINT_EDGE]);
         mix(&chunk[chunk.len() - FINGERPRINT_EDGE..]);
     }
-    hash
+    state
+}
+
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn mix_bytes(state: &mut u64, bytes: &[u8]) {
+    for b in bytes {
+        *state ^= u64::from(*b);
+        *state = state.wrapping_mul(FNV_PRIME);
+    }
+}
+
+/// FNV-1a over little-endian words, rotated after each multiply so that a word's high
+/// bits reach the low ones; the bytes past the last whole word go in one at a time.
+fn mix_words(state: &mut u64, bytes: &[u8]) {
+    const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("chunks_exact(8) gives 8 bytes"));
+        *state = (*state ^ word).wrapping_mul(MULTIPLIER).rotate_left(29);
+    }
+    mix_bytes(state, words.remainder());
 }
 
 #[cfg(test)]
@@ -176,10 +207,33 @@ mod tests {
     #[test]
     fn fingerprints_tell_chunks_apart() {
         let a = vec![b'a'; 10_000];
-        let mut b = a.clone();
-        b[9_999] = b'b';
-        assert_ne!(fingerprint(&a), fingerprint(&b));
-        assert_ne!(fingerprint(&a[..9_999]), fingerprint(&a));
-        assert_eq!(fingerprint(b"x\n"), fingerprint(b"x\n"));
+        let mut last = a.clone();
+        last[9_999] = b'b';
+        let mut first = a.clone();
+        first[0] = b'b';
+        let mut high_bit = a.clone();
+        high_bit[7] ^= 0x80;
+        let mut ninth = a[..9].to_vec();
+        ninth[8] = b'b';
+        for hash in [Hash::Bytes, Hash::Words] {
+            let f = |chunk: &[u8]| fingerprint(chunk, hash);
+            assert_ne!(f(&a), f(&last), "{hash:?}: last byte");
+            assert_ne!(f(&a), f(&first), "{hash:?}: first byte");
+            assert_ne!(f(&a), f(&high_bit), "{hash:?}: a word's high bit");
+            assert_ne!(f(&a[..9_999]), f(&a), "{hash:?}: length");
+            assert_ne!(f(&a[..9]), f(&ninth), "{hash:?}: past the last word");
+            assert_eq!(f(b"x\n"), f(b"x\n"), "{hash:?}");
+        }
+    }
+
+    #[test]
+    fn byte_fingerprints_are_those_older_daemons_recorded() {
+        // FNV-1a of the length (8 bytes, little-endian) and the bytes: what daemons
+        // before word fingerprints wrote into in-flight records.
+        assert_eq!(fingerprint(b"", Hash::Bytes), 0xa8c7_f832_281a_39c5);
+        assert_ne!(
+            fingerprint(b"line\n", Hash::Bytes),
+            fingerprint(b"line\n", Hash::Words)
+        );
     }
 }

@@ -129,7 +129,7 @@ fn resume_in_flight(
     if let (Some(scratch), Some(buf)) = (tools.scratch.as_mut(), buf.get_mut(..n)) {
         let still_there = scratch
             .peek(reader, buf)
-            .is_ok_and(|got| got == n && fingerprint(buf) == flight.fingerprint);
+            .is_ok_and(|got| got == n && fingerprint(buf, flight.hash) == flight.fingerprint);
         if still_there {
             if let Err(e) = scratch.consume(reader, n) {
                 log::warn!("instance {id}: cannot take written output from its pipe: {e}");
@@ -141,6 +141,7 @@ fn resume_in_flight(
 
 #[cfg(test)]
 mod tests {
+    use super::super::peek::Hash;
     use super::super::test_support::{text, Instance};
 
     // Each test starts where a daemon was SIGKILLed while the app (raw output to files of
@@ -170,6 +171,21 @@ mod tests {
         assert_eq!(app.pump_once(), []);
         assert_eq!(text(&app.outputs.out_file), "half line\n");
         assert_eq!(app.unread(), 0, "taken from the pipe");
+    }
+
+    #[test]
+    fn a_whole_chunk_an_older_daemon_fingerprinted_byte_by_byte_is_taken_not_written_twice() {
+        // `rpm update` from a daemon that recorded byte-wise fingerprints, killed between
+        // its write and taking the chunk; and the same when it had taken it already.
+        for (taken, want) in [(false, "half line\n"), (true, "half line\nnext\n")] {
+            let mut app = Instance::new(|_, _| {});
+            app.log_holds("half line\n");
+            app.record_in_flight_as(b"line\n", 5, Hash::Bytes);
+            app.app_writes(if taken { b"next\n" } else { b"line\n" });
+            assert_eq!(app.pump_once(), []);
+            assert_eq!(text(&app.outputs.out_file), want, "taken already: {taken}");
+            assert_eq!(app.unread(), 0);
+        }
     }
 
     #[test]

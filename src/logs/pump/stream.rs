@@ -18,7 +18,7 @@ use nix::sys::epoll::{EpollEvent, EpollFlags};
 
 use super::chunk::{direct_head, lines_to_write, mark_end, peek, spans};
 use super::partial::{InFlight, PartialFile};
-use super::peek::{fingerprint, Scratch};
+use super::peek::{fingerprint, Hash, Scratch};
 use super::targets::{open_file, primary_path, write_targets, StreamMode, Target};
 use super::turn::{Buffers, Tools, READS_PER_TURN, SMALL};
 use crate::logs::format::{format_lines, Stream};
@@ -333,7 +333,8 @@ fn write_peeked(
         let files = spans(&mut tools.files, target, stream, len);
         pipe.partial.record_in_flight(&InFlight {
             len: n as u64,
-            fingerprint: fingerprint(peeked.chunk),
+            fingerprint: fingerprint(peeked.chunk, Hash::Words),
+            hash: Hash::Words,
             files,
             before: peeked.before,
             after: peeked.after.to_vec(),

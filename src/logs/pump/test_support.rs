@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::partial::{FileSpan, InFlight, PartialFile, Resumed, WriteMark};
-use super::peek::fingerprint;
+use super::peek::{fingerprint, Hash};
 use super::{Outputs, Pump, PumpCommand, PumpReport};
 use crate::logs::{LineFormat, Rotation};
 
@@ -85,11 +85,17 @@ impl Instance {
     /// The out stream's record says a daemon was writing `chunk`, peeked from the pipe,
     /// to the out file from its size `from` on, with no partial line before or after.
     pub fn record_in_flight(&self, chunk: &[u8], from: u64) {
+        self.record_in_flight_as(chunk, from, Hash::Words);
+    }
+
+    /// `record_in_flight`, fingerprinted with `hash` (`Bytes`: as older daemons did).
+    pub fn record_in_flight_as(&self, chunk: &[u8], from: u64, hash: Hash) {
         let len = chunk.len() as u64;
         let (mut partial, _) = PartialFile::resume(self.record.clone());
         partial.record_in_flight(&InFlight {
             len,
-            fingerprint: fingerprint(chunk),
+            fingerprint: fingerprint(chunk, hash),
+            hash,
             files: vec![FileSpan {
                 inode: inode(&self.outputs.out_file),
                 before: from,
