@@ -197,21 +197,7 @@ fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
     );
     // Follow, then restart the app: its new first line arrives.
     let old = home.app("c")["pid"].as_i64().expect("pid");
-    let child = home
-        .command(&["logs", "c", "--raw", "--out", "--lines", "1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn logs");
-    let mut follower = KillOnDrop(child);
-    let stdout = follower.0.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (_follower, rx) = follow(&home, &["logs", "c", "--raw", "--out", "--lines", "1"]);
     let next_line = |want: String, what: &str| {
         wait_until(DEADLINE, what, || match rx.try_recv() {
             Ok(line) if line == want => Ok(()),
@@ -232,6 +218,27 @@ fn logs_prints_the_last_lines_with_prefixes_and_follows_across_a_restart() {
 
 /// Ends a helper process however the test ends.
 struct KillOnDrop(std::process::Child);
+
+/// `rpm <args>` running (a following `rpm logs`), its stdout lines on a channel; killed
+/// when the returned guard drops.
+fn follow(home: &RpmHome, args: &[&str]) -> (KillOnDrop, mpsc::Receiver<String>) {
+    let child = home
+        .command(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn logs");
+    let mut follower = KillOnDrop(child);
+    let stdout = follower.0.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (follower, rx)
+}
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -807,21 +814,7 @@ fn following_picks_up_apps_started_since_and_shows_their_lifecycle() {
             other => Err(format!("{other:?}")),
         }
     });
-    let child = home
-        .command(&["logs", "--lines", "1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn logs");
-    let mut follower = KillOnDrop(child);
-    let stdout = follower.0.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (_follower, rx) = follow(&home, &["logs", "--lines", "1"]);
     let mut seen: Vec<String> = Vec::new();
     let mut wait_for = |want: &str, what: &str| {
         wait_until(DEADLINE, what, || {
@@ -944,21 +937,7 @@ fn issue_15_lines_of_a_merged_file_carry_the_instance_that_wrote_them() {
     assert_eq!(ids.len(), 2, "both instances in the last 30 lines:\n{json}");
 
     // Following: new lines are labelled as they come.
-    let child = home
-        .command(&["logs", "ids", "--out", "--lines", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn logs");
-    let mut follower = KillOnDrop(child);
-    let stdout = follower.0.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (follower, rx) = follow(&home, &["logs", "ids", "--out", "--lines", "0"]);
     let mut followed = Vec::new();
     wait_until(DEADLINE, "40 followed lines of both instances", || {
         followed.extend(rx.try_iter());
