@@ -94,6 +94,19 @@ def server_ms(response):
     raise BenchError(f"no Server-Timing in the answer: {timing!r}")
 
 
+def get_once(addr):
+    """`GET /api/processes` on a new connection (as a script polling now and then
+    would; the server closes one idle for 10 s): the server's time and the `Age`."""
+    conn = http.client.HTTPConnection(*addr, timeout=30)
+    try:
+        conn.request("GET", "/api/processes")
+        r = conn.getresponse()
+        r.read()
+        return server_ms(r), float(r.getheader("Age") or "nan")
+    finally:
+        conn.close()
+
+
 def scenario_list(m, addr, hits, misses, colds, changes):
     conn = http.client.HTTPConnection(*addr, timeout=30)
     hit_server, hit_client, miss_server, cold_server, cold_age = [], [], [], [], []
@@ -111,7 +124,7 @@ def scenario_list(m, addr, hits, misses, colds, changes):
         if r.status != 200 or len(json.loads(body)) != APPS:
             raise BenchError(f"GET /api/processes answered {r.status}")
     for _ in range(misses):
-        time.sleep(0.6)  # past the cache's 500 ms
+        time.sleep(0.6)  # past the refresher's 400 ms: a list fetched since the last
         conn.request("GET", "/api/processes")
         r = conn.getresponse()
         r.read()
@@ -120,23 +133,12 @@ def scenario_list(m, addr, hits, misses, colds, changes):
     for _ in range(changes):
         time.sleep(0.5)
         m.run("restart", "s0")
-        # A new connection each time, as a script polling after its change would.
-        after = http.client.HTTPConnection(*addr, timeout=30)
-        after.request("GET", "/api/processes")
-        r = after.getresponse()
-        r.read()
-        change_server.append(server_ms(r))
-        after.close()
+        change_server.append(get_once(addr)[0])
     for _ in range(colds):
         time.sleep(75)  # past the refresher's 70 s "in use" window
-        # A new connection: the server closes one idle for 10 s.
-        cold = http.client.HTTPConnection(*addr, timeout=30)
-        cold.request("GET", "/api/processes")
-        r = cold.getresponse()
-        r.read()
-        cold_server.append(server_ms(r))
-        cold_age.append(float(r.getheader("Age") or "nan"))
-        cold.close()
+        ms, age = get_once(addr)
+        cold_server.append(ms)
+        cold_age.append(age)
     return {
         "server_ms_cached": summary(hit_server, "ms"),
         "client_ms_cached": summary(hit_client, "ms"),

@@ -1,15 +1,28 @@
 //! Crash-safe replacement of a file: temp file, fsync, rename, fsync the directory.
 //!
 //! Used for `state.json` and `dump.json`: a reader (or a daemon starting after a crash)
-//! sees either the old content or the new, never a torn file.
+//! sees either the old content or the new, never a torn file. `replace_unsynced` is the
+//! same without the fsyncs, for advisory files rewritten on a hot path (a log file's
+//! writer index, on the log pump), where a crash may lose the new content but a reader
+//! still never sees a torn one.
 
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-/// Replaces `path` with `data` atomically; the file is created with `mode` (e.g. 0o600).
+/// Replaces `path` with `data` atomically and durably; the file is created with `mode`
+/// (e.g. 0o600).
 pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    replace(path, data, mode, true)
+}
+
+/// Replaces `path` with `data` atomically, without waiting for the disk.
+pub fn replace_unsynced(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    replace(path, data, mode, false)
+}
+
+fn replace(path: &Path, data: &[u8], mode: u32, durable: bool) -> io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let file_name = path
         .file_name()
@@ -22,11 +35,17 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
             .create(true)
             .truncate(true)
             .mode(mode)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&tmp)?;
         file.write_all(data)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         fs::rename(&tmp, path)?;
-        fs::File::open(dir)?.sync_all()
+        if durable {
+            fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

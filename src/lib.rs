@@ -13,6 +13,7 @@ pub mod convert;
 pub mod daemon;
 pub mod dump;
 pub mod export;
+pub mod fnv;
 pub mod human;
 pub mod ipc;
 pub mod logs;

@@ -19,9 +19,7 @@ pub fn startup(args: &StartupArgs) -> Result<(), CliError> {
     }
     let root = checked_root(&args.boot)?;
     if root.is_none() && !may_install(&boot, host.euid) {
-        writeln!(stdout, "To install the boot script, run as root:")?;
-        writeln!(stdout, "  {}", sudo_command("startup", &boot, &host))?;
-        return Err(StartupError::NeedsRoot.into());
+        return needs_root(&mut stdout, "install", "startup", &boot, &host);
     }
     let steps = startup::plan_install(&boot, target(root.is_some(), host.euid));
     startup::apply(&steps, root.as_deref(), &mut stdout)?;
@@ -35,6 +33,20 @@ pub fn startup(args: &StartupArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Prints the command that would `doing` the boot script as root (`verb` with the same
+/// options under sudo), and fails with `NeedsRoot`.
+fn needs_root(
+    out: &mut impl Write,
+    doing: &str,
+    verb: &str,
+    boot: &Boot,
+    host: &Host,
+) -> Result<(), CliError> {
+    writeln!(out, "To {doing} the boot script, run as root:")?;
+    writeln!(out, "  {}", sudo_command(verb, boot, host))?;
+    Err(StartupError::NeedsRoot.into())
+}
+
 pub fn unstartup(args: &BootArgs) -> Result<(), CliError> {
     let host = Host::read()?;
     let boot = resolve(args, &host)?;
@@ -45,9 +57,7 @@ pub fn unstartup(args: &BootArgs) -> Result<(), CliError> {
     }
     let mut stdout = std::io::stdout().lock();
     if root.is_none() && !may_install(&boot, host.euid) {
-        writeln!(stdout, "To remove the boot script, run as root:")?;
-        writeln!(stdout, "  {}", sudo_command("unstartup", &boot, &host))?;
-        return Err(StartupError::NeedsRoot.into());
+        return needs_root(&mut stdout, "remove", "unstartup", &boot, &host);
     }
     let steps = startup::plan_uninstall(&boot, target(root.is_some(), host.euid));
     startup::apply(&steps, root.as_deref(), &mut stdout)?;

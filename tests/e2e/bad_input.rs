@@ -1,6 +1,6 @@
 //! Bad input: one clear sentence on stderr, the documented exit status, nothing harmed.
 
-use crate::harness::RpmHome;
+use crate::harness::{idle_start, RpmHome};
 
 fn assert_untouched(home: &RpmHome, pid: &serde_json::Value) {
     let row = home.app("keep");
@@ -55,7 +55,7 @@ fn every_bad_input_is_one_clear_error_and_harms_nothing() {
     );
 
     // As PM2: a script already running under its name is said so, and is no failure.
-    let out = home.run(&["start", "sleep", "--name", "keep", "--", "1000"]);
+    let out = home.run(&idle_start("keep", &[]));
     assert!(out.status.success(), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -146,7 +146,7 @@ fn a_symlink_at_a_log_path_refuses_the_start_and_starts_nothing() {
     let target = home.join("planted-target.log");
     let link = home.join("logs").join("trap-out.log");
     std::os::unix::fs::symlink(&target, &link).expect("symlink");
-    let err = home.fails(&["start", "sleep", "--name", "trap", "--", "1000"], 1);
+    let err = home.fails(&idle_start("trap", &[]), 1);
     assert!(
         err.contains("trap-out.log") && err.contains("symbolic link"),
         "{err}"

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 
-use crate::harness::{alive, wait_until, RpmHome, DEADLINE};
+use crate::harness::{alive, idle_start, wait_until, RpmHome, DEADLINE};
 
 #[test]
 fn two_concurrent_first_commands_start_exactly_one_daemon() {
@@ -304,7 +304,7 @@ fn oversized_or_garbage_requests_are_refused_and_the_daemon_holds_nothing() {
 fn a_child_gets_its_environment_its_own_group_and_only_the_standard_descriptors() {
     let home = RpmHome::new();
     home.ok_env(
-        &["start", "sleep", "--name", "probe", "--", "1000"],
+        &idle_start("probe", &[]),
         &[("FROM_CALLER", OsStr::new("yes"))],
     );
     let row = home.wait_app("probe", "online", |p| p["status"] == "online");
@@ -564,7 +564,7 @@ fn an_order_to_a_daemon_that_dies_is_not_sent_twice() {
 fn the_daemon_log_rotates_at_its_size_and_keeps_whole_lines() {
     let home = RpmHome::new();
     home.ok_env(
-        &["start", "sleep", "--name", "s", "--", "1000"],
+        &idle_start("s", &[]),
         &[("RPM_DAEMON_LOG_MAX_SIZE", OsStr::new("1K"))],
     );
     // Each update execs the daemon again (same environment) and logs a few lines.

@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 
-use crate::harness::{alive, wait_until, RpmHome, DEADLINE};
+use crate::harness::{alive, idle_start, wait_until, RpmHome, DEADLINE};
 
 #[test]
 fn a_command_line_script_runs_through_the_shell_and_stops_as_a_whole() {
@@ -134,7 +134,7 @@ fn start_of_a_known_app_starts_or_restarts_it_and_force_adds_an_instance() {
     // The same script again: said so, exit 0, nothing added; -f adds an instance.
     home.start_idle("nap");
     assert_eq!(home.jlist().len(), 1);
-    home.ok(&["start", "-f", "sleep", "--name", "nap", "--", "1000"]);
+    home.ok(&idle_start("nap", &["-f"]));
     wait_until(DEADLINE, "a second instance", || {
         let rows = home.jlist();
         if rows.len() == 2 && rows.iter().all(|p| p["status"] == "online") {
@@ -177,9 +177,7 @@ fn bare_start_runs_the_folders_ecosystem_file() {
 #[test]
 fn pm2s_small_verbs_and_flags() {
     let home = RpmHome::new();
-    let out = home.ok(&[
-        "start", "-s", "sleep", "--name", "nap", "-i", "2", "-x", "--", "1000",
-    ]);
+    let out = home.ok(&idle_start("nap", &["-s", "-i", "2", "-x"]));
     assert_eq!(out, "", "-s prints nothing after a change");
     let rows = wait_until(DEADLINE, "two instances online", || {
         let rows = home.jlist();
@@ -203,18 +201,15 @@ fn pm2s_small_verbs_and_flags() {
     let err = home.fails(&["id", "nope"], 1);
     assert!(err.contains("no app or instance `nope`"), "{err}");
     // --no-treekill, --instance-var, --disable-logs reach the spec.
-    home.ok(&[
-        "start",
-        "sleep",
-        "--name",
+    home.ok(&idle_start(
         "quiet",
-        "--no-treekill",
-        "--instance-var",
-        "WORKER",
-        "--disable-logs",
-        "--",
-        "1000",
-    ]);
+        &[
+            "--no-treekill",
+            "--instance-var",
+            "WORKER",
+            "--disable-logs",
+        ],
+    ));
     let quiet = home.wait_app("quiet", "online", |p| p["status"] == "online");
     assert_eq!(quiet["out_file"], "/dev/null", "{quiet}");
     let env = home.ok(&["env", "quiet"]);

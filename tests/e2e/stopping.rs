@@ -1,6 +1,6 @@
 //! Stopping: the stop signal, kill_timeout, tree kill, orphans, delete.
 
-use crate::harness::{alive, wait_gone, wait_until, RpmHome, DEADLINE};
+use crate::harness::{alive, idle_start, wait_gone, wait_until, RpmHome, DEADLINE};
 
 fn read_pids(path: &std::path::Path) -> Vec<i32> {
     wait_until(DEADLINE, "the app to record its pids", || {
@@ -98,26 +98,8 @@ fn delete_stops_the_app_and_forgets_it() {
 #[test]
 fn targets_select_by_id_name_namespace_and_all() {
     let home = RpmHome::new();
-    home.ok(&[
-        "start",
-        "sleep",
-        "--name",
-        "a",
-        "--namespace",
-        "team",
-        "--",
-        "1000",
-    ]);
-    home.ok(&[
-        "start",
-        "sleep",
-        "--name",
-        "b",
-        "--namespace",
-        "team",
-        "--",
-        "1000",
-    ]);
+    home.ok(&idle_start("a", &["--namespace", "team"]));
+    home.ok(&idle_start("b", &["--namespace", "team"]));
     home.start_idle("c");
     home.ok(&["stop", "team"]);
     let status = |name: &str| home.app(name)["status"].as_str().unwrap_or("").to_string();

@@ -138,11 +138,7 @@ fn remove_stale(path: &Path) -> io::Result<()> {
 /// `rpm-notify-<FNV-1a of the path>`: stable for a path, so a restarted daemon gets
 /// the same name.
 fn abstract_name(path: &Path) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in path.as_os_str().as_bytes() {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = crate::fnv::hash(path.as_os_str().as_bytes());
     format!("rpm-notify-{hash:016x}")
 }
 

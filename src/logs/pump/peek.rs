@@ -142,7 +142,7 @@ pub(super) enum Hash {
 /// length and its first and last 4 KiB, mixed by `hash`. Hashing all of a 1 MiB chunk
 /// would cost as much as copying it again.
 pub(super) fn fingerprint(chunk: &[u8], hash: Hash) -> u64 {
-    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut state = crate::fnv::OFFSET;
     let mut mix = |bytes: &[u8]| match hash {
         Hash::Bytes => mix_bytes(&mut state, bytes),
         Hash::Words => mix_words(&mut state, bytes),
@@ -157,13 +157,8 @@ pub(super) fn fingerprint(chunk: &[u8], hash: Hash) -> u64 {
     state
 }
 
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
-
 fn mix_bytes(state: &mut u64, bytes: &[u8]) {
-    for b in bytes {
-        *state ^= u64::from(*b);
-        *state = state.wrapping_mul(FNV_PRIME);
-    }
+    *state = crate::fnv::mix(*state, bytes);
 }
 
 /// FNV-1a over little-endian words, rotated after each multiply so that a word's high

@@ -217,9 +217,7 @@ impl Sink for Printer<'_> {
 
 /// A stable colour per app name (FNV-1a of the name picks from the palette).
 pub(super) fn app_colour(name: &str) -> &'static str {
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = crate::fnv::hash(name.as_bytes());
     PALETTE[(hash % PALETTE.len() as u64) as usize]
 }
 

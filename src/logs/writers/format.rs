@@ -27,13 +27,7 @@ pub(super) struct Run<'a> {
 /// asking each other. The header holds the path, so a collision is seen, not believed.
 pub(super) fn index_path(dir: &Path, log: &Path) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
-    let hash = log
-        .as_os_str()
-        .as_bytes()
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let hash = crate::fnv::hash(log.as_os_str().as_bytes());
     dir.join(format!("{hash:016x}"))
 }
 
@@ -62,6 +56,17 @@ pub(super) struct Parsed<'a> {
     /// Bytes of whole lines, header included: a torn last record (a killed writer) is
     /// left out, and cut off by the next writer.
     pub(super) whole: usize,
+}
+
+impl Parsed<'_> {
+    /// Whether the index describes the log file at `log` (inode `inode`, `len` bytes
+    /// long): its header names both, and no run starts past the file's end.
+    pub(super) fn describes(&self, inode: u64, log: &Path, len: u64) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        self.inode == inode
+            && self.log == log.as_os_str().as_bytes()
+            && self.runs.last().is_none_or(|r| r.offset <= len)
+    }
 }
 
 /// Why an index is not believed.

@@ -79,7 +79,6 @@ impl WriterIndex {
     /// Takes up the index on disk if it describes this file (its inode, its path, no
     /// run past its end), cutting a torn last record; otherwise starts a new one.
     fn resume(&mut self, inode: u64, size: u64) -> io::Result<()> {
-        use std::os::unix::ffi::OsStrExt;
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return self.start(inode, &[], None),
@@ -95,10 +94,7 @@ impl WriterIndex {
                 return self.start(inode, &[], None);
             }
         };
-        let ours = parsed.inode == inode
-            && parsed.log == self.log.as_os_str().as_bytes()
-            && parsed.runs.last().is_none_or(|r| r.offset <= size);
-        if !ours {
+        if !parsed.describes(inode, &self.log, size) {
             return self.start(inode, &[], None);
         }
         let file = OpenOptions::new().write(true).open(&self.path)?;
@@ -189,8 +185,8 @@ impl WriterIndex {
     }
 
     /// Writes a new index for inode `inode` holding `runs` (lines; `last`: the last
-    /// one's id), in place of the old one at once (a temporary file renamed over it, so
-    /// a reader sees one or the other).
+    /// one's id), in place of the old one at once (a reader sees one or the other; no
+    /// fsync: the index is advisory, and this runs on the pump thread).
     fn start(&mut self, inode: u64, runs: &[String], last: Option<u32>) -> io::Result<()> {
         self.file = None;
         self.recorded = None;
@@ -204,16 +200,7 @@ impl WriterIndex {
         for run in runs {
             bytes.extend_from_slice(run.as_bytes());
         }
-        let temp = self.path.with_extension("tmp");
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&temp)?;
-        file.write_all(&bytes)?;
-        fs::rename(&temp, &self.path)?;
+        crate::atomic_write::replace_unsynced(&self.path, &bytes, FILE_MODE)?;
         self.file = Some(open_append(&self.path)?);
         self.recorded = last;
         self.runs = runs.len();

@@ -110,13 +110,9 @@ impl Labels {
 /// Reads a whole index; `None` unless it describes the file (inode `inode`, `len` bytes)
 /// at `log`.
 fn load(path: &Path, log: &Path, identity: (u64, u64), inode: u64, len: u64) -> Option<Loaded> {
-    use std::os::unix::ffi::OsStrExt;
     let bytes = fs::read(path).ok()?;
     let parsed = parse(&bytes).ok()?;
-    let ours = parsed.inode == inode
-        && parsed.log == log.as_os_str().as_bytes()
-        && parsed.runs.last().is_none_or(|r| r.offset <= len);
-    if !ours {
+    if !parsed.describes(inode, log, len) {
         return None;
     }
     let mut loaded = Loaded {

@@ -41,19 +41,38 @@ pub fn wait_until<T>(
     what: &str,
     mut probe: impl FnMut() -> Result<T, String>,
 ) -> T {
-    let deadline = Instant::now() + timeout;
-    let poll_interval = Duration::from_millis(10);
-    loop {
-        match probe() {
-            Ok(value) => return value,
-            Err(last) => {
-                if Instant::now() >= deadline {
-                    panic!("timed out after {timeout:?} waiting for {what}; last seen: {last}");
-                }
-            }
-        }
-        std::thread::sleep(poll_interval);
+    let mut outcome = Err(String::new());
+    poll_until(Instant::now() + timeout, || {
+        outcome = probe();
+        outcome.is_ok()
+    });
+    match outcome {
+        Ok(value) => value,
+        Err(last) => panic!("timed out after {timeout:?} waiting for {what}; last seen: {last}"),
     }
+}
+
+/// Asks `done` every 10 ms until it says yes (true) or `deadline` passes (false); it is
+/// asked at least once. For waits that must not panic (clean-up).
+pub fn poll_until(deadline: Instant, mut done: impl FnMut() -> bool) -> bool {
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The arguments of `rpm start` for an idle app named `name` (`sleep 1000`: the app,
+/// not a wait), with `options` before the app's own arguments.
+pub fn idle_start<'a>(name: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["start", "sleep", "--name", name];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["--", "1000"]);
+    args
 }
 
 /// Checks that `probe` holds during the whole of `duration`.
@@ -240,13 +259,13 @@ impl RpmHome {
         signal_file
     }
 
-    /// `rpm jlist`, parsed.
     /// Starts `name`: an app that runs and does nothing (`sleep 1000`), for tests that
     /// need a live process. The `sleep` is the app, not a wait.
     pub fn start_idle(&self, name: &str) -> String {
-        self.ok(&["start", "sleep", "--name", name, "--", "1000"])
+        self.ok(&idle_start(name, &[]))
     }
 
+    /// `rpm jlist`, parsed.
     pub fn jlist(&self) -> Vec<Value> {
         let text = self.ok(&["jlist"]);
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("jlist is not JSON ({e}): {text}"))
@@ -327,17 +346,12 @@ impl Drop for RpmHome {
             .stderr(Stdio::null())
             .spawn()
         {
-            let deadline = Instant::now() + DEADLINE;
-            loop {
-                match child.try_wait() {
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) if Instant::now() >= deadline => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        break;
-                    }
-                    Ok(None) => std::thread::sleep(Duration::from_millis(5)), // poll the kill command
-                }
+            let ended = poll_until(Instant::now() + DEADLINE, || {
+                !matches!(child.try_wait(), Ok(None))
+            });
+            if !ended {
+                let _ = child.kill();
+                let _ = child.wait();
             }
         }
         if let Some(pid) = daemon {
