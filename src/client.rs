@@ -50,6 +50,18 @@ pub struct Pong {
     pub pid: u32,
 }
 
+/// What `Client::start_script` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptStart {
+    /// The app's instances, once online or failed.
+    Started(Vec<ProcessInfo>),
+    /// An app of that name and script was running and is left as it was.
+    AlreadyRunning {
+        /// Its instances' ids.
+        ids: Vec<u32>,
+    },
+}
+
 /// A handle on the daemon of one `RPM_HOME`. Cheap to clone; holds no connection.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -140,6 +152,20 @@ impl Client {
         mode: StartMode,
     ) -> Result<Vec<ProcessInfo>, ClientError> {
         self.processes(Request::Start { apps, mode })
+    }
+
+    /// `rpm start script`: starts `spec` unless an app of that name and script is
+    /// running, which is left alone (one round trip either way).
+    pub fn start_script(&self, spec: AppSpec) -> Result<ScriptStart, ClientError> {
+        let request = Request::Start {
+            apps: vec![spec],
+            mode: StartMode::Script,
+        };
+        match self.ask(&request)? {
+            Response::Processes { processes } => Ok(ScriptStart::Started(processes)),
+            Response::AlreadyRunning { ids, .. } => Ok(ScriptStart::AlreadyRunning { ids }),
+            other => Err(wire::unexpected(&request, &other)),
+        }
     }
 
     /// `rpm start <target>`: starts the stopped or errored instances the targets name.

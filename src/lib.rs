@@ -27,4 +27,4 @@ pub mod watch;
 pub mod web;
 pub(crate) mod yaml_out;
 
-pub use client::{Client, ClientError};
+pub use client::{Client, ClientError, ScriptStart};

@@ -8,10 +8,10 @@ use super::error::CliError;
 use super::overrides::apply_overrides;
 use super::show;
 use super::targets::target_row;
-use crate::client::Client;
+use crate::client::{Client, ScriptStart};
 use crate::config::interpreter::{normalize, resolve_script};
 use crate::config::{self, AppSpec};
-use crate::ipc::{Scale, StartMode, Target};
+use crate::ipc::{Scale, Target};
 
 /// The ecosystem files bare `rpm start` looks for, in PM2's order.
 pub const ECOSYSTEM_FILES: [&str; 7] = [
@@ -34,11 +34,9 @@ pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
         args.target = ecosystem_file_in(&cwd)?;
     }
     let as_path = cwd.join(&args.target);
-    // The apps rpm knows, asked once, when needed.
-    let mut known: Option<Vec<crate::ipc::ProcessInfo>> = None;
     if !as_path.exists() {
         // Not a file here: maybe ids, names or namespaces of apps rpm knows.
-        let known = known.insert(client.list()?);
+        let known = client.list()?;
         let target = Target::parse(&args.target);
         let selected = target.select(known.iter().map(target_row));
         if target == Target::All || !selected.is_empty() {
@@ -58,31 +56,23 @@ pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
         return super::files::start(client, &args, &cwd);
     }
     let spec = spec_from_args(&args, &cwd)?;
-    let known = match known {
-        Some(rows) => rows,
-        None => client.list()?,
+    let name = spec.name.clone();
+    // The daemon decides "already running?": no list first, so the app starts one round
+    // trip sooner.
+    let ScriptStart::AlreadyRunning { ids } = client.start_script(spec)? else {
+        return show::print_after_change(client);
     };
-    let same: Vec<_> = known
-        .iter()
-        .filter(|p| p.name == spec.name && p.script == spec.script)
-        .collect();
-    if same.iter().any(|p| p.status.has_process()) {
-        if args.force {
-            client.scale(&spec.name, Scale::Add(1))?;
-            return show::print_after_change(client);
-        }
-        let ids: Vec<String> = same.iter().map(|p| p.id.to_string()).collect();
-        let note = format!(
-            "`{}` is already running (id {}): `rpm restart {}` restarts it, `rpm start -f` starts another instance",
-            spec.name,
-            ids.join(", "),
-            spec.name
-        );
-        eprintln!("{}", super::invoked::with_invoked_name(&note));
-        return Ok(());
+    if args.force {
+        client.scale(&name, Scale::Add(1))?;
+        return show::print_after_change(client);
     }
-    client.start(vec![spec], StartMode::Script)?;
-    show::print_after_change(client)
+    let ids: Vec<String> = ids.iter().map(u32::to_string).collect();
+    let note = format!(
+        "`{name}` is already running (id {}): `rpm restart {name}` restarts it, `rpm start -f` starts another instance",
+        ids.join(", "),
+    );
+    eprintln!("{}", super::invoked::with_invoked_name(&note));
+    Ok(())
 }
 
 /// The first of PM2's ecosystem file names found in `dir`.

@@ -32,7 +32,9 @@ pub struct Envelope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StartMode {
-    /// `rpm start script`: a running app of that name is an error, a stopped one starts.
+    /// `rpm start script`: a stopped app of that name starts; a running one is left
+    /// alone and answered with `Response::AlreadyRunning`, so the CLI need not list
+    /// first; the name held by another script is an error.
     Script,
     /// `rpm start FILE`: apps already known are restarted with the file's spec.
     File,
@@ -209,6 +211,12 @@ pub enum Response {
     },
     Ok {
         message: String,
+    },
+    /// `Start` in `StartMode::Script`: an app of that name and script is running, so
+    /// nothing was started or changed; `ids` are its instances.
+    AlreadyRunning {
+        name: String,
+        ids: Vec<u32>,
     },
     /// The subscription is open: `Notice` lines follow.
     Subscribed,

@@ -305,6 +305,45 @@ fn a_stop_sends_the_kill_signal_and_kills_the_tree_when_kill_timeout_runs_out() 
 }
 
 #[test]
+fn a_script_start_of_a_running_app_is_answered_already_running_and_changes_nothing() {
+    let mut bench = Bench::new();
+    let spec = bench.spec("keep", 1);
+    start(&mut bench, spec.clone());
+    bench.procs.take();
+    let answer = bench.ask(Request::Start {
+        apps: vec![spec.clone()],
+        mode: StartMode::Script,
+    });
+    match bench.answer(&answer) {
+        Response::AlreadyRunning { name, ids } => {
+            assert_eq!((name.as_str(), ids), ("keep", vec![0]))
+        }
+        other => panic!("already running expected, got {other:?}"),
+    }
+    assert_eq!(bench.procs.take(), vec![], "nothing spawned or signalled");
+    assert_eq!(
+        (bench.status(0), bench.sup.slots[&0].inst.pid),
+        (Status::Online, Some(1000))
+    );
+    // The name held by another script stays an error.
+    let mut other = spec;
+    other.script = "/elsewhere/other.sh".into();
+    let answer = bench.ask(Request::Start {
+        apps: vec![other],
+        mode: StartMode::Script,
+    });
+    match bench.answer(&answer) {
+        Response::Error { message, .. } => {
+            assert!(
+                message.starts_with("the name `keep` is taken by "),
+                "{message}"
+            )
+        }
+        other => panic!("an error expected, got {other:?}"),
+    }
+}
+
+#[test]
 fn an_app_that_cannot_start_is_refused_and_not_kept() {
     let mut bench = Bench::new();
     *bench.procs.fail_spawns.borrow_mut() = true;

@@ -51,10 +51,11 @@ impl Supervisor {
                         .is_some_and(|s| s.inst.status.has_process())
                 });
                 if mode == StartMode::Script && running {
-                    return Err(failed(format!(
-                        "`{}` is already running: use `rpm restart {}` to restart it",
-                        spec.name, spec.name
-                    )));
+                    // As PM2: no failure, and nothing in the request is started.
+                    return Ok(Some(Response::AlreadyRunning {
+                        name: spec.name.clone(),
+                        ids: app.ids.clone(),
+                    }));
                 }
             }
         }
