@@ -108,11 +108,20 @@ impl Pump {
     /// Starts the pump thread; it calls `report` (on its own thread) for every
     /// [`PumpReport`].
     pub fn spawn(report: impl Fn(PumpReport) + Send + 'static) -> io::Result<Pump> {
+        Pump::spawn_with_scratch(CHUNK, report)
+    }
+
+    /// `spawn`, peeking through a scratch pipe of `scratch` bytes (tests: one smaller
+    /// than the FIFOs, as when the kernel refuses to grow it).
+    fn spawn_with_scratch(
+        scratch: usize,
+        report: impl Fn(PumpReport) + Send + 'static,
+    ) -> io::Result<Pump> {
         let (epoll, mailbox, inbox) = epoll_with_mailbox()?;
         std::thread::Builder::new()
             .name("log-pump".into())
             .stack_size(128 * 1024)
-            .spawn(move || PumpState::new(epoll, Box::new(report)).run(inbox))?;
+            .spawn(move || PumpState::new(epoll, scratch, Box::new(report)).run(inbox))?;
         Ok(Pump { mailbox })
     }
 
@@ -139,8 +148,8 @@ struct PumpState {
 }
 
 impl PumpState {
-    fn new(epoll: Epoll, report: Reporter) -> PumpState {
-        let scratch = Scratch::new(CHUNK)
+    fn new(epoll: Epoll, scratch: usize, report: Reporter) -> PumpState {
+        let scratch = Scratch::new(scratch)
             .map_err(|e| log::warn!("log pump: no scratch pipe ({e}); reading destructively"))
             .ok();
         PumpState {

@@ -50,8 +50,9 @@ pub(super) struct Pipe {
 
 /// How a stream's turn ended.
 enum Turn {
-    /// The pipe is drained, or the stream had its share of reads for now.
-    Done { read: usize },
+    /// The pipe is drained (`drained`: seen empty), or the stream had its share of reads
+    /// for now.
+    Done { read: usize, drained: bool },
     /// A write failed: the bytes are owed and the pipe is left unread.
     Stalled { read: usize },
 }
@@ -75,28 +76,49 @@ pub(super) fn pump(
     if !pay_pending(tools, state, target) {
         return 0;
     }
-    let mode = match tools.scratch {
-        Some(_) => target.mode(state.stream),
-        None => target.mode(state.stream).unpeeked(),
-    };
-    let mode = match mode {
-        StreamMode::Framed => &FRAMED,
-        StreamMode::FramedPeeked => &FRAMED_PEEKED,
-        StreamMode::Direct => &DIRECT,
-        StreamMode::DirectPeeked => &DIRECT_PEEKED,
-    };
-    let turn = turn(tools, bufs, state, target, mode);
-    let read = match turn {
-        Turn::Done { read } => read,
-        Turn::Stalled { read } => return read,
-    };
+    let mut read = 0;
+    let mut drained = false;
+    // The writer's last line is ended only once its pipe is seen empty: a turn can end
+    // on a short peek with bytes still waiting (a scratch pipe smaller than the FIFO),
+    // and ending the line there would cut it in two.
+    for _ in 0..if finish { FINISH_TURNS } else { 1 } {
+        // Asked every turn: a refused peek reads from then on.
+        let mode = match tools.scratch {
+            Some(_) => target.mode(state.stream),
+            None => target.mode(state.stream).unpeeked(),
+        };
+        let mode = match mode {
+            StreamMode::Framed => &FRAMED,
+            StreamMode::FramedPeeked => &FRAMED_PEEKED,
+            StreamMode::Direct => &DIRECT,
+            StreamMode::DirectPeeked => &DIRECT_PEEKED,
+        };
+        match turn(tools, bufs, state, target, mode) {
+            Turn::Done {
+                read: more,
+                drained: empty,
+            } => {
+                read += more;
+                drained = empty;
+            }
+            Turn::Stalled { read: more } => return read + more,
+        }
+        if drained {
+            break;
+        }
+    }
     // A read that found nothing (or failed) dropped the copy: put it back.
     state.pipe.partial.keep(state.framer.partial());
-    if finish {
+    if finish && drained {
         finish_stream(tools, bufs, state, target);
     }
     read
 }
+
+/// Turns a finishing stream gets to empty its pipe: enough for a whole FIFO (256 pages)
+/// peeked a page at a time, 16 reads a turn; a writer's child that goes on writing past
+/// them leaves the last line open for the bytes that follow.
+const FINISH_TURNS: usize = 16;
 
 /// What a mode does around each chunk of a turn: how it takes chunks in (read, or peek
 /// and take once written), what it does before each read and once the pipe is drained,
@@ -198,7 +220,10 @@ fn turn(
             break;
         }
     }
-    Turn::Done { read }
+    Turn::Done {
+        read,
+        drained: false,
+    }
 }
 
 fn write_framed(
@@ -425,7 +450,10 @@ fn drained(tools: &mut Tools, state: &mut StreamState, target: &mut Target, read
             return Turn::Stalled { read };
         }
     }
-    Turn::Done { read }
+    Turn::Done {
+        read,
+        drained: true,
+    }
 }
 
 /// Pays what a failed write still owes before anything newer is written; `false` while
@@ -530,6 +558,7 @@ fn take(scratch: &mut Option<Scratch>, pipe: &mut Pipe, n: usize, rest: &[u8]) {
 mod tests {
     use super::super::partial::Resumed;
     use super::super::test_support::{text, Instance};
+    use super::super::PumpCommand;
     use crate::logs::timestamp::{TimestampFormat, DEFAULT_TIME_FORMAT};
 
     #[test]
@@ -576,5 +605,31 @@ mod tests {
             }
             assert_eq!(app.record(), Resumed::Line(Vec::new()), "{what}");
         }
+    }
+
+    #[test]
+    fn an_exited_writers_last_line_is_ended_only_once_its_pipe_is_empty() {
+        // A scratch pipe of one page (the kernel refused to grow it) peeks 4 KiB at a
+        // time out of a 64 KiB FIFO: the exit's drain takes many peeks, and the last
+        // line is ended after the last one, not in the middle of the output.
+        let mut app = Instance::new(|_, _| {});
+        let mut wrote = Vec::new();
+        for k in 0..300 {
+            wrote.extend_from_slice(format!("line {k:04} of the app's last burst\n").as_bytes());
+        }
+        wrote.extend_from_slice(b"no newline at the end");
+        app.app_writes(&wrote);
+        let exited: fn() -> PumpCommand = || PumpCommand::Exited { id: 0 };
+        assert_eq!(app.pump_with(4096, &[exited]), []);
+        wrote.push(b'\n');
+        let got = text(&app.outputs.out_file).into_bytes();
+        let at = got.iter().zip(&wrote).take_while(|(a, b)| a == b).count();
+        assert!(
+            got == wrote,
+            "differs at byte {at} of {}: {:?}",
+            wrote.len(),
+            String::from_utf8_lossy(&got[at.saturating_sub(20)..(at + 20).min(got.len())])
+        );
+        assert_eq!(app.unread(), 0);
     }
 }

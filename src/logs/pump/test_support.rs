@@ -125,8 +125,14 @@ impl Instance {
     /// pipes and stops without ending any line, as a daemon does before it is replaced.
     /// Returns what the pump reported.
     pub fn pump_once(&self) -> Vec<PumpReport> {
+        self.pump_with(super::CHUNK, &[])
+    }
+
+    /// `pump_once` through a scratch pipe of `scratch` bytes, sending `then` after
+    /// attaching; all of it reaches the pump thread before it starts.
+    pub fn pump_with(&self, scratch: usize, then: &[fn() -> PumpCommand]) -> Vec<PumpReport> {
         let (report, reports) = mpsc::channel();
-        let pump = Pump::spawn(move |r| {
+        let pump = Pump::spawn_with_scratch(scratch, move |r| {
             let _ = report.send(r);
         })
         .expect("spawn the pump");
@@ -137,6 +143,9 @@ impl Instance {
             partials: [self.record.clone(), self.err_record.clone()],
             outputs: self.outputs.clone(),
         });
+        for command in then {
+            pump.send(command());
+        }
         let (done, stopped) = mpsc::channel();
         pump.send(PumpCommand::Shutdown { done });
         stopped
