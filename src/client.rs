@@ -145,7 +145,8 @@ impl Client {
     }
 
     /// Starts apps from resolved specs (`rpm start`, `resurrect`, `apply`); returns the
-    /// instances started, once they are online or have failed.
+    /// instances started, once they are online or have failed. `StartMode::Script` can
+    /// be answered "already running": use `start_script` for it.
     pub fn start(
         &self,
         apps: Vec<AppSpec>,

@@ -698,15 +698,28 @@ fn pieces_output_tells_a_killed_write_from_a_merged_line() {
     assert_eq!((seen, lost), (vec![1, 2, 6, 7], vec![(3, 5)]));
 }
 
+/// A FIFO `name` in the home through which the test tells an app when to go on, and
+/// the test's end of it: opened read-write, so opening never waits for the app and the
+/// app never sees end-of-file.
+fn control_fifo(home: &RpmHome, name: &str) -> (std::path::PathBuf, std::fs::File) {
+    let path = home.join(name);
+    let c_path = std::ffi::CString::new(path.to_str().expect("utf-8 path")).expect("path");
+    // SAFETY: mkfifo reads a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let end = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect("open the control FIFO");
+    (path, end)
+}
+
 #[test]
 fn lines_written_in_pieces_survive_repeated_daemon_kills_and_updates() {
     let home = RpmHome::new();
     // The app writes a batch of lines, as fast as it can, per byte the test sends it;
     // every write ends inside a line, so the daemon always holds half of one.
-    let control = home.join("control");
-    let c_path = std::ffi::CString::new(control.to_str().expect("utf-8 path")).expect("path");
-    // SAFETY: mkfifo reads a NUL-terminated path that outlives the call.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let (control, mut go) = control_fifo(&home, "control");
     let control_arg = control.to_str().expect("utf-8 path");
     // Timestamps (in both files) and a combined file: framed streams.
     home.start_fixture(
@@ -714,12 +727,6 @@ fn lines_written_in_pieces_survive_repeated_daemon_kills_and_updates() {
         "t",
         &["--time", "-l", "logs/all.log", "--", control_arg],
     );
-    // Read-write: opening never waits for the app, and the app never sees end-of-file.
-    let mut go = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&control)
-        .expect("open the control FIFO");
     let out = home.join("logs/t-out.log");
     let prefix = "2026-11-25T15:28:14: ".len();
     // Three updates, then three kills, each while a batch is still pouring out.
@@ -831,7 +838,12 @@ fn following_picks_up_apps_started_since_and_shows_their_lifecycle() {
     // The follower subscribes before it lists the apps: once it shows first's line, an
     // app started later is noticed.
     wait_for("first is up", "the follower showing the app it found");
-    let script = "echo hello from late; sleep 0.2; exit 3";
+    // The app ends only once the follower has shown its line.
+    let (control, mut go) = control_fifo(&home, "late.go");
+    let script = format!(
+        "echo hello from late; read _ < '{}'; exit 3",
+        control.display()
+    );
     home.ok(&[
         "start",
         "sh",
@@ -840,9 +852,10 @@ fn following_picks_up_apps_started_since_and_shows_their_lifecycle() {
         "--no-autorestart",
         "--",
         "-c",
-        script,
+        &script,
     ]);
     wait_for("1|late  | hello from late", "the new app's line");
+    std::io::Write::write_all(&mut go, b"go\n").expect("let the app exit");
     wait_for(
         "1|late  | [rpm] exited with code 3",
         "the exit as a lifecycle line",

@@ -83,16 +83,7 @@ pub(super) fn pump(
     // and ending the line there would cut it in two.
     for _ in 0..if finish { FINISH_TURNS } else { 1 } {
         // Asked every turn: a refused peek reads from then on.
-        let mode = match tools.scratch {
-            Some(_) => target.mode(state.stream),
-            None => target.mode(state.stream).unpeeked(),
-        };
-        let mode = match mode {
-            StreamMode::Framed => &FRAMED,
-            StreamMode::FramedPeeked => &FRAMED_PEEKED,
-            StreamMode::Direct => &DIRECT,
-            StreamMode::DirectPeeked => &DIRECT_PEEKED,
-        };
+        let mode = mode_of(tools, state, target);
         match turn(tools, bufs, state, target, mode) {
             Turn::Done {
                 read: more,
@@ -113,6 +104,21 @@ pub(super) fn pump(
         finish_stream(tools, bufs, state, target);
     }
     read
+}
+
+/// How `state`'s stream is pumped now: as its files allow, unpeeked without a scratch
+/// pipe.
+fn mode_of(tools: &Tools, state: &StreamState, target: &Target) -> &'static Mode {
+    let mode = match tools.scratch {
+        Some(_) => target.mode(state.stream),
+        None => target.mode(state.stream).unpeeked(),
+    };
+    match mode {
+        StreamMode::Framed => &FRAMED,
+        StreamMode::FramedPeeked => &FRAMED_PEEKED,
+        StreamMode::Direct => &DIRECT,
+        StreamMode::DirectPeeked => &DIRECT_PEEKED,
+    }
 }
 
 /// Turns a finishing stream gets to empty its pipe: enough for a whole FIFO (256 pages)
