@@ -228,6 +228,9 @@ fn a_crashed_app_is_restarted_as_under_the_daemon() {
         ]),
     );
     let run = Run::start(&home, &["run", &file]);
+    // Until rpm run holds RPM_HOME, an `rpm jlist` would start a daemon of its own
+    // there and rpm run would refuse to start beside it: ask only once it printed.
+    run.wait_for("0|flaky | started", false);
     home.wait_app("flaky", "restarted after a crash", |p| {
         p["restarts"].as_u64().is_some_and(|r| r >= 1)
     });
