@@ -298,7 +298,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__apply)
-            opts="-s -h --env --only --prune --dry-run --silent --no-color --help"
+            opts="-s -h --silent --no-color --env --only --prune --dry-run --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,7 +334,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__convert)
-            opts="-s -h --from --to --out --silent --no-color --help"
+            opts="-s -h --silent --no-color --from --to --out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,7 +360,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__daemon)
-            opts="-s -h --foreground --reexec --resurrect --silent --no-color --help"
+            opts="-s -h --silent --no-color --foreground --reexec --resurrect --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,7 +374,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__delete)
-            opts="-s -h --only --silent --no-color --help"
+            opts="-s -h --silent --no-color --only --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -420,7 +420,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__events)
-            opts="-s -h --json --silent --no-color --help"
+            opts="-s -h --silent --no-color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,7 +434,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__export)
-            opts="-s -h --env --only --out --image --workdir --job --silent --no-color --help systemd kubernetes nomad compose"
+            opts="-s -h --silent --no-color --env --only --out --image --workdir --job --help systemd kubernetes nomad compose"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1074,7 +1074,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__init)
-            opts="-s -h --yaml --toml --silent --no-color --help"
+            opts="-s -h --silent --no-color --yaml --toml --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1088,7 +1088,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__jlist)
-            opts="-s -h --pm2 --silent --no-color --help"
+            opts="-s -h --silent --no-color --pm2 --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,7 +1130,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__logs)
-            opts="-s -h --lines --nostream --raw --err --out --timestamp --json --silent --no-color --help"
+            opts="-s -h --silent --no-color --lines --nostream --raw --err --out --timestamp --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1208,7 +1208,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__prettylist)
-            opts="-s -h --pm2 --silent --no-color --help"
+            opts="-s -h --silent --no-color --pm2 --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,7 +1222,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reload)
-            opts="-s -h --only --env --update-env --silent --no-color --help"
+            opts="-s -h --silent --no-color --only --env --update-env --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,7 +1258,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__reset)
-            opts="-s -h --only --silent --no-color --help"
+            opts="-s -h --silent --no-color --only --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1276,7 +1276,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__restart)
-            opts="-s -h --only --watch --env --update-env --silent --no-color --help"
+            opts="-s -h --silent --no-color --only --watch --env --update-env --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1312,7 +1312,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__run)
-            opts="-s -h --env --only --strict --raw --json --silent --no-color --help"
+            opts="-s -h --silent --no-color --env --only --strict --raw --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1376,7 +1376,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__start)
-            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
+            opts="-s -n -i -x -w -c -o -e -l -f -h --silent --no-color --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1534,7 +1534,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrReload)
-            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
+            opts="-s -n -i -x -w -c -o -e -l -f -h --silent --no-color --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1692,7 +1692,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startOrRestart)
-            opts="-n -i -x -w -c -o -e -l -f -s -h --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --silent --no-color --help"
+            opts="-s -n -i -x -w -c -o -e -l -f -h --silent --no-color --name --namespace --interpreter --interpreter-args --cwd --instances --execute-command --port --wait-ready --listen-timeout --no-autorestart --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --stop-exit-codes --kill-timeout --kill-signal --max-memory-restart --watch --ignore-watch --watch-delay --no-watch --cron-restart --cron --output --error --log --merge-logs --log-date-format --time --env --only --strict --force --node-args --no-treekill --instance-var --disable-logs --shutdown-with-message --update-env --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1850,7 +1850,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__startup)
-            opts="-u -s -h --user --hp --service-name --root --print --silent --no-color --help systemd launchd openrc upstart systemv rcd"
+            opts="-s -u -h --silent --no-color --user --hp --service-name --root --print --help systemd launchd openrc upstart systemv rcd"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1884,7 +1884,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__stop)
-            opts="-s -h --only --watch --silent --no-color --help"
+            opts="-s -h --silent --no-color --only --watch --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1902,7 +1902,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__unstartup)
-            opts="-u -s -h --user --hp --service-name --root --silent --no-color --help systemd launchd openrc upstart systemv rcd"
+            opts="-s -u -h --silent --no-color --user --hp --service-name --root --help systemd launchd openrc upstart systemv rcd"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1950,7 +1950,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__validate)
-            opts="-s -h --env --strict --silent --no-color --help"
+            opts="-s -h --silent --no-color --env --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1968,7 +1968,7 @@ _rpm() {
             return 0
             ;;
         rpm__subcmd__web)
-            opts="-s -h --port --host --stop --serve --silent --no-color --help"
+            opts="-s -h --silent --no-color --port --host --stop --serve --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -103,6 +103,8 @@ complete -c rpm -n "__fish_rpm_using_subcommand start" -l env -d 'Ecosystem file
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l node-args -d 'Arguments for node (PM2\'s `--node-args`; for apps run with node)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l instance-var -d 'Name of the variable holding the instance number (default NODE_APP_INSTANCE)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand start" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s x -l execute-command -d 'Fork mode, even with -i'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l wait-ready -d 'Online only once the app says it is ready (sd_notify READY=1, process.send(\'ready\'))'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-autorestart -d 'Do not restart the app when it exits'
@@ -115,8 +117,6 @@ complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-treekill -d 'Stop o
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l disable-logs -d 'Discard the app\'s output (logs go to /dev/null)'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l shutdown-with-message -d 'Ask the app to stop with a "shutdown" message on its Node IPC channel'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -l update-env -d 'startOrReload/startOrRestart: running apps take this shell\'s environment anew'
-complete -c rpm -n "__fish_rpm_using_subcommand start" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
-complete -c rpm -n "__fish_rpm_using_subcommand start" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand start" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s n -l name -d 'App name (default: the script\'s file name without extension)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l namespace -d 'Namespace' -r
@@ -146,6 +146,8 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l env -d 'Ecosy
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l node-args -d 'Arguments for node (PM2\'s `--node-args`; for apps run with node)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l instance-var -d 'Name of the variable holding the instance number (default NODE_APP_INSTANCE)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s x -l execute-command -d 'Fork mode, even with -i'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l wait-ready -d 'Online only once the app says it is ready (sd_notify READY=1, process.send(\'ready\'))'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-autorestart -d 'Do not restart the app when it exits'
@@ -158,8 +160,6 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-treekill -
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l disable-logs -d 'Discard the app\'s output (logs go to /dev/null)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l shutdown-with-message -d 'Ask the app to stop with a "shutdown" message on its Node IPC channel'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l update-env -d 'startOrReload/startOrRestart: running apps take this shell\'s environment anew'
-complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
-complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrRestart" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -s n -l name -d 'App name (default: the script\'s file name without extension)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l namespace -d 'Namespace' -r
@@ -189,6 +189,8 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l env -d 'Ecosys
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l only -d 'Ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l node-args -d 'Arguments for node (PM2\'s `--node-args`; for apps run with node)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l instance-var -d 'Name of the variable holding the instance number (default NODE_APP_INSTANCE)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -s x -l execute-command -d 'Fork mode, even with -i'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l wait-ready -d 'Online only once the app says it is ready (sd_notify READY=1, process.send(\'ready\'))'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l no-autorestart -d 'Do not restart the app when it exits'
@@ -201,28 +203,26 @@ complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l no-treekill -d
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l disable-logs -d 'Discard the app\'s output (logs go to /dev/null)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l shutdown-with-message -d 'Ask the app to stop with a "shutdown" message on its Node IPC channel'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l update-env -d 'startOrReload/startOrRestart: running apps take this shell\'s environment anew'
-complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
-complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand startOrReload" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand apply" -l env -d 'Overlay env_<profile> on env' -r
 complete -c rpm -n "__fish_rpm_using_subcommand apply" -l only -d 'Only these apps (comma-separated)' -r
-complete -c rpm -n "__fish_rpm_using_subcommand apply" -l prune -d 'Delete apps that came from this file and are no longer in it'
-complete -c rpm -n "__fish_rpm_using_subcommand apply" -l dry-run -d 'Print the plan without doing it'
 complete -c rpm -n "__fish_rpm_using_subcommand apply" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand apply" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -l prune -d 'Delete apps that came from this file and are no longer in it'
+complete -c rpm -n "__fish_rpm_using_subcommand apply" -l dry-run -d 'Print the plan without doing it'
 complete -c rpm -n "__fish_rpm_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand run" -l env -d 'Overlay env_<profile> on env' -r
 complete -c rpm -n "__fish_rpm_using_subcommand run" -l only -d 'Only these apps (comma-separated)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand run" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand run" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand run" -l strict -d 'Unknown attributes are errors, not warnings'
 complete -c rpm -n "__fish_rpm_using_subcommand run" -l raw -d 'Lines as the apps wrote them, without the `id|name |` prefix'
 complete -c rpm -n "__fish_rpm_using_subcommand run" -l json -d 'One JSON object per line'
-complete -c rpm -n "__fish_rpm_using_subcommand run" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
-complete -c rpm -n "__fish_rpm_using_subcommand run" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand run" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand validate" -l env -d 'Overlay env_<profile> on env' -r
-complete -c rpm -n "__fish_rpm_using_subcommand validate" -l strict -d 'Unknown attributes are errors, not warnings'
 complete -c rpm -n "__fish_rpm_using_subcommand validate" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand validate" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand validate" -l strict -d 'Unknown attributes are errors, not warnings'
 complete -c rpm -n "__fish_rpm_using_subcommand validate" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand export" -l env -d 'Overlay env_<profile> on env' -r
 complete -c rpm -n "__fish_rpm_using_subcommand export" -l only -d 'Only these apps (comma-separated)' -r
@@ -243,28 +243,28 @@ complete -c rpm -n "__fish_rpm_using_subcommand convert" -l out -d 'Write to thi
 complete -c rpm -n "__fish_rpm_using_subcommand convert" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand convert" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand convert" -s h -l help -d 'Print help'
-complete -c rpm -n "__fish_rpm_using_subcommand init" -l yaml
-complete -c rpm -n "__fish_rpm_using_subcommand init" -l toml
 complete -c rpm -n "__fish_rpm_using_subcommand init" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand init" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand init" -l yaml
+complete -c rpm -n "__fish_rpm_using_subcommand init" -l toml
 complete -c rpm -n "__fish_rpm_using_subcommand init" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand stop" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
-complete -c rpm -n "__fish_rpm_using_subcommand stop" -l watch -d 'stop: stop watching the apps\' files too; restart: turn watching on or off'
 complete -c rpm -n "__fish_rpm_using_subcommand stop" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand stop" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand stop" -l watch -d 'stop: stop watching the apps\' files too; restart: turn watching on or off'
 complete -c rpm -n "__fish_rpm_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -l env -d 'Ecosystem file targets: overlay env_<profile> on env (the apps switch to it)' -r
-complete -c rpm -n "__fish_rpm_using_subcommand restart" -l watch -d 'stop: stop watching the apps\' files too; restart: turn watching on or off'
-complete -c rpm -n "__fish_rpm_using_subcommand restart" -l update-env -d 'Refresh the apps\' environment from this shell, keeping what their file or flags set (without it an app keeps the environment it was started with)'
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand restart" -l watch -d 'stop: stop watching the apps\' files too; restart: turn watching on or off'
+complete -c rpm -n "__fish_rpm_using_subcommand restart" -l update-env -d 'Refresh the apps\' environment from this shell, keeping what their file or flags set (without it an app keeps the environment it was started with)'
 complete -c rpm -n "__fish_rpm_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -l only -d 'With an ecosystem file: only these apps (comma-separated)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -l env -d 'Ecosystem file targets: overlay env_<profile> on env (the apps switch to it)' -r
-complete -c rpm -n "__fish_rpm_using_subcommand reload" -l update-env -d 'Refresh the apps\' environment from this shell, keeping what their file or flags set (without it an app keeps the environment it was started with)'
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand reload" -l update-env -d 'Refresh the apps\' environment from this shell, keeping what their file or flags set (without it an app keeps the environment it was started with)'
 complete -c rpm -n "__fish_rpm_using_subcommand reload" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand scale" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand scale" -l no-color -d 'No colours (as NO_COLOR does)'
@@ -288,13 +288,13 @@ complete -c rpm -n "__fish_rpm_using_subcommand l" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand ps" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand ps" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand ps" -s h -l help -d 'Print help'
-complete -c rpm -n "__fish_rpm_using_subcommand jlist" -l pm2 -d 'In PM2\'s shape (`pm_id`, `pm2_env`, `monit`), for `pm2 jlist | jq` scripts'
 complete -c rpm -n "__fish_rpm_using_subcommand jlist" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand jlist" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand jlist" -l pm2 -d 'In PM2\'s shape (`pm_id`, `pm2_env`, `monit`), for `pm2 jlist | jq` scripts'
 complete -c rpm -n "__fish_rpm_using_subcommand jlist" -s h -l help -d 'Print help'
-complete -c rpm -n "__fish_rpm_using_subcommand prettylist" -l pm2 -d 'In PM2\'s shape (`pm_id`, `pm2_env`, `monit`)'
 complete -c rpm -n "__fish_rpm_using_subcommand prettylist" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand prettylist" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand prettylist" -l pm2 -d 'In PM2\'s shape (`pm_id`, `pm2_env`, `monit`)'
 complete -c rpm -n "__fish_rpm_using_subcommand prettylist" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand describe" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand describe" -l no-color -d 'No colours (as NO_COLOR does)'
@@ -338,24 +338,24 @@ complete -c rpm -n "__fish_rpm_using_subcommand save" -l no-color -d 'No colours
 complete -c rpm -n "__fish_rpm_using_subcommand save" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l lines -d 'Lines to show from the end of each file' -r
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l timestamp -d 'Prefix each line with the time it is printed (optionally in this format)' -r
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand logs" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l nostream -d 'Print the last lines and exit instead of following'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l raw -d 'Lines as written, without the `id|name |` prefix'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l err -d 'Only the error stream'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l out -d 'Only the output stream'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -l json -d 'One JSON object per line'
-complete -c rpm -n "__fish_rpm_using_subcommand logs" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
-complete -c rpm -n "__fish_rpm_using_subcommand logs" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand logs" -s h -l help -d 'Print help'
-complete -c rpm -n "__fish_rpm_using_subcommand events" -l json -d 'One JSON object per notice and line, for scripts'
 complete -c rpm -n "__fish_rpm_using_subcommand events" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand events" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand events" -l json -d 'One JSON object per notice and line, for scripts'
 complete -c rpm -n "__fish_rpm_using_subcommand events" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand web" -l port -d 'The TCP port to listen on (0: any free port, shown once it answers)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand web" -l host -d 'The address to listen on; anything but a loopback address needs the token for every request' -r
-complete -c rpm -n "__fish_rpm_using_subcommand web" -l stop -d 'Stop the running server'
-complete -c rpm -n "__fish_rpm_using_subcommand web" -l serve -d 'Serve in this process (what `rpm web` runs in the background)'
 complete -c rpm -n "__fish_rpm_using_subcommand web" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand web" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand web" -l stop -d 'Stop the running server'
+complete -c rpm -n "__fish_rpm_using_subcommand web" -l serve -d 'Serve in this process (what `rpm web` runs in the background)'
 complete -c rpm -n "__fish_rpm_using_subcommand web" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand monit" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand monit" -l no-color -d 'No colours (as NO_COLOR does)'
@@ -373,9 +373,9 @@ complete -c rpm -n "__fish_rpm_using_subcommand startup" -s u -l user -d 'The us
 complete -c rpm -n "__fish_rpm_using_subcommand startup" -l hp -d 'The user\'s home directory (default: from the user database); RPM_HOME is `<hp>/.rpm` unless RPM_HOME is set' -r -F
 complete -c rpm -n "__fish_rpm_using_subcommand startup" -l service-name -d 'The service\'s name (default: rpm-<user>; launchd rpm.<user>; rc.d rpm_<user>)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand startup" -l root -d 'Install into this folder instead of / (nothing of the live init system is run)' -r -F
-complete -c rpm -n "__fish_rpm_using_subcommand startup" -l print -d 'Write the script to stdout and change nothing'
 complete -c rpm -n "__fish_rpm_using_subcommand startup" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand startup" -l no-color -d 'No colours (as NO_COLOR does)'
+complete -c rpm -n "__fish_rpm_using_subcommand startup" -l print -d 'Write the script to stdout and change nothing'
 complete -c rpm -n "__fish_rpm_using_subcommand startup" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand unstartup" -s u -l user -d 'The user rpm runs as (default: you)' -r
 complete -c rpm -n "__fish_rpm_using_subcommand unstartup" -l hp -d 'The user\'s home directory (default: from the user database); RPM_HOME is `<hp>/.rpm` unless RPM_HOME is set' -r -F
@@ -390,11 +390,11 @@ complete -c rpm -n "__fish_rpm_using_subcommand completions" -s h -l help -d 'Pr
 complete -c rpm -n "__fish_rpm_using_subcommand man-pages" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
 complete -c rpm -n "__fish_rpm_using_subcommand man-pages" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand man-pages" -s h -l help -d 'Print help'
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
+complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l foreground -d 'Stay in the foreground, logging to stderr (for systemd, launchd and other init systems: `rpm daemon --foreground --resurrect`)'
 complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l reexec
 complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l resurrect -d 'Once listening (and adopting what still runs), start the apps of RPM_HOME/dump.json that are not running; no dump is not an error'
-complete -c rpm -n "__fish_rpm_using_subcommand daemon" -s s -l silent -d 'Print nothing after a change (PM2\'s `-s`); errors still go to stderr'
-complete -c rpm -n "__fish_rpm_using_subcommand daemon" -l no-color -d 'No colours (as NO_COLOR does)'
 complete -c rpm -n "__fish_rpm_using_subcommand daemon" -s h -l help -d 'Print help'
 complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs startup unstartup completions man-pages daemon help" -f -a "start" -d 'Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace'
 complete -c rpm -n "__fish_rpm_using_subcommand help; and not __fish_seen_subcommand_from start startOrRestart startOrReload apply run validate export convert init stop restart reload scale delete list jlist prettylist describe env pid id reset signal ping kill update save logs events web monit resurrect flush reload-logs startup unstartup completions man-pages daemon help" -f -a "startOrRestart" -d 'PM2\'s `startOrRestart`: start a file\'s apps, restarting those already running'

@@ -23,7 +23,13 @@ pub struct Cli {
     pub no_color: bool,
 }
 
+/// Each subcommand's arguments are built only once it is the one invoked (`defer`): a
+/// command line builds one of some forty subcommands, not all, which is a third of the
+/// CLI's start-up (its heap, its page faults) before it reaches the daemon. Deferred, an
+/// arguments struct's doc comment would replace its variant's as the subcommand's about,
+/// so those structs carry plain comments.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Start a script, the apps of an ecosystem file, or stopped apps by id/name/namespace.
     Start(Box<StartArgs>),
@@ -175,7 +181,7 @@ pub enum Command {
     },
 }
 
-/// Targets of stop and restart, with PM2's `--watch`.
+// Targets of stop and restart, with PM2's `--watch`.
 #[derive(Debug, Args)]
 pub struct WatchTargetArgs {
     #[command(flatten)]
@@ -185,7 +191,7 @@ pub struct WatchTargetArgs {
     pub watch: bool,
 }
 
-/// `rpm restart` options.
+// `rpm restart` options.
 #[derive(Debug, Args)]
 pub struct RestartArgs {
     #[command(flatten)]
@@ -194,7 +200,7 @@ pub struct RestartArgs {
     pub env: EnvArgs,
 }
 
-/// `rpm reload` options.
+// `rpm reload` options.
 #[derive(Debug, Args)]
 pub struct ReloadArgs {
     #[command(flatten)]
@@ -203,7 +209,7 @@ pub struct ReloadArgs {
     pub env: EnvArgs,
 }
 
-/// Which environment a restart or reload gives the apps.
+// Which environment a restart or reload gives the apps.
 #[derive(Debug, Args, Default, Clone)]
 pub struct EnvArgs {
     /// Ecosystem file targets: overlay env_<profile> on env (the apps switch to it).
@@ -215,7 +221,7 @@ pub struct EnvArgs {
     pub update_env: bool,
 }
 
-/// Targets of stop, restart, delete, reset.
+// Targets of stop, restart, delete, reset.
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
     /// Ids, app names, namespaces, `all`, or ecosystem files (their apps).
@@ -226,7 +232,7 @@ pub struct TargetArgs {
     pub only: Vec<String>,
 }
 
-/// `rpm logs` options (PM2's).
+// `rpm logs` options (PM2's).
 #[derive(Debug, Args, Default)]
 pub struct LogsArgs {
     /// Id, app name, namespace or `all` (default: every app).
@@ -254,7 +260,7 @@ pub struct LogsArgs {
     pub json: bool,
 }
 
-/// `rpm run` options.
+// `rpm run` options.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The ecosystem file.
@@ -276,7 +282,7 @@ pub struct RunArgs {
     pub json: bool,
 }
 
-/// `rpm apply` options.
+// `rpm apply` options.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The ecosystem file.
@@ -295,7 +301,7 @@ pub struct ApplyArgs {
     pub dry_run: bool,
 }
 
-/// `rpm start` options (PM2's names).
+// `rpm start` options (PM2's names).
 #[derive(Debug, Args, Clone, Default)]
 pub struct StartArgs {
     /// Script (or a command line), ecosystem file, or id/name/namespace of known apps
@@ -434,7 +440,7 @@ pub struct StartArgs {
     pub update_env: bool,
 }
 
-/// `rpm web`'s options.
+// `rpm web`'s options.
 #[derive(Debug, Args)]
 pub struct WebArgs {
     /// The TCP port to listen on (0: any free port, shown once it answers).
@@ -465,7 +471,7 @@ pub enum ExportTarget {
     Compose,
 }
 
-/// `rpm export` options.
+// `rpm export` options.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// What to write for.
@@ -510,7 +516,7 @@ pub enum ConvertTo {
     Toml,
 }
 
-/// `rpm convert` options.
+// `rpm convert` options.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
     /// The file to convert.
@@ -526,7 +532,7 @@ pub struct ConvertArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Which boot script `rpm startup`/`rpm unstartup` is about (PM2's options).
+// Which boot script `rpm startup`/`rpm unstartup` is about (PM2's options).
 #[derive(Debug, Args, Clone)]
 pub struct BootArgs {
     /// The init system (default: the one running here).
@@ -547,7 +553,7 @@ pub struct BootArgs {
     pub root: Option<PathBuf>,
 }
 
-/// `rpm startup` options.
+// `rpm startup` options.
 #[derive(Debug, Args, Clone)]
 pub struct StartupArgs {
     #[command(flatten)]

@@ -70,10 +70,18 @@ pub fn retarget_hints<'a>(text: &'a str, name: &str) -> Cow<'a, str> {
 /// the hints in its help texts ("saved by `rpm save`") say `name`.
 pub fn command_named(name: &'static str) -> clap::Command {
     use clap::CommandFactory;
-    let command = super::args::Cli::command().name(name);
+    retargeted(super::args::Cli::command().name(name), name)
+}
+
+/// `command` (named `name`, set up as its caller wants it built) with the hints in its
+/// help texts saying `name`.
+pub fn retargeted(mut command: clap::Command, name: &'static str) -> clap::Command {
     if name == DEFAULT_NAME {
         return command;
     }
+    // Subcommands build their arguments only when invoked (`defer`): build them all now,
+    // so that their help texts are there to retarget.
+    command.build();
     let retarget_args = |command: clap::Command| {
         command.mut_args(|arg| match arg.get_help().map(ToString::to_string) {
             Some(help) => {

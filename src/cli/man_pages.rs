@@ -21,9 +21,12 @@ pub struct ManPage {
 /// visible subcommand in the order `--help` lists them.
 pub fn man_pages(name: &'static str) -> Vec<ManPage> {
     // As clap_mangen's own generate_to: no page for clap's `help` subcommand.
-    let mut top = super::invoked::command_named(name)
+    use clap::CommandFactory;
+    let top = super::args::Cli::command()
+        .name(name)
         .bin_name(name)
         .disable_help_subcommand(true);
+    let mut top = super::invoked::retargeted(top, name);
     top.build();
     // Every page's footer names the program and its version ("rpm 0.1.0"); clap_mangen
     // would put the subcommand's own name and no version there.
