@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::AppSpec;
-use crate::ipc::protocol::{Details, ProcessInfo, Request, Response, StartMode};
+use crate::ipc::protocol::{Details, ProcessInfo, Request, Response, StartMode, StartRows};
 use crate::paths::Home;
 
 pub use error::ClientError;
@@ -53,7 +53,8 @@ pub struct Pong {
 /// What `Client::start_script` did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScriptStart {
-    /// The app's instances, once online or failed.
+    /// Every instance the daemon knows (the table `rpm start` prints), once the app's
+    /// are online or have failed.
     Started(Vec<ProcessInfo>),
     /// An app of that name and script was running and is left as it was.
     AlreadyRunning {
@@ -152,7 +153,25 @@ impl Client {
         apps: Vec<AppSpec>,
         mode: StartMode,
     ) -> Result<Vec<ProcessInfo>, ClientError> {
-        self.processes(Request::Start { apps, mode })
+        self.processes(Request::Start {
+            apps,
+            mode,
+            rows: StartRows::Started,
+        })
+    }
+
+    /// `start`, answered with every instance the daemon knows once the started ones are
+    /// online or have failed: the table `rpm start FILE` prints, in the same round trip.
+    pub fn start_then_list(
+        &self,
+        apps: Vec<AppSpec>,
+        mode: StartMode,
+    ) -> Result<Vec<ProcessInfo>, ClientError> {
+        self.processes(Request::Start {
+            apps,
+            mode,
+            rows: StartRows::All,
+        })
     }
 
     /// `rpm start script`: starts `spec` unless an app of that name and script is
@@ -161,6 +180,7 @@ impl Client {
         let request = Request::Start {
             apps: vec![spec],
             mode: StartMode::Script,
+            rows: StartRows::All,
         };
         match self.ask(&request)? {
             Response::Processes { processes } => Ok(ScriptStart::Started(processes)),

@@ -16,7 +16,7 @@ use super::overrides::apply_overrides;
 use super::show;
 use crate::client::Client;
 use crate::config::{self, AppSpec, LoadOptions, SampleFormat};
-use crate::ipc::StartMode;
+use crate::ipc::{ProcessInfo, StartMode};
 
 /// Loads a file's apps as the CLI flags select them, printing its warnings.
 pub fn load(
@@ -76,18 +76,22 @@ pub(super) fn load_options(
 /// `rpm start FILE`: starts the file's apps; those already known are restarted with the
 /// file's spec, never duplicated.
 pub fn start(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
-    start_with_file_settings(client, args, cwd)?;
-    show::print_after_change(client)
+    let rows = start_with_file_settings(client, args, cwd)?;
+    show::print_listed(&rows)
 }
 
-/// The file's apps started, or restarted with the file's settings when known.
-fn start_with_file_settings(client: &Client, args: &StartArgs, cwd: &Path) -> Result<(), CliError> {
+/// The file's apps started, or restarted with the file's settings when known; returns
+/// every instance's row once they settled.
+fn start_with_file_settings(
+    client: &Client,
+    args: &StartArgs,
+    cwd: &Path,
+) -> Result<Vec<ProcessInfo>, CliError> {
     let mut apps = load(&args.target, args.env.as_deref(), &args.only, args.strict)?;
     for spec in &mut apps {
         apply_overrides(spec, args, cwd)?;
     }
-    client.start(apps, StartMode::File)?;
-    Ok(())
+    Ok(client.start_then_list(apps, StartMode::File)?)
 }
 
 /// `rpm startOrReload FILE`: starts the file's missing apps and reloads the others with

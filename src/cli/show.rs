@@ -49,6 +49,14 @@ pub fn print_after_change(client: &Client) -> Result<(), CliError> {
     print_table(&client.list()?)
 }
 
+/// `print_after_change` for a change whose answer is the whole table already.
+pub fn print_listed(rows: &[ProcessInfo]) -> Result<(), CliError> {
+    if super::terminal::silent() {
+        return Ok(());
+    }
+    print_table(rows)
+}
+
 pub fn describe(client: &Client, target: String) -> Result<(), CliError> {
     let details = client.describe(&[target])?;
     let mut out = std::io::stdout().lock();

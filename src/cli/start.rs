@@ -57,10 +57,12 @@ pub fn start(client: &Client, mut args: StartArgs) -> Result<(), CliError> {
     }
     let spec = spec_from_args(&args, &cwd)?;
     let name = spec.name.clone();
-    // The daemon decides "already running?": no list first, so the app starts one round
-    // trip sooner.
-    let ScriptStart::AlreadyRunning { ids } = client.start_script(spec)? else {
-        return show::print_after_change(client);
+    // The daemon decides "already running?" and answers with the whole table: no list
+    // before, so the app starts one round trip sooner, and none after, while its first
+    // output is on its way.
+    let ids = match client.start_script(spec)? {
+        ScriptStart::Started(rows) => return show::print_listed(&rows),
+        ScriptStart::AlreadyRunning { ids } => ids,
     };
     if args.force {
         client.scale(&name, Scale::Add(1))?;

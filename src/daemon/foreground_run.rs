@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 
 use super::supervisor::Supervisor;
 use crate::config::AppSpec;
-use crate::ipc::{Request, Response, StartMode};
+use crate::ipc::{Request, Response, StartMode, StartRows};
 use crate::logs::{LogSource, Nudge, Stream, TailOptions};
 use crate::paths::Home;
 
@@ -68,6 +68,7 @@ pub(super) fn begin(sup: &mut Supervisor, home: &Home, plan: RunPlan) -> Result<
     let request = Request::Start {
         apps: plan.apps,
         mode: StartMode::File,
+        rows: StartRows::Started,
     };
     sup.request(request, reply);
     // A refusal is answered at once; success only once the apps settle, unheard.

@@ -6,6 +6,6 @@ pub mod target;
 
 pub use protocol::{
     Details, ErrorKind, ErroredCause, LastRestart, Notice, NoticeEvent, ProcessInfo, Request,
-    Response, RestartReason, Scale, StartMode, Status, WatchChange,
+    Response, RestartReason, Scale, StartMode, StartRows, Status, WatchChange,
 };
 pub use target::Target;

@@ -46,6 +46,18 @@ pub enum StartMode {
     Reload,
 }
 
+/// Which instances `Start` answers with once the started ones settled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartRows {
+    /// The instances started.
+    #[default]
+    Started,
+    /// Every instance: the table `rpm start` prints, without asking for it again while
+    /// the app's first output is on its way.
+    All,
+}
+
 /// A request from the CLI.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
@@ -55,6 +67,8 @@ pub enum Request {
     Start {
         apps: Vec<AppSpec>,
         mode: StartMode,
+        #[serde(default)]
+        rows: StartRows,
     },
     /// Start stopped or errored instances named by targets.
     StartTargets {

@@ -146,6 +146,43 @@ fn start_of_a_known_app_starts_or_restarts_it_and_force_adds_an_instance() {
 }
 
 #[test]
+fn start_prints_the_whole_table_with_the_new_app_online() {
+    // The daemon answers the start with every row (no second request): the table must
+    // still be `rpm list`'s, apps started earlier included.
+    let home = RpmHome::new();
+    home.start_idle("earlier");
+    home.wait_app("earlier", "online", |p| p["status"] == "online");
+    let row_of = |table: &str, name: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .map(str::to_string)
+    };
+    let by_script = home.ok(&idle_start("script", &[]));
+    let file = home.join("eco.json");
+    std::fs::write(
+        &file,
+        r#"[{"name": "from-file", "script": "sleep", "args": ["1000"]}]"#,
+    )
+    .expect("write");
+    let by_file = home.ok(&["start", &file.to_string_lossy()]);
+    for (how, table, new) in [
+        ("script", &by_script, "script"),
+        ("file", &by_file, "from-file"),
+    ] {
+        assert!(row_of(table, "earlier").is_some(), "{how}: {table}");
+        let row = row_of(table, new).unwrap_or_default();
+        assert!(row.contains("online"), "{how}: {table}");
+    }
+    assert!(
+        by_file.contains(" script "),
+        "the file's start lists the script's app too: {by_file}"
+    );
+    let silent = home.ok(&["start", "sleep", "--name", "quiet", "-s", "--", "1000"]);
+    assert_eq!(silent, "", "-s prints nothing");
+}
+
+#[test]
 fn bare_start_runs_the_folders_ecosystem_file() {
     let home = RpmHome::new();
     let dir = home.join("project");

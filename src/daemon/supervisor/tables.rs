@@ -313,6 +313,8 @@ pub(crate) struct Waiter {
     pub reply: Option<Sender<Response>>,
     /// Rows of instances that will be gone (delete), captured beforehand.
     pub deleted: Vec<ProcessInfo>,
+    /// Answer with every instance's row, not only those of `ids`.
+    pub every_row: bool,
     pub then: OnSettled,
     /// Once settled: the state snapshot that must be on disk before answering.
     pub durable_at: Option<u64>,

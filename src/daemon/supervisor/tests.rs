@@ -18,7 +18,7 @@ use super::super::process::{Processes, Started};
 use super::super::sampler::Sampler;
 use super::tables::{Helpers, Supervisor};
 use crate::config::AppSpec;
-use crate::ipc::{ProcessInfo, Request, Response, StartMode, Status};
+use crate::ipc::{ProcessInfo, Request, Response, StartMode, StartRows, Status};
 use crate::logs::pump::Pump;
 use crate::paths::Home;
 
@@ -207,6 +207,7 @@ fn start(bench: &mut Bench, spec: AppSpec) -> Vec<ProcessInfo> {
     let answer = bench.ask(Request::Start {
         apps: vec![spec],
         mode: StartMode::File,
+        rows: StartRows::Started,
     });
     bench.rows(&answer)
 }
@@ -218,6 +219,7 @@ fn a_start_spawns_every_instance_and_answers_with_them_online_once_on_disk() {
     let answer = bench.ask(Request::Start {
         apps: vec![spec],
         mode: StartMode::File,
+        rows: StartRows::Started,
     });
     assert_eq!(
         bench.procs.take(),
@@ -305,6 +307,28 @@ fn a_stop_sends_the_kill_signal_and_kills_the_tree_when_kill_timeout_runs_out() 
 }
 
 #[test]
+fn a_start_answers_with_the_started_rows_or_with_every_row() {
+    let mut bench = Bench::new();
+    let first = bench.spec("first", 1);
+    start(&mut bench, first);
+    // (what the start asks for, the app it starts, the names answered)
+    let rows: [(StartRows, &str, &[&str]); 2] = [
+        (StartRows::Started, "second", &["second"]),
+        (StartRows::All, "third", &["first", "second", "third"]),
+    ];
+    for (asked, name, answered) in rows {
+        let spec = bench.spec(name, 1);
+        let answer = bench.ask(Request::Start {
+            apps: vec![spec],
+            mode: StartMode::Script,
+            rows: asked,
+        });
+        let got: Vec<String> = bench.rows(&answer).into_iter().map(|r| r.name).collect();
+        assert_eq!(got, answered, "{asked:?}");
+    }
+}
+
+#[test]
 fn a_script_start_of_a_running_app_is_answered_already_running_and_changes_nothing() {
     let mut bench = Bench::new();
     let spec = bench.spec("keep", 1);
@@ -313,6 +337,7 @@ fn a_script_start_of_a_running_app_is_answered_already_running_and_changes_nothi
     let answer = bench.ask(Request::Start {
         apps: vec![spec.clone()],
         mode: StartMode::Script,
+        rows: StartRows::Started,
     });
     match bench.answer(&answer) {
         Response::AlreadyRunning { name, ids } => {
@@ -331,6 +356,7 @@ fn a_script_start_of_a_running_app_is_answered_already_running_and_changes_nothi
     let answer = bench.ask(Request::Start {
         apps: vec![other],
         mode: StartMode::Script,
+        rows: StartRows::Started,
     });
     match bench.answer(&answer) {
         Response::Error { message, .. } => {
@@ -351,6 +377,7 @@ fn an_app_that_cannot_start_is_refused_and_not_kept() {
     let answer = bench.ask(Request::Start {
         apps: vec![spec],
         mode: StartMode::File,
+        rows: StartRows::Started,
     });
     match bench.answer(&answer) {
         Response::Error { message, .. } => assert!(

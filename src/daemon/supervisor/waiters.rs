@@ -8,7 +8,7 @@
 use std::sync::mpsc::Sender;
 
 use super::super::policy::Input;
-use super::tables::{Exit, OnSettled, Supervisor, Waiter};
+use super::tables::{Exit, OnSettled, PendingRows, Supervisor, Waiter};
 use crate::ipc::{ProcessInfo, Response, Status};
 
 impl Supervisor {
@@ -24,6 +24,24 @@ impl Supervisor {
             ids,
             reply: Some(reply.clone()),
             deleted,
+            every_row: false,
+            then: OnSettled::Reply,
+            durable_at: None,
+        });
+    }
+
+    /// Answers `reply` as `answer_when_settled` does, but with every instance's row, as
+    /// `list` would (figures from a fresh sample).
+    pub(crate) fn answer_with_every_row_when_settled(
+        &mut self,
+        ids: Vec<u32>,
+        reply: &Sender<Response>,
+    ) {
+        self.waiters.0.push(Waiter {
+            ids,
+            reply: Some(reply.clone()),
+            deleted: Vec::new(),
+            every_row: true,
             then: OnSettled::Reply,
             durable_at: None,
         });
@@ -45,6 +63,7 @@ impl Supervisor {
             ids,
             reply,
             deleted: Vec::new(),
+            every_row: false,
             then: OnSettled::Quit,
             durable_at: None,
         });
@@ -73,6 +92,11 @@ impl Supervisor {
                 continue;
             }
             let waiter = self.waiters.0.remove(i);
+            if let (true, Some(reply)) = (waiter.every_row, &waiter.reply) {
+                // As `list` answers: with figures from a fresh sample.
+                self.answer_rows(PendingRows::List(reply.clone()));
+                continue;
+            }
             let mut rows = waiter.deleted;
             rows.extend(waiter.ids.iter().filter_map(|id| self.row(*id)));
             rows.sort_by_key(|r| r.id);

@@ -64,7 +64,7 @@ impl Supervisor {
         );
         let result = match request {
             Request::Ping => self.ping(),
-            Request::Start { apps, mode } => self.start(apps, mode, &reply),
+            Request::Start { apps, mode, rows } => self.start(apps, mode, rows, &reply),
             Request::StartTargets { targets } => {
                 self.apply_to_targets(&targets, Input::Start, &reply)
             }

@@ -10,7 +10,7 @@ use super::super::tables::{App, Supervisor};
 use super::Refusal;
 use crate::config::AppSpec;
 use crate::dump::{DumpedApp, DumpedInstance, DumpedState};
-use crate::ipc::{Response, StartMode};
+use crate::ipc::{Response, StartMode, StartRows};
 
 /// The saved instances of each app, by name.
 pub(super) type SavedInstances = BTreeMap<String, Vec<DumpedInstance>>;
@@ -30,7 +30,7 @@ impl Supervisor {
             saved.insert(app.spec.name.clone(), app.rpm_instances);
             specs.push(app.spec);
         }
-        self.start_apps(specs, StartMode::Missing, saved, reply)
+        self.start_apps(specs, StartMode::Missing, saved, StartRows::Started, reply)
     }
 
     /// Adds a new app with its saved instances; returns the ids of those saved online.

@@ -11,17 +11,20 @@ use super::super::tables::{App, Supervisor};
 use super::resurrect::SavedInstances;
 use super::{failed, Refusal};
 use crate::config::AppSpec;
-use crate::ipc::{Response, StartMode, Status};
+use crate::ipc::{Response, StartMode, StartRows, Status};
 use crate::logs::pump::PumpCommand;
 
 impl Supervisor {
+    /// `rows` says what the answer lists once the started instances settled (a start
+    /// that reloads known apps answers with the instances it touched either way).
     pub(super) fn start(
         &mut self,
         specs: Vec<AppSpec>,
         mode: StartMode,
+        rows: StartRows,
         reply: &Sender<Response>,
     ) -> Result<Option<Response>, Refusal> {
-        self.start_apps(specs, mode, SavedInstances::new(), reply)
+        self.start_apps(specs, mode, SavedInstances::new(), rows, reply)
     }
 
     /// `start`, where a new app named in `saved` gets the instances saved for it (ids,
@@ -31,6 +34,7 @@ impl Supervisor {
         specs: Vec<AppSpec>,
         mode: StartMode,
         mut saved: SavedInstances,
+        rows: StartRows,
         reply: &Sender<Response>,
     ) -> Result<Option<Response>, Refusal> {
         // Check every app before touching any, so a bad request changes nothing.
@@ -135,10 +139,12 @@ impl Supervisor {
             }
             return Err(failed(first));
         }
-        if reloading.is_empty() {
-            self.answer_when_settled(touched, reply, Vec::new());
-        } else {
+        if !reloading.is_empty() {
             self.reload_ids(reloading, touched, reply);
+        } else if rows == StartRows::All {
+            self.answer_with_every_row_when_settled(touched, reply);
+        } else {
+            self.answer_when_settled(touched, reply, Vec::new());
         }
         Ok(None)
     }
