@@ -153,11 +153,7 @@ impl Client {
         apps: Vec<AppSpec>,
         mode: StartMode,
     ) -> Result<Vec<ProcessInfo>, ClientError> {
-        self.processes(Request::Start {
-            apps,
-            mode,
-            rows: StartRows::Started,
-        })
+        self.start_answered_with(apps, mode, StartRows::Started)
     }
 
     /// `start`, answered with every instance the daemon knows once the started ones are
@@ -167,11 +163,16 @@ impl Client {
         apps: Vec<AppSpec>,
         mode: StartMode,
     ) -> Result<Vec<ProcessInfo>, ClientError> {
-        self.processes(Request::Start {
-            apps,
-            mode,
-            rows: StartRows::All,
-        })
+        self.start_answered_with(apps, mode, StartRows::All)
+    }
+
+    fn start_answered_with(
+        &self,
+        apps: Vec<AppSpec>,
+        mode: StartMode,
+        rows: StartRows,
+    ) -> Result<Vec<ProcessInfo>, ClientError> {
+        self.processes(Request::Start { apps, mode, rows })
     }
 
     /// `rpm start script`: starts `spec` unless an app of that name and script is
