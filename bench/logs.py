@@ -38,6 +38,7 @@ Stdlib only. Linux only (/proc).
 """
 
 import argparse
+import ctypes
 import datetime
 import os
 import re
@@ -153,7 +154,6 @@ class WriteWatch:
     def __init__(self, path):
         self.fd = None
         try:
-            import ctypes
             libc = ctypes.CDLL(None, use_errno=True)
             fd = libc.inotify_init1(self.IN_NONBLOCK | self.IN_CLOEXEC)
             if fd < 0:

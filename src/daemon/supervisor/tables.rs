@@ -313,15 +313,16 @@ pub(crate) struct Waiter {
     pub reply: Option<Sender<Response>>,
     /// Rows of instances that will be gone (delete), captured beforehand.
     pub deleted: Vec<ProcessInfo>,
-    /// Answer with every instance's row, not only those of `ids`.
-    pub every_row: bool,
     pub then: OnSettled,
     /// Once settled: the state snapshot that must be on disk before answering.
     pub durable_at: Option<u64>,
 }
 
 pub(crate) enum OnSettled {
+    /// Answer with the rows of `ids` (and `deleted`).
     Reply,
+    /// Answer with every instance's row, as `list` does (figures from a fresh sample).
+    ReplyWithEveryRow,
     /// All apps are stopped: answer, then leave the loop.
     Quit,
 }

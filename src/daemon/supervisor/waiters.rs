@@ -20,14 +20,7 @@ impl Supervisor {
         reply: &Sender<Response>,
         deleted: Vec<ProcessInfo>,
     ) {
-        self.waiters.0.push(Waiter {
-            ids,
-            reply: Some(reply.clone()),
-            deleted,
-            every_row: false,
-            then: OnSettled::Reply,
-            durable_at: None,
-        });
+        self.wait_for(ids, Some(reply.clone()), deleted, OnSettled::Reply);
     }
 
     /// Answers `reply` as `answer_when_settled` does, but with every instance's row, as
@@ -37,12 +30,26 @@ impl Supervisor {
         ids: Vec<u32>,
         reply: &Sender<Response>,
     ) {
+        self.wait_for(
+            ids,
+            Some(reply.clone()),
+            Vec::new(),
+            OnSettled::ReplyWithEveryRow,
+        );
+    }
+
+    fn wait_for(
+        &mut self,
+        ids: Vec<u32>,
+        reply: Option<Sender<Response>>,
+        deleted: Vec<ProcessInfo>,
+        then: OnSettled,
+    ) {
         self.waiters.0.push(Waiter {
             ids,
-            reply: Some(reply.clone()),
-            deleted: Vec::new(),
-            every_row: true,
-            then: OnSettled::Reply,
+            reply,
+            deleted,
+            then,
             durable_at: None,
         });
     }
@@ -59,14 +66,7 @@ impl Supervisor {
         for id in &ids {
             self.apply(*id, Input::Stop);
         }
-        self.waiters.0.push(Waiter {
-            ids,
-            reply,
-            deleted: Vec::new(),
-            every_row: false,
-            then: OnSettled::Quit,
-            durable_at: None,
-        });
+        self.wait_for(ids, reply, Vec::new(), OnSettled::Quit);
     }
 
     pub(crate) fn check_waiters(&mut self) {
@@ -87,24 +87,24 @@ impl Supervisor {
             let needed = *self.waiters.0[i]
                 .durable_at
                 .get_or_insert(self.persist_seq + u64::from(self.dirty));
-            if matches!(self.waiters.0[i].then, OnSettled::Reply) && self.durable_seq < needed {
+            let replies = !matches!(self.waiters.0[i].then, OnSettled::Quit);
+            if replies && self.durable_seq < needed {
                 i += 1;
                 continue;
             }
             let waiter = self.waiters.0.remove(i);
-            if let (true, Some(reply)) = (waiter.every_row, &waiter.reply) {
-                // As `list` answers: with figures from a fresh sample.
-                self.answer_rows(PendingRows::List(reply.clone()));
-                continue;
-            }
-            let mut rows = waiter.deleted;
-            rows.extend(waiter.ids.iter().filter_map(|id| self.row(*id)));
-            rows.sort_by_key(|r| r.id);
-            let response = Response::Processes { processes: rows };
             match waiter.then {
                 OnSettled::Reply => {
+                    let mut rows = waiter.deleted;
+                    rows.extend(waiter.ids.iter().filter_map(|id| self.row(*id)));
+                    rows.sort_by_key(|r| r.id);
                     if let Some(reply) = waiter.reply {
-                        let _ = reply.send(response);
+                        let _ = reply.send(Response::Processes { processes: rows });
+                    }
+                }
+                OnSettled::ReplyWithEveryRow => {
+                    if let Some(reply) = waiter.reply {
+                        self.answer_rows(PendingRows::List(reply));
                     }
                 }
                 OnSettled::Quit => {
