@@ -2,7 +2,8 @@
 //!
 //! The supervisor hands each new snapshot to a writer thread, which keeps only the newest
 //! and replaces the file atomically (temp file, fsync, rename, fsync directory), so the
-//! supervisor loop never waits on the disk. Each snapshot carries a sequence number; once
+//! supervisor loop never waits on the disk. The thread runs at the lowest priority
+//! (`background`): a save never takes a busy core from the apps. Each snapshot carries a sequence number; once
 //! it is on disk the thread reports `Event::Persisted`, and the supervisor answers a
 //! request that changed apps only then, so a CLI that saw "started" can rely on a daemon
 //! crash not losing the app. `flush` writes synchronously before `rpm update` execs.
@@ -86,7 +87,10 @@ impl Persister {
         std::thread::Builder::new()
             .name("state-writer".into())
             .stack_size(64 * 1024)
-            .spawn(move || run(path, rx, events))?;
+            .spawn(move || {
+                super::background::yield_to_apps("state-writer");
+                run(path, rx, events)
+            })?;
         Ok(Persister { jobs: tx })
     }
 

@@ -246,6 +246,56 @@ fn send_oversized(home: &RpmHome, head: &'static [u8], filler: usize) -> serde_j
     serde_json::from_str(&line).expect("json answer")
 }
 
+/// The nice value of task `tid` of process `pid` (field 19 of its `stat`).
+fn nice_of(pid: i32, tid: &str) -> Result<i64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat"))
+        .map_err(|e| format!("task {tid}: {e}"))?;
+    // Fields after the command name, which ends with the last ')': state is field 3.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    after
+        .split_whitespace()
+        .nth(19 - 3)
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("task {tid}: no nice value in {stat}"))
+}
+
+/// The ids of the daemon's threads called `name`.
+fn threads_named(pid: i32, name: &str) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("tasks")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|tid| {
+            std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm"))
+                .is_ok_and(|c| c.trim() == name)
+        })
+        .collect()
+}
+
+#[test]
+fn the_state_writer_yields_to_the_apps_and_nothing_else_does() {
+    let home = RpmHome::new();
+    home.start_idle("app");
+    let daemon = home.daemon_pid().expect("daemon pid");
+    let own = nice_of(daemon, &daemon.to_string()).expect("the daemon's nice value");
+    let [writer] = &threads_named(daemon, "state-writer")[..] else {
+        panic!("not one state-writer thread");
+    };
+    wait_until(DEADLINE, "the state writer at nice 19", || {
+        match nice_of(daemon, writer)? {
+            19 => Ok(()),
+            other => Err(format!("nice {other}")),
+        }
+    });
+    // The threads that move the apps' output and answer the CLI keep the daemon's
+    // priority, and so does every app (they are spawned by the supervisor thread).
+    let pump = threads_named(daemon, "log-pump");
+    assert_eq!(pump.len(), 1, "one log pump");
+    assert_eq!(nice_of(daemon, &pump[0]), Ok(own));
+    let app = home.app("app")["pid"].as_i64().expect("pid") as i32;
+    assert_eq!(nice_of(app, &app.to_string()), Ok(own));
+}
+
 /// A `/proc/<pid>/status` figure in KiB (`VmRSS`, or `VmHWM`: the peak).
 fn status_kib(pid: i32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
