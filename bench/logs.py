@@ -20,9 +20,10 @@ Cases, one after another on the same machine, for each way:
   rpm          rpm start loggen --no-autorestart      (raw lines), and again with --time
   pm2          pm2 start loggen --interpreter none --no-autorestart, and again with --time
 Each rep times from the start command until the log file ends with line N (a stat every
-~1 ms from the moment the command is run, and at every write (inotify) over the last 10%
-of the bytes, reading the tail only when the size changed; when the command itself
-returned is shown beside it), then checks the whole file: lines
+~1 ms from the moment the command is run until the first byte; then a wait on the app's
+pid until it exits; then at every write (inotify) and every ~1 ms, reading the tail only
+when the size changed; when the command itself returned is shown beside it), then checks
+the whole file: lines
 1..N, each once, in order, with any prefix the manager adds (--time) stripped. The
 daemon's CPU (utime+stime; schedstat ns) is read at start and at the end: CPU per MB.
 
