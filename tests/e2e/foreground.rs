@@ -236,6 +236,20 @@ fn a_daemon_restarted_after_a_crash_adopts_its_apps_and_starts_nothing_twice() {
     );
 }
 
+/// Waits until `state.json.bak` holds what `state.json` holds. The writer copies each
+/// snapshot there once the snapshot is in place and reported, so the backup may lag by
+/// the last change (at the writer's low priority, longer on a busy machine).
+fn wait_backup_current(home: &RpmHome) {
+    wait_until(DEADLINE, "state.json.bak to hold the current state", || {
+        let state = std::fs::read(home.join("state.json")).map_err(|e| e.to_string())?;
+        match std::fs::read(home.join("state.json.bak")) {
+            Ok(backup) if backup == state => Ok(()),
+            Ok(_) => Err("an older state".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+}
+
 /// Writes garbage into `state.json` of a daemon with running apps, SIGKILLs it, and
 /// checks that the next command's daemon supervises the same processes.
 fn assert_recovers_same_pids(home: &RpmHome, pids: &[i32]) {
@@ -279,10 +293,8 @@ fn a_damaged_state_json_is_recovered_from_the_previous_good_state() {
     let systemd = FakeSystemd::bind(&home);
     let one = start_stamp(&home, "one", &systemd);
     let two = start_stamp(&home, "two", &systemd);
-    assert!(
-        home.join("state.json.bak").exists(),
-        "a previous state is kept"
-    );
+    // A previous state is kept: both apps' once the writer has copied it.
+    wait_backup_current(&home);
     assert_recovers_same_pids(&home, &[one, two]);
     assert!(
         home.daemon_log().contains("from the previous state"),
@@ -298,6 +310,8 @@ fn a_damaged_state_json_without_a_backup_is_recovered_from_the_dump() {
     let one = start_stamp(&home, "one", &systemd);
     let two = start_stamp(&home, "two", &systemd);
     home.ok(&["save"]);
+    // Removed once written, so that no copy still on its way brings it back.
+    wait_backup_current(&home);
     std::fs::remove_file(home.join("state.json.bak")).expect("remove the backup");
     assert_recovers_same_pids(&home, &[one, two]);
     assert!(
