@@ -8,7 +8,10 @@
 //! the 8 KiB-block bursts). A snapshot still reaches the disk at once whenever a core is
 //! idle, and within tens of ms on a machine saturated with nice-0 work (a nice-19 thread
 //! keeps about 1.5% of a core against each such task), so the answers that wait for it
-//! (`start`, `stop`, ...) are later only there.
+//! (`start`, `stop`, ...) are later only there. The copy to `state.json.bak` that
+//! follows each save lags a little more on such a machine (a damaged `state.json` can
+//! still lose the last change, as before), and `Persister::flush`, before `rpm update`
+//! and a planned exit, waits up to 5 s, far longer than any such delay.
 //!
 //! Linux keeps a nice value per thread, so only the calling thread is lowered. Elsewhere
 //! the value is the whole process's, and `yield_to_apps` does nothing.
