@@ -155,6 +155,11 @@ class Pm2(LogApps, managers.Pm2):
 # ---------------------------------------------------------------- one run
 
 
+def expected_output(lines, length):
+    """What loggen writes: lines 1..`lines` of `length` bytes, newline included."""
+    return b"".join(b"L%09d " % k + b"x" * (length - 12) + b"\n" for k in range(1, lines + 1))
+
+
 def last_line(n, length):
     return b"L%09d " % n + b"x" * (length - 12) + b"\n"
 
@@ -273,8 +278,9 @@ def wait_for_tail(path, tail, t0, proc=None, lines=None, raw_size=None, app_pid=
 def wait_for_exit(pid, proc, timeout):
     """Blocks until process `pid` has exited, at most `timeout` seconds, noting when `proc`
     (the start command, if still running) exits meanwhile. Returns (waited, t_proc):
-    waited is False if `pid` is None or cannot be waited for (no pidfd), and the caller
-    polls; t_proc is when `proc` was seen to exit successfully, or None."""
+    waited is False if `pid` is None, cannot be waited for (no pidfd) or outlived
+    `timeout`, and the caller polls; t_proc is when `proc` was seen to exit
+    successfully, or None."""
     if pid is None or not hasattr(os, "pidfd_open"):
         return False, None
     try:
@@ -616,8 +622,7 @@ def main():
     with bench_session("rpm-logbench-") as (root, started):
         for mode in modes:
             lines = cfg["lines_per_workload"][mode]
-            expected = b"".join(b"L%09d " % k + b"x" * (cfg["line_bytes"] - 12) + b"\n"
-                                for k in range(1, lines + 1))
+            expected = expected_output(lines, cfg["line_bytes"])
             payload = results["payload_bytes"][mode] = len(expected)
             tail = last_line(lines, cfg["line_bytes"])
             gen_args = [str(lines), str(cfg["line_bytes"]), *WORKLOADS[mode][0]]

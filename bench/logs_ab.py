@@ -62,8 +62,7 @@ def main():
     if not os.access(gen, os.X_OK):
         raise BenchError(f"no {gen}: run cargo build --release --example loggen")
     gen_args = [str(lines), str(args.line_bytes), *flags]
-    expected = b"".join(b"L%09d " % k + b"x" * (args.line_bytes - 12) + b"\n"
-                        for k in range(1, lines + 1))
+    expected = logs.expected_output(lines, args.line_bytes)
     tail = logs.last_line(lines, args.line_bytes)
     times = {"direct": []}
     first, cpu = {}, {}

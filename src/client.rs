@@ -153,20 +153,13 @@ impl Client {
         apps: Vec<AppSpec>,
         mode: StartMode,
     ) -> Result<Vec<ProcessInfo>, ClientError> {
-        self.start_answered_with(apps, mode, StartRows::Started)
+        self.start_with_rows(apps, mode, StartRows::Started)
     }
 
-    /// `start`, answered with every instance the daemon knows once the started ones are
-    /// online or have failed: the table `rpm start FILE` prints, in the same round trip.
-    pub fn start_then_list(
-        &self,
-        apps: Vec<AppSpec>,
-        mode: StartMode,
-    ) -> Result<Vec<ProcessInfo>, ClientError> {
-        self.start_answered_with(apps, mode, StartRows::All)
-    }
-
-    fn start_answered_with(
+    /// `start`, answered with the rows `rows` names once the started instances are
+    /// online or have failed; `StartRows::All` is the table `rpm start FILE` prints, in
+    /// the same round trip.
+    pub fn start_with_rows(
         &self,
         apps: Vec<AppSpec>,
         mode: StartMode,

@@ -16,7 +16,7 @@ use super::overrides::apply_overrides;
 use super::show;
 use crate::client::Client;
 use crate::config::{self, AppSpec, LoadOptions, SampleFormat};
-use crate::ipc::{ProcessInfo, StartMode};
+use crate::ipc::{ProcessInfo, StartMode, StartRows};
 
 /// Loads a file's apps as the CLI flags select them, printing its warnings.
 pub fn load(
@@ -91,7 +91,7 @@ fn start_with_file_settings(
     for spec in &mut apps {
         apply_overrides(spec, args, cwd)?;
     }
-    Ok(client.start_then_list(apps, StartMode::File)?)
+    Ok(client.start_with_rows(apps, StartMode::File, StartRows::All)?)
 }
 
 /// `rpm startOrReload FILE`: starts the file's missing apps and reloads the others with

@@ -7,11 +7,11 @@
 //! damaged, what `state_recovery` finds), with `--resurrect` starts `dump.json`'s apps
 //! that are not running, tells an init system that it is ready (`systemd_notify`), and
 //! runs the supervisor loop on its main thread. Threads: the reaper (signals), pidfds
-//! (adopted apps), the log pump, the sampler, the state writer (at the lowest priority: `background`), IPC accept + one per
-//! client; for `rpm run` also one printer per stream (`foreground_run`). Each reports
-//! through a closure or type of its own, wrapped into an `Event` here. `rpm update` ends
-//! the loop with an exec of the new binary in place: same pid, so the apps stay our
-//! children.
+//! (adopted apps), the log pump, the sampler, the state writer (at the lowest priority:
+//! `background`), IPC accept + one per client; for `rpm run` also one printer per
+//! stream (`foreground_run`). Each reports through a closure or type of its own,
+//! wrapped into an `Event` here. `rpm update` ends the loop with an exec of the new
+//! binary in place: same pid, so the apps stay our children.
 
 mod background;
 mod daemon_log;

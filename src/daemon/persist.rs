@@ -3,10 +3,11 @@
 //! The supervisor hands each new snapshot to a writer thread, which keeps only the newest
 //! and replaces the file atomically (temp file, fsync, rename, fsync directory), so the
 //! supervisor loop never waits on the disk. The thread runs at the lowest priority
-//! (`background`): a save never takes a busy core from the apps. Each snapshot carries a sequence number; once
-//! it is on disk the thread reports `Event::Persisted`, and the supervisor answers a
-//! request that changed apps only then, so a CLI that saw "started" can rely on a daemon
-//! crash not losing the app. `flush` writes synchronously before `rpm update` execs.
+//! (`background`): a save never takes a busy core from the apps. Each snapshot carries
+//! a sequence number; once it is on disk the thread reports `Event::Persisted`, and the
+//! supervisor answers a request that changed apps only then, so a CLI that saw
+//! "started" can rely on a daemon crash not losing the app. `flush` writes
+//! synchronously before `rpm update` execs.
 //! Once a snapshot is in place (and reported), the same bytes are written to
 //! `state.json.bak` the same atomic way: a second file, so a `state.json` damaged behind
 //! the daemon's back (a disk error, an editor) can be recovered (`state_recovery`) with
